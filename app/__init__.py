@@ -1,0 +1,43 @@
+"""StoryForge: make AI video stories together."""
+from __future__ import annotations
+
+from flask import Flask
+
+from config import Config, config_from_env
+
+
+def create_app(config_class: type[Config] | None = None) -> Flask:
+    """Build the app: bind extensions, register blueprints. No I/O beyond config."""
+    app = Flask(__name__, template_folder="../templates", static_folder="../static", instance_relative_config=False)
+    app.config.from_object(config_class or config_from_env())
+
+    from app.extensions import cache, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
+    app.config.setdefault("CACHE_TYPE", "RedisCache")
+    app.config.setdefault("CACHE_REDIS_URL", app.config["REDIS_URL"])
+    app.config.setdefault("CACHE_KEY_PREFIX", "sf-cache:")
+    limiter.init_app(app)
+    cache.init_app(app)
+
+    from app import auth, errors, main, models, topics  # noqa: F401  (models registers tables)
+    from app.account import bp as account_bp
+    from app.api import bp as api_bp
+    from app.scenes import bp as scenes_bp
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(auth.bp, url_prefix="/auth")
+    app.register_blueprint(account_bp, url_prefix="/account")
+    app.register_blueprint(topics.bp, url_prefix="/topics")
+    app.register_blueprint(scenes_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    errors.register(app)
+
+    from app import cli
+
+    cli.register(app)
+    return app

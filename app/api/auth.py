@@ -1,0 +1,44 @@
+"""API authentication: a Bearer personal token, or the browser session plus a CSRF header."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import g, request
+from flask_login import current_user
+
+from app.api import bp
+from app.auth.accounts import user_for_api_token
+from app.errors import json_error
+from app.extensions import csrf
+
+csrf.exempt(bp)  # checked below, only for session-authenticated requests
+
+
+@bp.before_request
+def authenticate_request():
+    g.api_user = None
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, raw = header.partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip():
+            return json_error(401, "Use 'Authorization: Bearer <token>' with a personal API token.")
+        user = user_for_api_token(raw.strip())
+        if user is None:
+            return json_error(401, "That API token is not valid or has been revoked.")
+        g.api_user = user
+        return None
+    if current_user.is_authenticated:
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            csrf.protect()
+        g.api_user = current_user._get_current_object()
+    return None
+
+
+def api_login_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.get("api_user") is None:
+            return json_error(401, "Sign in or send a personal API token.")
+        return view(*args, **kwargs)
+
+    return wrapped

@@ -1,0 +1,125 @@
+"""Command-line tools: `flask users create`, `flask seed`, `flask worker`, `flask redis`."""
+from __future__ import annotations
+
+import getpass
+import threading
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from app.models import Role
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users)
+    app.cli.add_command(seed)
+    app.cli.add_command(worker)
+    app.cli.add_command(redis_command)
+
+
+@click.group()
+def users():
+    """Manage accounts."""
+
+
+@users.command("create")
+@click.option("--email", prompt=True)
+@click.option("--username", prompt=True)
+@click.option("--password", help="Prompted for when omitted.")
+@click.option("--admin", is_flag=True, help="Give the account the admin role.")
+@click.option("--moderator", is_flag=True, help="Give the account the moderator role.")
+def create_user(email: str, username: str, password: str | None, admin: bool, moderator: bool):
+    """Create an account (optionally an admin or moderator)."""
+    from app.auth.accounts import AccountError, register_user
+
+    if password is None:
+        password = getpass.getpass("Password: ")
+    role = Role.ADMIN if admin else Role.MODERATOR if moderator else Role.USER
+    try:
+        user = register_user(email, username, password, role=role)
+    except AccountError as err:
+        raise click.ClickException(err.message) from err
+    click.echo(f"Created {user.role} {user.username} <{user.email}>")
+
+
+@click.command()
+def seed():
+    """Create the starter topics (safe to run again)."""
+    from app.topics.catalog import seed_topics
+
+    added = seed_topics()
+    click.echo(f"Seeded {added} new topic(s).")
+
+
+def ensure_redis() -> object | None:
+    """Start the embedded Redis when no REDIS_URL is configured; returns the process we started."""
+    if not current_app.config["REDIS_EMBEDDED"]:
+        return None
+    from app.services import embedded_redis
+
+    return embedded_redis.start(current_app.config["EMBEDDED_REDIS_PORT"], Path(current_app.config["INSTANCE_DIR"]) / "redis")
+
+
+@click.command("redis")
+def redis_command():
+    """Run the embedded Redis in the foreground (only when REDIS_URL is unset)."""
+    import time
+
+    from app.services import embedded_redis
+
+    proc = ensure_redis()
+    if proc is None:
+        click.echo("Redis already reachable; nothing to start.")
+        return
+    click.echo(f"Embedded Redis on 127.0.0.1:{current_app.config['EMBEDDED_REDIS_PORT']} (Ctrl-C stops it)")
+    try:
+        while proc.poll() is None:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        embedded_redis.stop(proc)
+
+
+@click.command()
+@click.option("--queues", "-q", multiple=True, help="Queues to listen on (default: all).")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker(queues: tuple[str, ...], burst: bool):
+    """Run an RQ worker inside the app context on the named queues.
+
+    At start, and then every RECONCILE_INTERVAL seconds, generations that lost their
+    worker or their queue entry are put back on the queue.
+    """
+    from rq import SimpleWorker
+
+    from app.extensions import redis_client
+    from app.generation.recovery import recover_orphans
+    from app.services import embedded_redis
+
+    proc = ensure_redis()
+    names = list(queues) or current_app.config["QUEUES"]
+    stop = threading.Event()
+    try:
+        resumed = recover_orphans()
+        if resumed:
+            click.echo(f"Resumed {len(resumed)} interrupted generation(s): {resumed}")
+        if not burst:
+            app = current_app._get_current_object()
+            threading.Thread(target=_reconcile_forever, args=(app, stop), daemon=True, name="reconciler").start()
+        SimpleWorker(names, connection=redis_client()).work(burst=burst, with_scheduler=True)
+    finally:
+        stop.set()
+        embedded_redis.stop(proc)
+
+
+def _reconcile_forever(app: Flask, stop: threading.Event) -> None:
+    from app.generation.recovery import recover_orphans
+
+    interval = app.config["RECONCILE_INTERVAL"]
+    while not stop.wait(interval):
+        with app.app_context():
+            try:
+                recover_orphans()
+            except Exception:  # noqa: BLE001 - keep reconciling; Redis or the database may be back next time
+                app.logger.exception("reconciler pass failed")

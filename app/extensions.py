@@ -1,0 +1,58 @@
+"""Extension objects, created once and bound to the app in create_app()."""
+from __future__ import annotations
+
+from flask import current_app
+from flask_caching import Cache
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from redis import Redis
+from rq import Queue
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address)
+cache = Cache()
+
+
+def redis_client() -> Redis:
+    """The app's Redis connection (one per process, created on first use)."""
+    ext = current_app.extensions
+    if "sf_redis" not in ext:
+        ext["sf_redis"] = Redis.from_url(current_app.config["REDIS_URL"])
+    return ext["sf_redis"]
+
+
+def storage():
+    """The configured media Storage (local folder or S3), one per process."""
+    ext = current_app.extensions
+    if "sf_storage" not in ext:
+        from app.storage import storage_from_config
+
+        ext["sf_storage"] = storage_from_config(current_app.config)
+    return ext["sf_storage"]
+
+
+def queue(name: str = "default") -> Queue:
+    """A named RQ queue on the app's Redis."""
+    return Queue(name, connection=redis_client(), is_async=current_app.config.get("RQ_ASYNC", True))

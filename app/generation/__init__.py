@@ -1,0 +1,1 @@
+"""Segment generation: one durable GenerationJob per segment, run by RQ in resumable stages."""

@@ -1,0 +1,164 @@
+"""The eight stages of a segment's generation, each a function of the run's context.
+
+Every stage is safe to run again: a resumed job repeats at most the stage it was in,
+and the render stage reuses the provider task id stored on the job row.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from app.extensions import db
+from app.generation.context import RunContext, StageFailed
+from app.media import frames, hls
+from app.media.normalize import normalize as normalize_clip
+from app.media.probe import probe
+from app.models import SegmentStatus
+from app.models.base import utcnow
+from app.providers.video.base import RenderRequest
+from app.story.prompts import prompt_filter
+
+
+def moderate(ctx: RunContext) -> None:
+    verdict = prompt_filter().check(ctx.segment.prompt)
+    if not verdict.allowed:
+        raise StageFailed("prompt_refused", verdict.reason)
+
+
+def plan(ctx: RunContext) -> None:
+    """Expand the prompt and decide what the renderer draws."""
+    segment, scene = ctx.segment, ctx.scene
+    parent = segment.parent
+    location = {"id": f"topic-{scene.topic.slug}", "name": scene.topic.name, "attributes": {}}
+    context = {
+        "injected": [],
+        "style": None,
+        "location": f"Setting: {scene.topic.name}",
+        "previous_prompt": parent.prompt if parent else None,
+    }
+    expansion = ctx.expander.expand(segment.prompt, context)
+    characters = []
+    for mention in expansion.mentions:
+        if mention.get("kind", "character") == "character" and mention.get("name"):
+            characters.append({"id": f"C{len(characters) + 1}", "name": mention["name"], "attributes": {}})
+    segment.expanded_prompt = expansion.expanded_prompt
+    segment.plan = {
+        "bible": {"location": location, "characters": characters[:4], "props": [], "style": None, "action": segment.prompt},
+        "mentions": expansion.mentions,
+        "proposed_changes": expansion.proposed_changes,
+        "expander": ctx.expander.name,
+    }
+
+
+def reference(ctx: RunContext) -> None:
+    """The parent's last frame, the first frame of this segment's render."""
+    parent = ctx.segment.parent
+    if parent is None:
+        return
+    key = f"{parent.media_prefix}last.jpg"
+    if not ctx.storage.exists(key):
+        ctx.storage.put(key, frames.last_frame(ctx.local_copy(parent.video_key)), "image/jpeg")
+    ctx.artifacts["reference_key"] = key
+
+
+def render(ctx: RunContext) -> None:
+    """Submit (once), follow and download the provider's render."""
+    segment = ctx.segment
+    first_frame = None
+    if key := ctx.artifacts.get("reference_key"):
+        first_frame = ctx.storage.read_bytes(key)
+    request = RenderRequest(
+        prompt=segment.expanded_prompt or segment.prompt,
+        seed=segment.seed,
+        duration=segment.duration or ctx.config["SEGMENT_SECONDS"],
+        width=segment.width,
+        height=segment.height,
+        fps=segment.fps,
+        first_frame=first_frame,
+        bible=(segment.plan or {}).get("bible", {}),
+    )
+    job = ctx.job
+    if not job.provider_task_id:
+        job.provider_task_id = ctx.provider.start(request)
+        db.session.commit()  # stored before polling: a resumed job never creates a second task
+    ctx.report(0.0, "waiting for the renderer")
+    result = ctx.provider.wait(job.provider_task_id, request, ctx.report)
+    raw = ctx.work_dir / "raw.mp4"
+    ctx.provider.fetch(result, raw)
+    ctx.artifacts["raw_path"] = str(raw)
+
+
+def normalize(ctx: RunContext) -> None:
+    """Re-encode to the house format and store it."""
+    raw = Path(ctx.artifacts.get("raw_path", ""))
+    if not raw.is_file():
+        render(ctx)  # the work dir was lost (another machine, a cleanup): fetch the task's output again
+        raw = Path(ctx.artifacts["raw_path"])
+    segment = ctx.segment
+    out = ctx.work_dir / "video.mp4"
+    ctx.report(0.0, "converting to the house format")
+    normalize_clip(raw, out, width=segment.width, height=segment.height, fps=segment.fps, preset=ctx.config["X264_PRESET"])
+    segment.media_prefix = f"segments/{segment.id}/"
+    segment.video_key = f"{segment.media_prefix}video.mp4"
+    ctx.storage.put_file(segment.video_key, out, "video/mp4")
+    segment.duration = round(probe(out).duration, 3)
+
+
+def check(ctx: RunContext) -> None:
+    """The stored clip is what we promise: H.264 at the segment's size, with audio, non-empty."""
+    segment = ctx.segment
+    info = probe(ctx.local_copy(segment.video_key))
+    problems = []
+    if info.video_codec != "h264":
+        problems.append(f"codec {info.video_codec}")
+    if (info.width, info.height) != (segment.width, segment.height):
+        problems.append(f"size {info.width}x{info.height}")
+    if info.duration < 0.5:
+        problems.append(f"duration {info.duration:.2f} s")
+    if problems:
+        raise StageFailed("bad_output", "The rendered video failed its checks (" + ", ".join(problems) + "). Retry it.")
+    ctx.artifacts["checks"] = {"codec": info.video_codec, "width": info.width, "height": info.height,
+                               "duration": round(info.duration, 3), "audio": info.audio_codec}
+
+
+def package(ctx: RunContext) -> None:
+    """HLS parts, poster, thumbnail and last frame, uploaded under the segment's prefix."""
+    segment = ctx.segment
+    video = ctx.local_copy(segment.video_key)
+    out = ctx.work_dir / "hls"
+    shutil.rmtree(out, ignore_errors=True)
+    playlist = hls.package_hls(video, out, fmt=ctx.config["HLS_FORMAT"])
+    for path in sorted(out.iterdir()):
+        ctx.storage.put_file(f"{segment.media_prefix}hls/{path.name}", path)
+    segment.playlist_key = f"{segment.media_prefix}hls/{playlist.name}"
+    poster = frames.poster(video, ctx.work_dir / "poster.jpg")
+    thumb = frames.thumbnail(video, ctx.work_dir / "thumb.jpg")
+    segment.poster_key = f"{segment.media_prefix}poster.jpg"
+    segment.thumb_key = f"{segment.media_prefix}thumb.jpg"
+    ctx.storage.put_file(segment.poster_key, poster, "image/jpeg")
+    ctx.storage.put_file(segment.thumb_key, thumb, "image/jpeg")
+    ctx.storage.put(f"{segment.media_prefix}last.jpg", frames.last_frame(video), "image/jpeg")
+
+
+def publish(ctx: RunContext) -> None:
+    """Mark the segment ready and advance its scene's head (in the same transaction as the job's end)."""
+    segment, scene = ctx.segment, ctx.scene
+    segment.status = SegmentStatus.READY.value
+    if scene.head_segment_id == segment.parent_id:
+        scene.head_segment_id = segment.id
+        scene.segment_count = segment.position
+        scene.total_duration = round((scene.total_duration or 0.0) + (segment.duration or 0.0), 3)
+        scene.updated_at = utcnow()
+
+
+STAGES = [
+    ("moderate", moderate, "checking the prompt", 0, 2),
+    ("plan", plan, "planning the shot", 2, 6),
+    ("reference", reference, "picking up where the last segment ended", 6, 8),
+    ("render", render, "rendering", 8, 80),
+    ("normalize", normalize, "converting to the house format", 80, 88),
+    ("check", check, "checking the result", 88, 90),
+    ("package", package, "packaging for streaming", 90, 98),
+    ("publish", publish, "publishing", 98, 100),
+]
+STAGE_NAMES = [name for name, *_ in STAGES]

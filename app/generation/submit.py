@@ -1,0 +1,114 @@
+"""Starting, limiting and cancelling generations from the web side."""
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from rq import Callback, Retry
+from sqlalchemy import func, select
+
+from app.extensions import db, queue
+from app.models import GenerationJob, JobStatus, Segment, SegmentStatus, User
+from app.models.base import utcnow
+from app.models.job import ACTIVE_STATUSES
+
+GENERATE_FUNC = "jobs.generate.generate_segment"
+FAILURE_CALLBACK = "jobs.generate.record_failure"
+
+
+class GenerationRefused(Exception):
+    """The user may not start another generation now (HTTP 429)."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+def check_generation_allowed(user: User, retry: bool = False) -> None:
+    """Raise GenerationRefused when the user is over the hourly or in-flight limit."""
+    cfg = current_app.config
+    in_flight = db.session.scalar(
+        select(func.count(GenerationJob.id)).where(GenerationJob.user_id == user.id, GenerationJob.status.in_(ACTIVE_STATUSES))
+    )
+    if in_flight >= cfg["GENERATION_IN_FLIGHT_LIMIT"]:
+        raise GenerationRefused(
+            f"You already have {in_flight} segments generating. Wait for one to finish, then try again.", 30
+        )
+    if retry:
+        return
+    since = utcnow() - timedelta(hours=1)
+    recent = db.session.scalars(
+        select(Segment.created_at).where(Segment.author_id == user.id, Segment.created_at >= since).order_by(Segment.created_at)
+    ).all()
+    limit = cfg["GENERATION_HOURLY_LIMIT"]
+    if len(recent) >= limit:
+        oldest = recent[len(recent) - limit]
+        if oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=since.tzinfo)
+        free_at = oldest + timedelta(hours=1)
+        wait = max(1, int((free_at - utcnow()).total_seconds()))
+        raise GenerationRefused(
+            f"You've started {limit} segments in the last hour, the most allowed. "
+            f"You can start another at {free_at:%H:%M} UTC (in {wait // 60 + 1} minutes).",
+            wait,
+        )
+
+
+def start_generation(segment: Segment, retry: bool = False) -> GenerationJob:
+    """Commit the segment's GenerationJob row, then enqueue it. Returns the row."""
+    job = db.session.scalar(select(GenerationJob).where(GenerationJob.segment_id == segment.id))
+    if job is None:
+        job = GenerationJob(segment=segment, user_id=segment.author_id, provider=segment.provider, artifacts={})
+        db.session.add(job)
+    elif job.active:
+        return job
+    job.status = JobStatus.QUEUED.value
+    job.message = "Waiting for a worker"
+    job.error_code = job.error_message = None
+    job.finished_at = None
+    segment.status = SegmentStatus.PENDING.value
+    db.session.flush()
+    job.rq_job_id = f"gen-{job.id}-{secrets.token_hex(4)}"
+    db.session.commit()
+    enqueue(job)
+    return job
+
+
+def enqueue(job: GenerationJob) -> None:
+    """Put the job's current rq_job_id on the generate queue. A Redis outage leaves the row for the reconciler."""
+    cfg = current_app.config
+    try:
+        queue("generate").enqueue_call(
+            GENERATE_FUNC,
+            args=(job.id,),
+            job_id=job.rq_job_id,
+            timeout=cfg["JOB_TIMEOUT"],
+            result_ttl=3600,
+            failure_ttl=7 * 86400,
+            retry=Retry(max=len(cfg["JOB_RETRY_DELAYS"]), interval=cfg["JOB_RETRY_DELAYS"]),
+            on_failure=Callback(FAILURE_CALLBACK),
+            description=f"generate segment {job.segment_id}",
+        )
+    except Exception:  # noqa: BLE001 - Redis down: the row is the truth and will be picked up later
+        current_app.logger.exception("could not enqueue generation job %s; the reconciler will retry", job.id)
+
+
+def cancel_generation(segment: Segment) -> None:
+    """Stop a segment's generation: the row is cancelled, its RQ job and provider task cancelled too."""
+    job = db.session.scalar(select(GenerationJob).where(GenerationJob.segment_id == segment.id))
+    if job is None:
+        return
+    if job.active:
+        job.status = JobStatus.CANCELLED.value
+        job.message = "Cancelled"
+        job.finished_at = utcnow()
+    if job.provider_task_id and job.provider != "local":
+        try:
+            queue("default").enqueue_call(
+                "jobs.generate.cancel_provider_task", args=(job.provider, job.provider_task_id), result_ttl=600
+            )
+        except Exception:  # noqa: BLE001 - cancelling at the provider is best effort
+            current_app.logger.warning("could not queue provider cancel for task %s", job.provider_task_id)
+    db.session.commit()

@@ -1,0 +1,33 @@
+from flask import jsonify, render_template
+from sqlalchemy import text
+
+from app.extensions import db, redis_client
+from app.main import bp
+from app.topics.catalog import list_topics
+
+
+@bp.get("/")
+def home():
+    return render_template("main/home.html", topics=list_topics(limit=8))
+
+
+@bp.get("/healthz")
+def healthz():
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz():
+    checks = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+        checks["database"] = f"error: {exc.__class__.__name__}"
+    try:
+        redis_client().ping()
+        checks["redis"] = "ok"
+    except Exception as exc:  # noqa: BLE001
+        checks["redis"] = f"error: {exc.__class__.__name__}"
+    ready = all(v == "ok" for v in checks.values())
+    return jsonify(status="ready" if ready else "unavailable", checks=checks), (200 if ready else 503)

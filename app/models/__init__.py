@@ -1,0 +1,18 @@
+"""Typed SQLAlchemy models, one module per domain."""
+from app.models.job import GenerationJob, JobStatus
+from app.models.scene import Scene, Segment, SegmentStatus, Visibility
+from app.models.topic import Topic
+from app.models.user import ApiToken, Role, User
+
+__all__ = [
+    "ApiToken",
+    "GenerationJob",
+    "JobStatus",
+    "Role",
+    "Scene",
+    "Segment",
+    "SegmentStatus",
+    "Topic",
+    "User",
+    "Visibility",
+]

@@ -1,0 +1,96 @@
+"""Scenes are branches over a tree of immutable segments."""
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import TimestampMixin
+from app.models.topic import Topic
+from app.models.user import User
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    UNLISTED = "unlisted"
+    PRIVATE = "private"
+
+
+class SegmentStatus(StrEnum):
+    PENDING = "pending"
+    GENERATING = "generating"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class Scene(TimestampMixin, db.Model):
+    __tablename__ = "scenes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    visibility: Mapped[str] = mapped_column(String(16), default=Visibility.PUBLIC.value)
+    #: the newest ready segment of this branch; None until the first one is ready
+    head_segment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("segments.id", use_alter=True, ondelete="SET NULL")
+    )
+    #: the segment of another scene this one was forked at (None for an original)
+    forked_from_segment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("segments.id", use_alter=True, ondelete="SET NULL")
+    )
+    #: number of ready segments on the branch (kept with the head)
+    segment_count: Mapped[int] = mapped_column(Integer, default=0)
+    total_duration: Mapped[float] = mapped_column(Float, default=0.0)
+
+    topic: Mapped[Topic] = relationship()
+    owner: Mapped[User] = relationship()
+    head: Mapped[Segment | None] = relationship(foreign_keys=[head_segment_id], post_update=True)
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == Visibility.PUBLIC
+
+    def viewable_by(self, user) -> bool:
+        if self.visibility != Visibility.PRIVATE:
+            return True
+        return bool(user and user.is_authenticated and (user.id == self.owner_id or user.is_moderator))
+
+
+class Segment(TimestampMixin, db.Model):
+    """One generated clip. Immutable once ready; its media lives under ``media_prefix``."""
+
+    __tablename__ = "segments"
+    __table_args__ = (UniqueConstraint("scene_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scene_id: Mapped[int] = mapped_column(ForeignKey("scenes.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=SegmentStatus.PENDING.value)
+    prompt: Mapped[str] = mapped_column(Text)
+    expanded_prompt: Mapped[str | None] = mapped_column(Text)
+    provider: Mapped[str] = mapped_column(String(32))
+    seed: Mapped[int] = mapped_column(Integer)
+    duration: Mapped[float | None] = mapped_column(Float)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    fps: Mapped[int] = mapped_column(Integer)
+    media_prefix: Mapped[str] = mapped_column(String(128), default="")
+    video_key: Mapped[str | None] = mapped_column(String(255))
+    poster_key: Mapped[str | None] = mapped_column(String(255))
+    thumb_key: Mapped[str | None] = mapped_column(String(255))
+    playlist_key: Mapped[str | None] = mapped_column(String(255))
+    #: what the plan stage decided (links, injected entries, warnings), shown on the page
+    plan: Mapped[dict | None] = mapped_column(JSON)
+
+    scene: Mapped[Scene] = relationship(foreign_keys=[scene_id])
+    author: Mapped[User] = relationship()
+    parent: Mapped[Segment | None] = relationship(remote_side=[id])
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == SegmentStatus.READY

@@ -1,0 +1,1 @@
+"""Moderation: the pre-generation prompt filter (``prompt_filter``) and, later, post-generation checks."""

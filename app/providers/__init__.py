@@ -1,0 +1,1 @@
+"""Swappable external services: video renderers and prompt expanders."""

@@ -1,0 +1,221 @@
+"""Luma Dream Machine (https://docs.lumalabs.ai), ``/dream-machine/v1``.
+
+``POST /generations/video`` creates a generation (HTTP 201), ``GET /generations/{id}``
+follows it through ``queued`` → ``dreaming`` → ``completed`` | ``failed``, and
+``DELETE /generations/{id}`` cancels it. Luma reports no percentage, so progress while
+dreaming is an estimate from the elapsed time against ``expected_render_seconds``.
+
+A continuation's first frame goes in ``keyframes.frame0`` as ``{"type": "image", "url"}``.
+Luma fetches that URL itself, so pass ``image_url_for(jpeg_bytes) -> public URL`` (e.g. an
+upload to the media bucket); without it the frame is sent as a data URI, which Luma's
+documentation does not promise to accept (a rejection surfaces as a permanent HTTP 400).
+
+A ``failed`` generation whose ``failure_reason`` mentions moderation, safety, policy or an
+invalid/unsupported request raises ``PermanentProviderError``; other reasons raise
+``TransientProviderError(code="task_failed")``. Either way the generation is over, so a
+retry must ``start`` a new one.
+"""
+from __future__ import annotations
+
+import random as _random
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from app.providers.video.base import (
+    OutputExpiredError,
+    PermanentProviderError,
+    ProgressCallback,
+    ProviderError,
+    RenderRequest,
+    TaskEndedError,
+    TaskResult,
+    VideoProvider,
+)
+from app.providers.video.http import (
+    HttpClient,
+    image_data_uri,
+    nearest_duration,
+    nearest_ratio,
+    poll_until_done,
+)
+
+ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "9:21")
+DURATIONS = (5, 9)
+RESOLUTIONS = {540: "540p", 720: "720p"}
+_MODERATION_REASON = re.compile(r"moderat|safety|policy|nsfw|inappropriate|not allowed", re.IGNORECASE)
+_INVALID_REASON = re.compile(r"invalid|unsupported", re.IGNORECASE)
+
+
+class LumaProvider(VideoProvider):
+    """Renders through Luma's Dream Machine API."""
+
+    name = "luma"
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str = "https://api.lumalabs.ai/dream-machine/v1",
+        model: str = "ray-2",
+        image_url_for: Callable[[bytes], str] | None = None,
+        poll_interval: float = 5.0,
+        max_wait: float = 900.0,
+        expected_render_seconds: float = 90.0,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 60.0,
+        max_attempts: int = 5,
+        backoff_base: float = 1.0,
+        backoff_max: float = 60.0,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        random: Callable[[], float] = _random.random,
+    ):
+        if not api_key:
+            raise ValueError("LumaProvider needs an API key (LUMA_API_KEY).")
+        self.api_key = api_key
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self.image_url_for = image_url_for
+        self.poll_interval = poll_interval
+        self.max_wait = max_wait
+        self.expected_render_seconds = expected_render_seconds
+        self.sleep = sleep
+        self.clock = clock
+        self.http = HttpClient(
+            "Luma",
+            max_attempts=max_attempts,
+            backoff_base=backoff_base,
+            backoff_max=backoff_max,
+            timeout=(connect_timeout, read_timeout),
+            session=session,
+            sleep=sleep,
+            random=random,
+        )
+
+    # -- the VideoProvider interface ---------------------------------------------------
+
+    def start(self, request: RenderRequest) -> str:
+        response = self.http.call(
+            "POST",
+            self.base_url + "/generations/video",
+            json=self.generation_body(request),
+            headers=self._headers(),
+            idempotent=False,
+        )
+        answer = self.http.json(response, "the new generation")
+        generation_id = answer.get("id") if isinstance(answer, dict) else None
+        if not isinstance(generation_id, str) or not generation_id:
+            raise ProviderError("Luma accepted the render but sent no generation id.", code="bad_response")
+        return generation_id
+
+    def wait(self, task_id: str, request: RenderRequest, on_progress: ProgressCallback | None = None) -> TaskResult:
+        return poll_until_done(
+            lambda: self._get_generation(task_id),
+            lambda generation, elapsed: self._interpret(task_id, generation, elapsed),
+            provider="Luma",
+            task_id=task_id,
+            poll_interval=self.poll_interval,
+            max_wait=self.max_wait,
+            sleep=self.sleep,
+            clock=self.clock,
+            on_progress=on_progress,
+        )
+
+    def fetch(self, result: TaskResult, dest: Path) -> Path:
+        """Download the video; an expired link is renewed once by asking for the generation again."""
+        try:
+            return self.http.download(result.output_url, dest)
+        except OutputExpiredError:
+            fresh = self._fresh_video_url(result.task_id)
+            if fresh is None:
+                raise
+        return self.http.download(fresh, dest)
+
+    def cancel(self, task_id: str) -> None:
+        self.http.call("DELETE", self._generation_url(task_id), headers=self._headers(), accept=(404,)).close()
+
+    # -- request building --------------------------------------------------------------
+
+    def generation_body(self, request: RenderRequest) -> dict[str, Any]:
+        """The JSON body of ``POST /generations/video`` for ``request``."""
+        if not request.prompt.strip():
+            raise PermanentProviderError("A segment needs a prompt to render from.", code="empty_prompt")
+        short_side = min(request.width, request.height)
+        body: dict[str, Any] = {
+            "model": self.model,
+            "prompt": " ".join(request.prompt.split()),
+            "aspect_ratio": nearest_ratio(request.width, request.height, ASPECT_RATIOS),
+            "duration": f"{nearest_duration(request.duration, DURATIONS)}s",
+            "resolution": RESOLUTIONS[min(RESOLUTIONS, key=lambda px: (abs(px - short_side), px))],
+        }
+        if request.first_frame:
+            url = self.image_url_for(request.first_frame) if self.image_url_for else image_data_uri(request.first_frame)
+            body["keyframes"] = {"frame0": {"type": "image", "url": url}}
+        return body
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}", "Accept": "application/json"}
+
+    def _generation_url(self, generation_id: str) -> str:
+        return f"{self.base_url}/generations/{quote(generation_id, safe='')}"
+
+    # -- generation state --------------------------------------------------------------
+
+    def _get_generation(self, generation_id: str) -> dict[str, Any]:
+        response = self.http.call("GET", self._generation_url(generation_id), headers=self._headers())
+        generation = self.http.json(response, f"generation {generation_id}")
+        if not isinstance(generation, dict):
+            raise ProviderError(
+                f"Luma described generation {generation_id} in an unexpected shape.", code="bad_response"
+            )
+        return generation
+
+    def _interpret(
+        self, generation_id: str, generation: dict[str, Any], elapsed: float
+    ) -> tuple[TaskResult | None, float, str]:
+        state = generation.get("state")
+        if state == "completed":
+            result = TaskResult(generation_id, self._video_url(generation_id, generation))
+            return result, 1.0, "rendered at the provider"
+        if state == "queued":
+            return None, 0.0, "waiting in the provider's queue"
+        if state == "dreaming":
+            fraction = min(0.9, elapsed / self.expected_render_seconds) if self.expected_render_seconds > 0 else 0.0
+            return None, round(fraction, 2), f"rendering at the provider ({round(elapsed)} s so far)"
+        if state == "failed":
+            reason = generation.get("failure_reason")
+            message = reason if isinstance(reason, str) and reason else "Luma could not render this segment."
+            if _MODERATION_REASON.search(message):
+                raise PermanentProviderError(message, code="moderation")
+            if _INVALID_REASON.search(message):
+                raise PermanentProviderError(message, code="invalid_request")
+            raise TaskEndedError(message, code="task_failed")
+        raise ProviderError(
+            f"Luma reported an unknown state {state!r} for generation {generation_id}.", code="bad_response"
+        )
+
+    @staticmethod
+    def _video_url(generation_id: str, generation: dict[str, Any]) -> str:
+        assets = generation.get("assets")
+        video = assets.get("video") if isinstance(assets, dict) else None
+        if isinstance(video, str) and video:
+            return video
+        raise ProviderError(
+            f"Luma finished generation {generation_id} but listed no video to download.", code="bad_response"
+        )
+
+    def _fresh_video_url(self, generation_id: str) -> str | None:
+        try:
+            generation = self._get_generation(generation_id)
+        except PermanentProviderError:
+            return None  # the generation itself is gone (404): only a new one can help
+        if generation.get("state") != "completed":
+            return None
+        return self._video_url(generation_id, generation)

@@ -1,0 +1,270 @@
+"""Runway's developer API (https://docs.dev.runwayml.com), API version 2024-11-06.
+
+A continuation (a request with ``first_frame``) goes to ``POST /v1/image_to_video`` with
+the parent's last frame as a data URI; a first segment has no frame, so it goes to
+``POST /v1/text_to_video`` with ``text_model`` (default ``gen4.5``, which also takes a
+seed). Both answer ``{"id"}``; ``GET /v1/tasks/{id}`` is polled until the task ends.
+
+Failed tasks: ``failureCode`` containing a ``SAFETY`` segment (``SAFETY.*``,
+``INPUT_PREPROCESSING.SAFETY.*``) or starting with ``INPUT``/``ASSET`` describes the
+request itself and raises ``PermanentProviderError``; anything else (``INTERNAL.*``,
+``INPUT_PREPROCESSING.INTERNAL``, no code at all) raises ``TransientProviderError`` whose
+``code`` is the failure code (or ``"task_failed"``). Either way the task is over, so a
+retry must ``start`` a new task rather than ``wait`` on the old id.
+"""
+from __future__ import annotations
+
+import random as _random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from app.providers.video.base import (
+    OutputExpiredError,
+    PermanentProviderError,
+    ProgressCallback,
+    ProviderError,
+    RenderRequest,
+    TaskEndedError,
+    TaskResult,
+    VideoProvider,
+)
+from app.providers.video.http import (
+    HttpClient,
+    image_data_uri,
+    nearest_duration,
+    nearest_ratio,
+    poll_until_done,
+)
+
+API_VERSION = "2024-11-06"
+PROMPT_LIMIT = 1000  # UTF-16 code units, as Runway counts them
+IMAGE_LIMIT = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ModelLimits:
+    """What one Runway model accepts."""
+
+    ratios: tuple[str, ...]
+    durations: tuple[int, ...]
+    takes_seed: bool = True
+
+
+_LANDSCAPE_PORTRAIT = ("1280:720", "720:1280")
+_GEN4_RATIOS = ("1280:720", "720:1280", "1104:832", "832:1104", "960:960", "1584:672")
+_VEO_RATIOS = ("1280:720", "720:1280", "1920:1080", "1080:1920")
+
+IMAGE_MODELS = {
+    "gen4_turbo": ModelLimits(_GEN4_RATIOS, (5, 10)),
+    "gen4.5": ModelLimits(_GEN4_RATIOS, tuple(range(2, 11))),
+    "gen3a_turbo": ModelLimits(("1280:768", "768:1280"), (5, 10)),
+}
+TEXT_MODELS = {
+    "gen4.5": ModelLimits(_LANDSCAPE_PORTRAIT, tuple(range(2, 11))),
+    "veo3.1": ModelLimits(_VEO_RATIOS, (4, 6, 8), takes_seed=False),
+    "veo3.1_fast": ModelLimits(_VEO_RATIOS, (4, 6, 8), takes_seed=False),
+    "veo3": ModelLimits(_VEO_RATIOS, (8,), takes_seed=False),
+}
+
+
+def fit_prompt(text: str, limit: int = PROMPT_LIMIT) -> str:
+    """``text`` cut to ``limit`` UTF-16 code units, at a word boundary when one is near,
+    never inside a surrogate pair."""
+    text = " ".join(text.split())
+    if len(text.encode("utf-16-le")) // 2 <= limit:
+        return text
+    units, end = 0, 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            break
+        end = index + 1
+    cut = text[:end]
+    space = cut.rfind(" ")
+    if space >= end - 80:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-")
+
+
+class RunwayProvider(VideoProvider):
+    """Renders through Runway: image-to-video for continuations, text-to-video for first segments."""
+
+    name = "runway"
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str = "https://api.dev.runwayml.com",
+        model: str = "gen4_turbo",
+        text_model: str = "gen4.5",
+        poll_interval: float = 6.0,
+        max_wait: float = 900.0,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 60.0,
+        max_attempts: int = 5,
+        backoff_base: float = 1.0,
+        backoff_max: float = 60.0,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        random: Callable[[], float] = _random.random,
+    ):
+        if not api_key:
+            raise ValueError("RunwayProvider needs an API key (RUNWAY_API_KEY).")
+        self.api_key = api_key
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self.text_model = text_model
+        self.poll_interval = poll_interval
+        self.max_wait = max_wait
+        self.sleep = sleep
+        self.clock = clock
+        self.http = HttpClient(
+            "Runway",
+            max_attempts=max_attempts,
+            backoff_base=backoff_base,
+            backoff_max=backoff_max,
+            timeout=(connect_timeout, read_timeout),
+            session=session,
+            sleep=sleep,
+            random=random,
+        )
+
+    # -- the VideoProvider interface ---------------------------------------------------
+
+    def start(self, request: RenderRequest) -> str:
+        path, body = self.task_body(request)
+        response = self.http.call(
+            "POST", self.base_url + path, json=body, headers=self._headers(), idempotent=False
+        )
+        answer = self.http.json(response, "the new task")
+        task_id = answer.get("id") if isinstance(answer, dict) else None
+        if not isinstance(task_id, str) or not task_id:
+            raise ProviderError("Runway accepted the render but sent no task id.", code="bad_response")
+        return task_id
+
+    def wait(self, task_id: str, request: RenderRequest, on_progress: ProgressCallback | None = None) -> TaskResult:
+        return poll_until_done(
+            lambda: self._get_task(task_id),
+            lambda task, _elapsed: self._interpret(task_id, task),
+            provider="Runway",
+            task_id=task_id,
+            poll_interval=self.poll_interval,
+            max_wait=self.max_wait,
+            sleep=self.sleep,
+            clock=self.clock,
+            on_progress=on_progress,
+        )
+
+    def fetch(self, result: TaskResult, dest: Path) -> Path:
+        """Download the output; an expired link is renewed once by asking for the task again."""
+        try:
+            return self.http.download(result.output_url, dest)
+        except OutputExpiredError:
+            fresh = self._fresh_output_url(result.task_id)
+            if fresh is None:
+                raise
+        return self.http.download(fresh, dest)
+
+    def cancel(self, task_id: str) -> None:
+        self.http.call("DELETE", self._task_url(task_id), headers=self._headers(), accept=(404,)).close()
+
+    # -- request building --------------------------------------------------------------
+
+    def task_body(self, request: RenderRequest) -> tuple[str, dict[str, Any]]:
+        """The endpoint path and camelCase JSON body for ``request``."""
+        prompt = fit_prompt(request.prompt)
+        if request.first_frame:
+            path, model = "/v1/image_to_video", self.model
+            limits = IMAGE_MODELS.get(model, IMAGE_MODELS["gen4_turbo"])
+        elif prompt:
+            path, model = "/v1/text_to_video", self.text_model
+            limits = TEXT_MODELS.get(model, TEXT_MODELS["gen4.5"])
+        else:
+            raise PermanentProviderError("A first segment needs a prompt to render from.", code="empty_prompt")
+        body: dict[str, Any] = {
+            "model": model,
+            "ratio": nearest_ratio(request.width, request.height, limits.ratios),
+            "duration": nearest_duration(request.duration, limits.durations),
+        }
+        if prompt:
+            body["promptText"] = prompt
+        if limits.takes_seed:
+            body["seed"] = request.seed % 2**32
+        if request.first_frame:
+            if len(request.first_frame) * 4 / 3 > IMAGE_LIMIT:
+                raise PermanentProviderError(
+                    "The reference frame is larger than the 5 MB Runway accepts.", code="image_too_large"
+                )
+            body["promptImage"] = image_data_uri(request.first_frame)
+        return path, body
+
+    def _headers(self) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {self.api_key}",
+            "X-Runway-Version": API_VERSION,
+            "Accept": "application/json",
+        }
+
+    def _task_url(self, task_id: str) -> str:
+        return f"{self.base_url}/v1/tasks/{quote(task_id, safe='')}"
+
+    # -- task state --------------------------------------------------------------------
+
+    def _get_task(self, task_id: str) -> dict[str, Any]:
+        response = self.http.call("GET", self._task_url(task_id), headers=self._headers())
+        task = self.http.json(response, f"task {task_id}")
+        if not isinstance(task, dict):
+            raise ProviderError(f"Runway described task {task_id} in an unexpected shape.", code="bad_response")
+        return task
+
+    def _interpret(self, task_id: str, task: dict[str, Any]) -> tuple[TaskResult | None, float, str]:
+        status = task.get("status")
+        if status == "SUCCEEDED":
+            return TaskResult(task_id, self._output_url(task_id, task)), 1.0, "rendered at the provider"
+        if status in ("PENDING", "THROTTLED"):
+            return None, 0.0, "waiting in the provider's queue"
+        if status == "RUNNING":
+            progress = task.get("progress")
+            fraction = min(max(float(progress), 0.0), 1.0) if isinstance(progress, (int, float)) else 0.0
+            return None, fraction, f"rendering at the provider: {round(fraction * 100)}%"
+        if status == "FAILED":
+            raise self._failure(task)
+        if status == "CANCELLED":
+            raise PermanentProviderError(f"The Runway task {task_id} was cancelled.", code="cancelled")
+        raise ProviderError(f"Runway reported an unknown status {status!r} for task {task_id}.", code="bad_response")
+
+    @staticmethod
+    def _output_url(task_id: str, task: dict[str, Any]) -> str:
+        output = task.get("output")
+        if isinstance(output, list) and output and isinstance(output[0], str) and output[0]:
+            return output[0]
+        raise ProviderError(f"Runway finished task {task_id} but listed no video to download.", code="bad_response")
+
+    @staticmethod
+    def _failure(task: dict[str, Any]) -> ProviderError:
+        code = task.get("failureCode")
+        failure = task.get("failure")
+        message = failure if isinstance(failure, str) and failure else "Runway could not render this segment."
+        if not isinstance(code, str) or not code:
+            return TaskEndedError(message, code="task_failed")
+        parts = code.upper().split(".")
+        if "SAFETY" in parts or parts[0] in ("INPUT", "ASSET"):
+            return PermanentProviderError(message, code=code)
+        return TaskEndedError(message, code=code)
+
+    def _fresh_output_url(self, task_id: str) -> str | None:
+        try:
+            task = self._get_task(task_id)
+        except PermanentProviderError:
+            return None  # the task itself is gone (404): only a new task can help
+        if task.get("status") != "SUCCEEDED":
+            return None
+        return self._output_url(task_id, task)

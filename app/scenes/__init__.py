@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("scenes", __name__)
+
+from app.scenes import media, routes  # noqa: E402,F401

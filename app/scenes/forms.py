@@ -1,0 +1,36 @@
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+PROMPT_HINT = "Describe what happens in this segment, up to 1000 characters. Name characters and places so they stay consistent."
+VISIBILITY_CHOICES = [
+    ("public", "Public — listed, anyone can continue or fork"),
+    ("unlisted", "Unlisted — only people with the link"),
+    ("private", "Private — only you"),
+]
+
+
+class NewSceneForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(message="Give your scene a title."), Length(max=120)])
+    topic = SelectField("Topic", validators=[DataRequired(message="Choose a topic.")])
+    prompt = TextAreaField("First prompt", validators=[DataRequired(message="Write a prompt: describe what happens.")],
+                           description=PROMPT_HINT, render_kw={"maxlength": 1000, "rows": 5})
+    visibility = RadioField("Who can see it", choices=VISIBILITY_CHOICES, default="public")
+    submit = SubmitField("Create scene")
+
+
+class ContinueForm(FlaskForm):
+    prompt = TextAreaField("What happens next?", validators=[DataRequired(message="Write a prompt: describe what happens next.")],
+                           description=PROMPT_HINT, render_kw={"maxlength": 1000, "rows": 4})
+    after_segment_id = HiddenField()
+    submit = SubmitField("Continue this scene")
+
+
+class ForkForm(FlaskForm):
+    title = StringField("Title of your fork", validators=[Optional(), Length(max=120)])
+    prompt = TextAreaField("Your next prompt (optional)", validators=[Optional()], render_kw={"maxlength": 1000, "rows": 3})
+    submit = SubmitField("Fork here")
+
+
+class SegmentActionForm(FlaskForm):
+    submit = SubmitField("Go")

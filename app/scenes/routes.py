@@ -1,0 +1,142 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.extensions import db
+from app.models import Segment
+from app.scenes import bp
+from app.scenes.forms import ContinueForm, ForkForm, NewSceneForm, SegmentActionForm
+from app.story import access, writing
+from app.story.views import media_url, scene_view
+from app.topics.catalog import list_topics
+
+
+@bp.app_template_global("media_url")
+def _media_url(scene, key):
+    return media_url(scene, key)
+
+
+def _visible_scene(scene_id: int):
+    try:
+        return access.visible_scene(scene_id, current_user)
+    except access.NotFound:
+        abort(404)
+
+
+def _visible_segment(segment_id: int) -> Segment:
+    try:
+        return access.visible_segment(segment_id, current_user)
+    except access.NotFound:
+        abort(404)
+
+
+@bp.route("/scenes/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = NewSceneForm()
+    form.topic.choices = [(t.slug, t.name) for t in list_topics()]
+    if request.method == "GET" and request.args.get("topic"):
+        form.topic.data = request.args["topic"]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            started = writing.create_scene(current_user, title=form.title.data, topic_slug=form.topic.data,
+                                           prompt=form.prompt.data, visibility=form.visibility.data)
+        except writing.GenerationRefused as err:
+            flash(err.message, "error")
+            status = 429
+        except (writing.StoryError, writing.PromptError) as err:
+            getattr(form, getattr(err, "field", None) or "prompt").errors.append(err.message)
+            status = 422
+        else:
+            flash("Your scene is on its way: the first segment is generating.", "success")
+            return redirect(url_for("scenes.show", scene_id=started.scene.id))
+    elif form.errors:
+        status = 422
+    return render_template("scenes/new.html", form=form), status
+
+
+@bp.get("/scenes/<int:scene_id>")
+def show(scene_id: int, continue_form: ContinueForm | None = None, status: int = 200):
+    scene = _visible_scene(scene_id)
+    form = continue_form or ContinueForm(after_segment_id=scene.head_segment_id or "")
+    return render_template("scenes/show.html", scene=scene, views=scene_view(scene), form=form,
+                           action_form=SegmentActionForm()), status
+
+
+@bp.post("/scenes/<int:scene_id>/continue")
+@login_required
+def continue_(scene_id: int):
+    scene = _visible_scene(scene_id)
+    form = ContinueForm()
+    if not form.validate_on_submit():
+        return show(scene_id, continue_form=form, status=422)
+    seen = int(form.after_segment_id.data) if form.after_segment_id.data else None
+    try:
+        writing.continue_scene(scene, current_user, form.prompt.data, seen)
+    except writing.SceneMoved as moved:
+        return render_template("scenes/moved.html", scene=scene, moved=moved, prompt=form.prompt.data,
+                               fork_form=ForkForm(prompt=form.prompt.data)), 409
+    except writing.GenerationRefused as err:
+        flash(err.message, "error")
+        return show(scene_id, continue_form=form, status=429)
+    except writing.PromptError as err:
+        form.prompt.errors.append(err.message)
+        return show(scene_id, continue_form=form, status=422)
+    flash("Your segment is generating. Watch its progress below.", "success")
+    return redirect(url_for("scenes.show", scene_id=scene.id, _anchor="generating"))
+
+
+@bp.post("/segments/<int:segment_id>/fork")
+@login_required
+def fork(segment_id: int):
+    segment = _visible_segment(segment_id)
+    form = ForkForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        new_scene = writing.fork_at(segment.scene, segment, current_user, form.title.data)
+        if form.prompt.data and form.prompt.data.strip():
+            writing.continue_scene(new_scene, current_user, form.prompt.data, segment.id)
+    except access.Forbidden:
+        abort(404)
+    except (writing.StoryError, writing.PromptError, writing.GenerationRefused) as err:
+        flash(err.message, "error")
+        return redirect(url_for("scenes.show", scene_id=segment.scene_id))
+    flash("You forked the scene. It's yours to take anywhere.", "success")
+    return redirect(url_for("scenes.show", scene_id=new_scene.id))
+
+
+@bp.post("/segments/<int:segment_id>/retry")
+@login_required
+def retry(segment_id: int):
+    segment = _visible_segment(segment_id)
+    if not SegmentActionForm().validate_on_submit():
+        abort(400)
+    try:
+        writing.retry_segment(segment, current_user)
+    except access.Forbidden:
+        abort(403)
+    except (writing.StoryError, writing.GenerationRefused) as err:
+        flash(err.message, "error")
+    else:
+        flash("Trying again, from where it stopped.", "success")
+    return redirect(url_for("scenes.show", scene_id=segment.scene_id, _anchor="generating"))
+
+
+@bp.post("/segments/<int:segment_id>/discard")
+@login_required
+def discard(segment_id: int):
+    segment = _visible_segment(segment_id)
+    scene_id = segment.scene_id
+    if not SegmentActionForm().validate_on_submit():
+        abort(400)
+    try:
+        writing.discard_segment(segment, current_user)
+    except access.Forbidden:
+        abort(403)
+    except writing.StoryError as err:
+        flash(err.message, "error")
+    else:
+        flash("Segment discarded. The scene is open for the next prompt.", "success")
+    db.session.remove()
+    return redirect(url_for("scenes.show", scene_id=scene_id))

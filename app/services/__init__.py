@@ -1,0 +1,1 @@
+"""Process-level services the app depends on (embedded Redis, mail)."""

@@ -1,0 +1,1 @@
+"""The story domain: scenes as branches over a tree of immutable segments."""

@@ -1,0 +1,44 @@
+"""Reading a branch: the ancestor path of a segment, in order."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import Scene, Segment
+
+
+def segment_path(head_id: int | None) -> list[Segment]:
+    """The segments from the story's root to ``head_id``, oldest first, in one query."""
+    if head_id is None:
+        return []
+    ancestors = select(Segment.id, Segment.parent_id).where(Segment.id == head_id).cte("ancestors", recursive=True)
+    ancestors = ancestors.union_all(
+        select(Segment.id, Segment.parent_id).join(ancestors, Segment.id == ancestors.c.parent_id)
+    )
+    stmt = (
+        select(Segment)
+        .where(Segment.id.in_(select(ancestors.c.id)))
+        .options(selectinload(Segment.author))
+        .order_by(Segment.position)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def scene_segments(scene: Scene) -> list[Segment]:
+    """The branch's ready path plus its unfinished tail (the segment being generated or failed)."""
+    path = segment_path(scene.head_segment_id)
+    next_position = path[-1].position + 1 if path else _first_position(scene)
+    tail = db.session.scalars(
+        select(Segment)
+        .where(Segment.scene_id == scene.id, Segment.position == next_position)
+        .options(selectinload(Segment.author))
+    ).all()
+    return path + list(tail)
+
+
+def _first_position(scene: Scene) -> int:
+    if scene.forked_from_segment_id is None:
+        return 1
+    fork_point = db.session.get(Segment, scene.forked_from_segment_id)
+    return fork_point.position + 1 if fork_point else 1

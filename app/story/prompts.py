@@ -1,0 +1,42 @@
+"""Checking what people type before anything is queued."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from flask import current_app
+
+from app.moderation.prompt_filter import PromptFilter, load_filter
+
+
+class PromptError(ValueError):
+    """A prompt that cannot be used, with a message for its author."""
+
+    def __init__(self, message: str, code: str = "invalid_prompt"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def clean_prompt(raw: str | None) -> str:
+    """The trimmed prompt, or PromptError when it is empty, too long or refused by the filter."""
+    text = " ".join((raw or "").split())
+    limit = current_app.config["PROMPT_MAX_CHARS"]
+    if not text:
+        raise PromptError("Write a prompt: describe what happens in this segment.", "empty_prompt")
+    if len(text) > limit:
+        raise PromptError(f"Keep the prompt to {limit} characters or fewer (it has {len(text)}).", "prompt_too_long")
+    verdict = prompt_filter().check(text)
+    if not verdict.allowed:
+        raise PromptError(verdict.reason, "prompt_refused")
+    return text
+
+
+def prompt_filter() -> PromptFilter:
+    cfg = current_app.config
+    return _cached_filter(cfg.get("BLOCKED_TERMS_FILE"), tuple(cfg.get("BLOCKED_TERMS_EXTRA", ())))
+
+
+@lru_cache(maxsize=4)
+def _cached_filter(path: str | None, extra: tuple[str, ...]) -> PromptFilter:
+    return load_filter(Path(path) if path else None, extra)

@@ -1,0 +1,91 @@
+"""Read models for pages and the API: a scene with its segments, URLs and live job."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db, storage
+from app.models import GenerationJob, Scene, Segment, Visibility
+from app.story.paths import scene_segments
+
+
+@dataclass
+class SegmentView:
+    segment: Segment
+    job: GenerationJob | None
+    video_url: str | None
+    poster_url: str | None
+
+
+def media_url(scene: Scene, key: str | None) -> str | None:
+    if not key:
+        return None
+    return storage().url(key, private=scene.visibility == Visibility.PRIVATE)
+
+
+def scene_view(scene: Scene) -> list[SegmentView]:
+    """The scene's segments in order, each with its media URLs and (when unfinished) its job."""
+    segments = scene_segments(scene)
+    unfinished = [s.id for s in segments if not s.is_ready]
+    jobs = {}
+    if unfinished:
+        rows = db.session.scalars(select(GenerationJob).where(GenerationJob.segment_id.in_(unfinished)))
+        jobs = {job.segment_id: job for job in rows}
+    return [
+        SegmentView(s, jobs.get(s.id), media_url(scene, s.video_key) if s.is_ready else None,
+                    media_url(scene, s.poster_key) if s.is_ready else None)
+        for s in segments
+    ]
+
+
+def segment_json(view: SegmentView) -> dict:
+    s = view.segment
+    return {
+        "id": s.id,
+        "position": s.position,
+        "parent_id": s.parent_id,
+        "status": s.status,
+        "prompt": s.prompt,
+        "expanded_prompt": s.expanded_prompt,
+        "author": {"id": s.author.id, "username": s.author.username},
+        "duration": s.duration,
+        "width": s.width,
+        "height": s.height,
+        "provider": s.provider,
+        "media": {"video": view.video_url, "poster": view.poster_url},
+        "job": view.job.to_json() if view.job else None,
+        "created_at": s.created_at.isoformat(),
+    }
+
+
+def scene_json(scene: Scene, views: list[SegmentView] | None = None) -> dict:
+    data = {
+        "id": scene.id,
+        "title": scene.title,
+        "topic": scene.topic.slug,
+        "owner": {"id": scene.owner.id, "username": scene.owner.username},
+        "visibility": scene.visibility,
+        "head_segment_id": scene.head_segment_id,
+        "forked_from_segment_id": scene.forked_from_segment_id,
+        "segment_count": scene.segment_count,
+        "duration": scene.total_duration,
+        "created_at": scene.created_at.isoformat(),
+        "updated_at": scene.updated_at.isoformat(),
+    }
+    if views is not None:
+        data["segments"] = [segment_json(v) for v in views]
+    return data
+
+
+def topic_scenes(topic_id: int, limit: int = 48) -> list[Scene]:
+    """Public scenes of a topic, newest activity first."""
+    stmt = (
+        select(Scene)
+        .where(Scene.topic_id == topic_id, Scene.visibility == Visibility.PUBLIC)
+        .options(selectinload(Scene.head), selectinload(Scene.owner), selectinload(Scene.topic))
+        .order_by(Scene.updated_at.desc(), Scene.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))

@@ -1,0 +1,152 @@
+"""Writing stories: start a scene, continue it, fork it, retry or discard a failed segment."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.generation.submit import GenerationRefused, cancel_generation, check_generation_allowed, start_generation
+from app.models import GenerationJob, Scene, Segment, SegmentStatus, Topic, User, Visibility
+from app.story.access import Forbidden, is_author_or_owner
+from app.story.prompts import PromptError, clean_prompt
+
+__all__ = [
+    "GenerationRefused", "PromptError", "SceneMoved", "Started", "StoryError",
+    "continue_scene", "create_scene", "discard_segment", "fork_at", "retry_segment",
+]
+
+
+class StoryError(ValueError):
+    """Input that can't be used, with a message for the writer; ``field`` names the form field."""
+
+    def __init__(self, message: str, field: str | None = None, code: str = "invalid"):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.code = code
+
+
+class SceneMoved(Exception):
+    """Someone else continued the scene first."""
+
+    def __init__(self, scene: Scene, seen_segment_id: int | None):
+        super().__init__(f"scene {scene.id} moved on")
+        self.scene = scene
+        self.seen_segment_id = seen_segment_id
+        self.head_segment_id = scene.head_segment_id
+
+
+@dataclass(frozen=True)
+class Started:
+    scene: Scene
+    segment: Segment
+    job: GenerationJob
+
+
+def create_scene(owner: User, *, title: str, topic_slug: str, prompt: str, visibility: str = "public") -> Started:
+    """A new scene whose first segment starts generating."""
+    title = " ".join((title or "").split())
+    if not title:
+        raise StoryError("Give your scene a title.", "title")
+    if len(title) > 120:
+        raise StoryError("Keep the title to 120 characters or fewer.", "title")
+    if visibility not in {v.value for v in Visibility}:
+        raise StoryError("Choose public, unlisted or private.", "visibility")
+    topic = db.session.scalar(select(Topic).where(Topic.slug == topic_slug))
+    if topic is None:
+        raise StoryError("Choose one of the topics.", "topic")
+    text = clean_prompt(prompt)
+    check_generation_allowed(owner)
+    scene = Scene(title=title, topic=topic, owner=owner, visibility=visibility)
+    db.session.add(scene)
+    segment = _new_segment(scene, parent=None, position=1, author=owner, prompt=text)
+    db.session.flush()
+    return Started(scene, segment, start_generation(segment))
+
+
+def continue_scene(scene: Scene, author: User, prompt: str, after_segment_id: int | None) -> Started:
+    """Claim the next position after ``after_segment_id`` and start generating it.
+
+    Raises SceneMoved when the head is no longer the segment the writer saw, or when
+    someone else's segment already holds the next position (the unique constraint decides).
+    """
+    text = clean_prompt(prompt)
+    if after_segment_id != scene.head_segment_id:
+        raise SceneMoved(scene, after_segment_id)
+    check_generation_allowed(author)
+    parent = db.session.get(Segment, scene.head_segment_id) if scene.head_segment_id else None
+    position = parent.position + 1 if parent else 1
+    segment = _new_segment(scene, parent=parent, position=position, author=author, prompt=text)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        db.session.refresh(scene)
+        raise SceneMoved(scene, after_segment_id) from None
+    return Started(scene, segment, start_generation(segment))
+
+
+def fork_at(scene: Scene, segment: Segment, user: User, title: str | None = None) -> Scene:
+    """A new scene owned by ``user`` that shares the path up to ``segment`` (no media is copied)."""
+    if not segment.is_ready:
+        raise StoryError("You can only fork at a finished segment.")
+    if scene.visibility == Visibility.PRIVATE and scene.owner_id != user.id:
+        raise Forbidden("private scenes can only be forked by their owner")
+    visibility = Visibility.PUBLIC if scene.visibility == Visibility.PUBLIC else scene.visibility
+    fork = Scene(
+        title=(title or f"{scene.title} — fork")[:120],
+        topic_id=scene.topic_id,
+        owner=user,
+        visibility=visibility,
+        head_segment_id=segment.id,
+        forked_from_segment_id=segment.id,
+        segment_count=segment.position,
+    )
+    db.session.add(fork)
+    db.session.commit()
+    return fork
+
+
+def retry_segment(segment: Segment, user: User) -> GenerationJob:
+    """Start a failed segment's generation again, resuming after its last completed stage."""
+    if not is_author_or_owner(segment, user):
+        raise Forbidden("only the author can retry")
+    if segment.status != SegmentStatus.FAILED:
+        raise StoryError("Only a failed segment can be retried.", code="not_failed")
+    check_generation_allowed(user, retry=True)
+    return start_generation(segment, retry=True)
+
+
+def discard_segment(segment: Segment, user: User) -> None:
+    """Delete a failed (or stuck) segment, releasing its slot so the scene can go on."""
+    if not is_author_or_owner(segment, user):
+        raise Forbidden("only the author can discard")
+    if segment.status == SegmentStatus.READY:
+        raise StoryError("A finished segment can't be discarded.", code="ready")
+    cancel_generation(segment)
+    db.session.delete(segment)
+    db.session.commit()
+
+
+def _new_segment(scene: Scene, *, parent: Segment | None, position: int, author: User, prompt: str) -> Segment:
+    cfg = current_app.config
+    segment = Segment(
+        scene=scene,
+        parent=parent,
+        position=position,
+        author=author,
+        prompt=prompt,
+        provider=cfg["VIDEO_PROVIDER"],
+        seed=secrets.randbelow(2**31),
+        width=cfg["VIDEO_WIDTH"],
+        height=cfg["VIDEO_HEIGHT"],
+        fps=cfg["VIDEO_FPS"],
+        duration=cfg["SEGMENT_SECONDS"],
+        status=SegmentStatus.PENDING.value,
+    )
+    db.session.add(segment)
+    return segment

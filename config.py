@@ -1,0 +1,177 @@
+"""Configuration classes. Everything tunable is read from the environment here."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+BASE_DIR = Path(__file__).resolve().parent
+load_dotenv(BASE_DIR / ".env")
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
+def _secret_key(instance: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in instance/."""
+    if key := env_str("SECRET_KEY"):
+        return key
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    return key
+
+
+def _sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+class Config:
+    INSTANCE_DIR = Path(env_str("INSTANCE_DIR", str(BASE_DIR / "instance")))
+    SECRET_KEY = _secret_key(INSTANCE_DIR)
+
+    SQLALCHEMY_DATABASE_URI = env_str("DATABASE_URL", _sqlite_url(INSTANCE_DIR / "storyforge.db"))
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    # Redis: the configured server, else an embedded redis-server started by `manage.py run` / `flask worker`.
+    EMBEDDED_REDIS_PORT = env_int("EMBEDDED_REDIS_PORT", 6390)
+    REDIS_URL = env_str("REDIS_URL")
+    REDIS_EMBEDDED = REDIS_URL is None
+    if REDIS_URL is None:
+        REDIS_URL = f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
+
+    # Rate limits and account protection.
+    RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "sf-limits"
+    LOGIN_LIMIT = env_str("LOGIN_LIMIT", "10/minute;50/hour")
+    REGISTER_LIMIT = env_str("REGISTER_LIMIT", "10/hour")
+    RESET_LIMIT = env_str("RESET_LIMIT", "5/hour")
+    LOCKOUT_THRESHOLD = env_int("LOCKOUT_THRESHOLD", 10)
+    LOCKOUT_MINUTES = env_int("LOCKOUT_MINUTES", 15)
+    PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 10)
+    RESET_TOKEN_MAX_AGE = env_int("RESET_TOKEN_MAX_AGE", 3600)
+    REMEMBER_COOKIE_DURATION = env_int("REMEMBER_COOKIE_DAYS", 30) * 86400
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+
+    # Mail: SMTP when MAIL_SERVER is set, else messages land in instance/outbox/.
+    MAIL_SERVER = env_str("MAIL_SERVER")
+    MAIL_PORT = env_int("MAIL_PORT", 587)
+    MAIL_USE_TLS = env_bool("MAIL_USE_TLS", True)
+    MAIL_USERNAME = env_str("MAIL_USERNAME")
+    MAIL_PASSWORD = env_str("MAIL_PASSWORD")
+    MAIL_SENDER = env_str("MAIL_SENDER", "StoryForge <no-reply@storyforge.local>")
+    OUTBOX_DIR = INSTANCE_DIR / "outbox"
+
+    # Media storage.
+    STORAGE_BACKEND = env_str("STORAGE_BACKEND", "s3" if env_str("S3_BUCKET") else "local")
+    MEDIA_ROOT = env_str("MEDIA_ROOT", str(INSTANCE_DIR / "media"))
+    MEDIA_URL_PREFIX = "/media"
+    MEDIA_URL_TTL = env_int("MEDIA_URL_TTL", 3600)
+    S3_BUCKET = env_str("S3_BUCKET")
+    S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL")
+    S3_REGION = env_str("S3_REGION", "us-east-1")
+    S3_ACCESS_KEY_ID = env_str("S3_ACCESS_KEY_ID")
+    S3_SECRET_ACCESS_KEY = env_str("S3_SECRET_ACCESS_KEY")
+    CDN_BASE_URL = env_str("CDN_BASE_URL")
+    WORK_DIR = Path(env_str("WORK_DIR", str(INSTANCE_DIR / "work")))
+
+    # Generation.
+    VIDEO_PROVIDER = env_str("VIDEO_PROVIDER", "local")
+    VIDEO_WIDTH = env_int("VIDEO_WIDTH", 640)
+    VIDEO_HEIGHT = env_int("VIDEO_HEIGHT", 360)
+    VIDEO_FPS = env_int("VIDEO_FPS", 24)
+    SEGMENT_SECONDS = env_float("SEGMENT_SECONDS", 5.0)
+    X264_PRESET = env_str("X264_PRESET", "veryfast")
+    HLS_FORMAT = env_str("HLS_FORMAT", "fmp4")
+    RUNWAY_API_KEY = env_str("RUNWAY_API_KEY")
+    RUNWAY_API_BASE = env_str("RUNWAY_API_BASE", "https://api.dev.runwayml.com")
+    RUNWAY_MODEL = env_str("RUNWAY_MODEL", "gen4_turbo")
+    LUMA_API_KEY = env_str("LUMA_API_KEY")
+    LUMA_API_BASE = env_str("LUMA_API_BASE", "https://api.lumalabs.ai/dream-machine/v1")
+    LUMA_MODEL = env_str("LUMA_MODEL", "ray-2")
+    PROVIDER_POLL_SECONDS = env_float("PROVIDER_POLL_SECONDS", 6.0)
+    PROVIDER_MAX_WAIT_SECONDS = env_float("PROVIDER_MAX_WAIT_SECONDS", 1800.0)
+    PROVIDER_RETRY_ATTEMPTS = env_int("PROVIDER_RETRY_ATTEMPTS", 6)
+    PROVIDER_BACKOFF_BASE = env_float("PROVIDER_BACKOFF_BASE", 1.0)
+    PROVIDER_BACKOFF_MAX = env_float("PROVIDER_BACKOFF_MAX", 60.0)
+    LLM_PROVIDER = env_str("LLM_PROVIDER", "openai" if env_str("LLM_BASE_URL") else "local")
+    LLM_BASE_URL = env_str("LLM_BASE_URL")
+    LLM_MODEL = env_str("LLM_MODEL", "gpt-4o-mini")
+    LLM_API_KEY = env_str("LLM_API_KEY")
+    PROMPT_MAX_CHARS = env_int("PROMPT_MAX_CHARS", 1000)
+    BLOCKED_TERMS_FILE = env_str("BLOCKED_TERMS_FILE")
+    BLOCKED_TERMS_EXTRA = [t for t in (env_str("BLOCKED_TERMS", "") or "").split(",") if t.strip()]
+    GENERATION_HOURLY_LIMIT = env_int("GENERATION_HOURLY_LIMIT", 20)
+    GENERATION_IN_FLIGHT_LIMIT = env_int("GENERATION_IN_FLIGHT_LIMIT", 3)
+    JOB_TIMEOUT = env_int("JOB_TIMEOUT", 3600)
+    JOB_RETRY_DELAYS = [5, 30, 120]
+    RECONCILE_INTERVAL = env_int("RECONCILE_INTERVAL", 30)
+    STALE_JOB_SECONDS = env_int("STALE_JOB_SECONDS", 120)
+
+    QUEUES = ["generate", "media", "default"]
+    RQ_ASYNC = True
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = env_str("TEST_DATABASE_URL", "sqlite://")
+    WTF_CSRF_ENABLED = True
+    RATELIMIT_ENABLED = True
+    PROVIDER_POLL_SECONDS = 0.01
+    PROVIDER_BACKOFF_BASE = 0.01
+    PROVIDER_BACKOFF_MAX = 0.05
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SQLALCHEMY_ENGINE_OPTIONS = {
+        "pool_pre_ping": True,
+        "pool_size": env_int("DB_POOL_SIZE", 5),
+        "max_overflow": env_int("DB_MAX_OVERFLOW", 5),
+        "pool_recycle": 1800,
+    }
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    return CONFIGS[env_str("STORYFORGE_ENV", "development")]

@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""StoryForge's two commands, for a machine that has only Python 3.11+.
+
+    python3 manage.py run    # web + worker + embedded Redis on http://127.0.0.1:5000
+    python3 manage.py test   # install the dev requirements and run the test suite
+
+Both create ./.venv and install the pinned requirements on first use.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+VENV_PY = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def _requirements_digest(files: list[str]) -> str:
+    digest = hashlib.sha256()
+    for name in files:
+        digest.update((ROOT / name).read_bytes())
+    return digest.hexdigest()
+
+
+def ensure_venv(requirements: list[str]) -> None:
+    """Create .venv and install requirements when they changed since the last install."""
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file may be started by an older python3
+        sys.exit("StoryForge needs Python 3.11 or newer.")
+    if not VENV_PY.exists():
+        print("• creating virtualenv in .venv", flush=True)
+        subprocess.check_call([sys.executable, "-m", "venv", str(VENV)])
+    marker = VENV / f".installed-{'-'.join(Path(r).stem for r in requirements)}"
+    wanted = _requirements_digest(requirements)
+    if marker.exists() and marker.read_text() == wanted:
+        return
+    print("• installing requirements (first run takes a minute)", flush=True)
+    subprocess.check_call([str(VENV_PY), "-m", "pip", "install", "-q", "--upgrade", "pip"])
+    args = [str(VENV_PY), "-m", "pip", "install", "-q"]
+    for req in requirements:
+        args += ["-r", str(ROOT / req)]
+    subprocess.check_call(args)
+    marker.write_text(wanted)
+
+
+def in_venv(*args: str, env: dict | None = None, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen([str(VENV_PY), *args], cwd=ROOT, env=env, **kwargs)
+
+
+def flask(*args: str, env: dict) -> None:
+    subprocess.check_call([str(VENV_PY), "-m", "flask", *args], cwd=ROOT, env=env)
+
+
+def vendor_assets(env: dict) -> None:
+    """Install front-end packages (hls.js) when npm exists; the pages fall back without them."""
+    if not (ROOT / "package.json").exists():
+        return
+    npm = "npm.cmd" if os.name == "nt" else "npm"
+    try:
+        subprocess.run([npm, "install", "--no-audit", "--no-fund", "--silent"], cwd=ROOT, check=True, env=env)
+    except (OSError, subprocess.CalledProcessError):
+        print("• npm is not available; the player uses its fallbacks", flush=True)
+
+
+def run() -> int:
+    ensure_venv(["requirements.txt"])
+    env = {**os.environ, "FLASK_APP": "wsgi.py", "PYTHONUNBUFFERED": "1"}
+    port = env.get("PORT", "5000")
+    vendor_assets(env)
+    children: list[subprocess.Popen] = []
+    redis_proc = None
+    if not env.get("REDIS_URL"):
+        redis_proc = in_venv("-m", "flask", "redis", env=env)
+        children.append(redis_proc)
+        _wait_for_redis(env)
+    try:
+        flask("db", "upgrade", env=env)
+        flask("seed", env=env)
+        children.append(in_venv("-m", "flask", "worker", env=env))
+        children.append(in_venv(
+            "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
+            "--workers", env.get("WEB_WORKERS", "2"), "wsgi:app", env=env,
+        ))
+        print(f"\n  StoryForge is running on http://127.0.0.1:{port}  (Ctrl-C stops everything)\n", flush=True)
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        print("• a process stopped; shutting down", flush=True)
+        return 1
+    except KeyboardInterrupt:
+        print("\n• stopping", flush=True)
+        return 0
+    finally:
+        _stop_all(children)
+
+
+def _wait_for_redis(env: dict, timeout: float = 15.0) -> None:
+    port = int(env.get("EMBEDDED_REDIS_PORT", "6390"))
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    sys.exit(f"embedded Redis did not start on port {port}; see instance/redis/redis.log")
+
+
+def _stop_all(children: list[subprocess.Popen]) -> None:
+    # Web and worker first, Redis last so the worker can finish talking to it.
+    for child in reversed(children):
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+            try:
+                child.wait(20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+
+def test(extra: list[str]) -> int:
+    ensure_venv(["requirements-dev.txt"])
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    vendor_assets(env)
+    return subprocess.call([str(VENV_PY), "-m", "pytest", *extra], cwd=ROOT, env=env)
+
+
+def main(argv: list[str]) -> int:
+    command = argv[1] if len(argv) > 1 else "help"
+    if command == "run":
+        return run()
+    if command == "test":
+        return test(argv[2:])
+    print(__doc__)
+    return 0 if command in {"help", "-h", "--help"} else 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

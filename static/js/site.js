@@ -1,0 +1,31 @@
+// Small progressive enhancements shared by every page.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest(".flash-close");
+    if (close) { close.closest(".flash").remove(); }
+  });
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) { event.preventDefault(); return; }
+    var button = form.querySelector("[type=submit]");
+    if (button && !form.hasAttribute("data-no-busy")) {
+      window.setTimeout(function () { button.disabled = true; button.setAttribute("aria-busy", "true"); }, 0);
+    }
+  });
+  // JSON requests from pages carry the CSRF token in a header.
+  window.storyforge = {
+    csrfToken: function () {
+      var meta = document.querySelector("meta[name=csrf-token]");
+      return meta ? meta.content : "";
+    },
+    api: function (method, url, body) {
+      var headers = { "Accept": "application/json", "X-CSRFToken": window.storyforge.csrfToken() };
+      if (body !== undefined) { headers["Content-Type"] = "application/json"; }
+      return fetch(url, { method: method, headers: headers, credentials: "same-origin",
+                          body: body === undefined ? undefined : JSON.stringify(body) })
+        .then(function (r) { return r.json().then(function (data) { return { status: r.status, data: data }; }); });
+    }
+  };
+})();

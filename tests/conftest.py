@@ -1,0 +1,139 @@
+"""Shared fixtures: an app on a fresh database and a real Redis, a client, a CLI runner, auth helpers."""
+from __future__ import annotations
+
+import os
+import re
+import socket
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from app import create_app
+from app.extensions import db
+from config import TestingConfig
+from tests import factories
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory) -> str:
+    """REDIS_URL when set (CI's server), else an embedded redis-server for this test session."""
+    if url := os.environ.get("REDIS_URL"):
+        yield url
+        return
+    from app.services import embedded_redis
+
+    port = _free_port()
+    proc = embedded_redis.start(port, tmp_path_factory.mktemp("redis"))
+    yield f"redis://127.0.0.1:{port}/0"
+    embedded_redis.stop(proc)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url, redis_url, tmp_path_factory):
+    """Create the schema once per session; each test then starts from empty tables."""
+    app = create_app(_config(database_url, redis_url, tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield
+
+
+def _config(database_url: str, redis_url: str, instance: Path) -> type[TestingConfig]:
+    return type(
+        "PerTestConfig",
+        (TestingConfig,),
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"timeout": 30}} if database_url.startswith("sqlite") else {},
+            "REDIS_URL": redis_url,
+            "REDIS_EMBEDDED": False,
+            "INSTANCE_DIR": instance,
+            "OUTBOX_DIR": instance / "outbox",
+            "MEDIA_ROOT": str(instance / "media"),
+            "WORK_DIR": instance / "work",
+        },
+    )
+
+
+@pytest.fixture
+def app(_schema, database_url, redis_url, tmp_path):
+    app = create_app(_config(database_url, redis_url, tmp_path / "instance"))
+    with app.app_context():
+        from app.extensions import redis_client
+
+        redis_client().flushdb()
+        yield app
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = db.metadata.sorted_tables
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            conn.execute(text("PRAGMA foreign_keys=OFF"))
+            for table in reversed(tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'<meta name="csrf-token" content="([^"]+)"', html
+    )
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+class AuthActions:
+    """Sign in and out through the real forms (with their CSRF tokens)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def csrf(self, path: str = "/auth/login") -> str:
+        return csrf_token_from(self.client.get(path).get_data(as_text=True))
+
+    def login(self, identifier: str = "mara", password: str = factories.PASSWORD, remember: bool = False):
+        data = {"identifier": identifier, "password": password, "csrf_token": self.csrf()}
+        if remember:
+            data["remember"] = "y"
+        return self.client.post("/auth/login", data=data)
+
+    def logout(self):
+        return self.client.post("/auth/logout", data={"csrf_token": self.csrf("/")})
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def user(app):
+    return factories.make_user("mara")
