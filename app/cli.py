@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import getpass
-import threading
 from pathlib import Path
 
 import click
@@ -91,35 +90,11 @@ def worker(queues: tuple[str, ...], burst: bool):
     At start, and then every RECONCILE_INTERVAL seconds, generations that lost their
     worker or their queue entry are put back on the queue.
     """
-    from rq import SimpleWorker
-
-    from app.extensions import redis_client
-    from app.generation.recovery import recover_orphans
     from app.services import embedded_redis
+    from app.services.worker import run_worker
 
     proc = ensure_redis()
-    names = list(queues) or current_app.config["QUEUES"]
-    stop = threading.Event()
     try:
-        resumed = recover_orphans()
-        if resumed:
-            click.echo(f"Resumed {len(resumed)} interrupted generation(s): {resumed}")
-        if not burst:
-            app = current_app._get_current_object()
-            threading.Thread(target=_reconcile_forever, args=(app, stop), daemon=True, name="reconciler").start()
-        SimpleWorker(names, connection=redis_client()).work(burst=burst, with_scheduler=True)
+        run_worker(current_app._get_current_object(), list(queues) or current_app.config["QUEUES"], burst)
     finally:
-        stop.set()
         embedded_redis.stop(proc)
-
-
-def _reconcile_forever(app: Flask, stop: threading.Event) -> None:
-    from app.generation.recovery import recover_orphans
-
-    interval = app.config["RECONCILE_INTERVAL"]
-    while not stop.wait(interval):
-        with app.app_context():
-            try:
-                recover_orphans()
-            except Exception:  # noqa: BLE001 - keep reconciling; Redis or the database may be back next time
-                app.logger.exception("reconciler pass failed")

@@ -137,3 +137,17 @@ def auth(client):
 @pytest.fixture
 def user(app):
     return factories.make_user("mara")
+
+
+def run_worker(queues=("generate",)) -> None:
+    """Run an RQ worker in this process until the queues are empty (jobs run in the test's app context)."""
+    from rq import SimpleWorker
+
+    from app.extensions import redis_client
+
+    SimpleWorker(list(queues), connection=redis_client()).work(burst=True, with_scheduler=False)
+
+
+@pytest.fixture
+def worker():
+    return run_worker

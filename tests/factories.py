@@ -20,3 +20,12 @@ def make_topic(slug: str = "space-opera", name: str = "Space Opera") -> Topic:
     db.session.add(topic)
     db.session.commit()
     return topic
+
+
+def make_scene(owner: User, *, title: str = "Night Train", prompt: str = "Mara boards the night train.",
+               topic: Topic | None = None, visibility: str = "public"):
+    """A scene whose first segment is queued (returns writing.Started)."""
+    from app.story.writing import create_scene
+
+    topic = topic or db.session.query(Topic).first() or make_topic()
+    return create_scene(owner, title=title, topic_slug=topic.slug, prompt=prompt, visibility=visibility)

@@ -24,9 +24,11 @@ def _refusal(err: Exception):
         response, status = json_error(429, err.message, "generation_limit")
         response.headers["Retry-After"] = str(err.retry_after)
         return response, status
-    field = getattr(err, "field", None)
-    status = 400 if getattr(err, "code", "") == "invalid_json" else 422
-    return json_error(status, err.message, getattr(err, "code", "invalid"), **({"field": field} if field else {}))
+    status = 400 if err.code == "invalid_json" else 422
+    error = {"code": err.code, "message": err.message}
+    if field := getattr(err, "field", None):
+        error["field"] = field
+    return jsonify(error=error), status
 
 
 REFUSALS = (writing.StoryError, writing.PromptError, writing.GenerationRefused)

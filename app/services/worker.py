@@ -1,0 +1,51 @@
+"""The RQ worker process: jobs in the main thread, housekeeping in a background thread.
+
+RQ's own scheduler runs as a forked child that inherits the parent's database
+sockets and outlives a killed parent, so scheduled retries are moved onto their
+queues by the housekeeping thread instead, together with the reconciler that
+resumes generations whose worker died.
+"""
+from __future__ import annotations
+
+import threading
+
+from flask import Flask
+from rq import SimpleWorker
+from rq.scheduler import RQScheduler
+
+from app.extensions import db, redis_client
+from app.generation.recovery import recover_orphans
+
+
+def run_worker(app: Flask, queues: list[str], burst: bool = False) -> None:
+    """Work the queues until stopped (or, with ``burst``, until they are empty)."""
+    resumed = recover_orphans()
+    if resumed:
+        app.logger.warning("resumed %d interrupted generation(s): %s", len(resumed), resumed)
+    db.session.remove()
+    stop = threading.Event()
+    if not burst:
+        threading.Thread(target=_housekeeping, args=(app, queues, stop), daemon=True, name="housekeeping").start()
+    try:
+        SimpleWorker(queues, connection=redis_client()).work(burst=burst, with_scheduler=False)
+    finally:
+        stop.set()
+
+
+def _housekeeping(app: Flask, queues: list[str], stop: threading.Event) -> None:
+    with app.app_context():
+        scheduler = RQScheduler(queues, connection=redis_client())
+        interval = app.config["RECONCILE_INTERVAL"]
+        ticks = 0
+        while not stop.wait(1.0):
+            ticks += 1
+            try:
+                scheduler.acquire_locks()
+                scheduler.enqueue_scheduled_jobs()
+                if ticks % interval == 0:
+                    recover_orphans()
+            except Exception:  # noqa: BLE001 - keep going; Redis or the database may be back next time
+                app.logger.exception("worker housekeeping failed")
+            finally:
+                db.session.remove()
+        scheduler.release_locks()
