@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -67,27 +68,33 @@ def vendor_assets(env: dict) -> None:
         print("• npm is not available; the player uses its fallbacks", flush=True)
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def run() -> int:
+    # Explicit handlers: a shell that starts us in the background would otherwise leave SIGINT ignored.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     ensure_venv(["requirements.txt"])
     env = {**os.environ, "FLASK_APP": "wsgi.py", "PYTHONUNBUFFERED": "1"}
     port = env.get("PORT", "5000")
     vendor_assets(env)
     children: list[subprocess.Popen] = []
     redis_proc = None
-    if not env.get("REDIS_URL"):
-        redis_proc = in_venv("-m", "flask", "redis", env=env)
-        children.append(redis_proc)
-        _wait_for_redis(env)
     try:
+        if not env.get("REDIS_URL") and not _redis_answers(env):
+            redis_proc = in_venv("-m", "flask", "redis", env=env)
+            _wait_for_redis(env)
         flask("db", "upgrade", env=env)
         flask("seed", env=env)
         children.append(in_venv("-m", "flask", "worker", env=env))
         children.append(in_venv(
             "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
-            "--workers", env.get("WEB_WORKERS", "2"), "wsgi:app", env=env,
+            "--workers", env.get("WEB_WORKERS", "2"), "--graceful-timeout", "5", "wsgi:app", env=env,
         ))
         print(f"\n  StoryForge is running on http://127.0.0.1:{port}  (Ctrl-C stops everything)\n", flush=True)
-        while all(child.poll() is None for child in children):
+        while all(child.poll() is None for child in [*children, *([redis_proc] if redis_proc else [])]):
             time.sleep(0.5)
         print("• a process stopped; shutting down", flush=True)
         return 1
@@ -95,32 +102,36 @@ def run() -> int:
         print("\n• stopping", flush=True)
         return 0
     finally:
-        _stop_all(children)
+        _stop_all(children)  # web and worker first, so the worker can finish talking to Redis
+        if redis_proc is not None:
+            _stop_all([redis_proc])
+
+
+def _redis_answers(env: dict) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", int(env.get("EMBEDDED_REDIS_PORT", "6390")))) == 0
 
 
 def _wait_for_redis(env: dict, timeout: float = 15.0) -> None:
-    port = int(env.get("EMBEDDED_REDIS_PORT", "6390"))
-    import socket
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
+        if _redis_answers(env):
+            return
         time.sleep(0.1)
-    sys.exit(f"embedded Redis did not start on port {port}; see instance/redis/redis.log")
+    sys.exit("embedded Redis did not start; see instance/redis/redis.log")
 
 
 def _stop_all(children: list[subprocess.Popen]) -> None:
-    # Web and worker first, Redis last so the worker can finish talking to it.
-    for child in reversed(children):
+    """SIGTERM all of them at once, then wait; whatever hangs is killed."""
+    for child in children:
         if child.poll() is None:
             child.send_signal(signal.SIGTERM)
-            try:
-                child.wait(20)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+    for child in children:
+        try:
+            child.wait(30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 def test(extra: list[str]) -> int:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import getpass
+import signal
 from pathlib import Path
 
 import click
@@ -60,6 +61,10 @@ def ensure_redis() -> object | None:
     return embedded_redis.start(current_app.config["EMBEDDED_REDIS_PORT"], Path(current_app.config["INSTANCE_DIR"]) / "redis")
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 @click.command("redis")
 def redis_command():
     """Run the embedded Redis in the foreground (only when REDIS_URL is unset)."""
@@ -72,6 +77,8 @@ def redis_command():
         click.echo("Redis already reachable; nothing to start.")
         return
     click.echo(f"Embedded Redis on 127.0.0.1:{current_app.config['EMBEDDED_REDIS_PORT']} (Ctrl-C stops it)")
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         while proc.poll() is None:
             time.sleep(0.5)
