@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -62,10 +63,16 @@ def vendor_assets(env: dict) -> None:
     if not (ROOT / "package.json").exists():
         return
     npm = "npm.cmd" if os.name == "nt" else "npm"
-    try:
-        subprocess.run([npm, "install", "--no-audit", "--no-fund", "--silent"], cwd=ROOT, check=True, env=env)
-    except (OSError, subprocess.CalledProcessError):
-        print("• npm is not available; the player uses its fallbacks", flush=True)
+    bundle = ROOT / "node_modules/hls.js/dist/hls.min.js"
+    if not bundle.exists():
+        try:
+            subprocess.run([npm, "install", "--no-audit", "--no-fund", "--silent"], cwd=ROOT, check=True, env=env)
+        except (OSError, subprocess.CalledProcessError):
+            print("• npm is not available; the player uses its fallbacks", flush=True)
+            return
+    vendor = ROOT / "static/vendor"
+    vendor.mkdir(exist_ok=True)
+    shutil.copyfile(bundle, vendor / "hls.min.js")
 
 
 def _interrupt(signum, frame):

@@ -179,6 +179,17 @@ class Storage(ABC):
         validate_key(key)
         return None
 
+    def local_copy(self, key: str, cache_dir: Path) -> Path:
+        """A file with the object's bytes: the object itself when stored locally, else a download in ``cache_dir``."""
+        path = self.local_path(key)
+        if path is not None:
+            return path
+        dest = Path(cache_dir) / key.replace("/", "_")
+        if not dest.exists():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            self.download_to(key, dest)
+        return dest
+
     @abstractmethod
     def download_to(self, key: str, path: str | os.PathLike[str]) -> None:
         """Copy the object into the file at ``path``; raises StorageNotFound when it is missing."""

@@ -4,10 +4,12 @@ from __future__ import annotations
 import os
 import re
 import socket
+import threading
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
@@ -151,3 +153,14 @@ def run_worker(queues=("generate",)) -> None:
 @pytest.fixture
 def worker():
     return run_worker
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over real HTTP from a thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)

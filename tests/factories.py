@@ -29,3 +29,21 @@ def make_scene(owner: User, *, title: str = "Night Train", prompt: str = "Mara b
 
     topic = topic or db.session.query(Topic).first() or make_topic()
     return create_scene(owner, title=title, topic_slug=topic.slug, prompt=prompt, visibility=visibility)
+
+
+HARBOUR_PROMPTS = ["Mara, in a red coat, waits on the pier.", "A brass lantern flickers in the fog.",
+                   "The ferry horn sounds across the harbour."]
+
+
+def build_scene(user: User, run_worker, prompts=HARBOUR_PROMPTS, visibility: str = "public") -> int:
+    """A scene whose segments are all generated for real (one worker pass each); returns its id."""
+    from app.models import Scene
+    from app.story.writing import continue_scene
+
+    scene_id = make_scene(user, title="Harbour Lights", prompt=prompts[0], visibility=visibility).scene.id
+    run_worker()
+    for prompt in prompts[1:]:
+        scene = db.session.get(Scene, scene_id)
+        continue_scene(scene, scene.owner, prompt, scene.head_segment_id)
+        run_worker()
+    return scene_id

@@ -59,11 +59,4 @@ class RunContext:
 
     def local_copy(self, key: str) -> Path:
         """A local file for a stored key (the file itself for local storage, a download for S3)."""
-        path = self.storage.local_path(key)
-        if path is not None:
-            return path
-        dest = self.work_dir / "stored" / key.replace("/", "_")
-        if not dest.exists():
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            self.storage.download_to(key, dest)
-        return dest
+        return self.storage.local_copy(key, self.work_dir / "stored")

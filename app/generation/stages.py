@@ -131,6 +131,9 @@ def package(ctx: RunContext) -> None:
     for path in sorted(out.iterdir()):
         ctx.storage.put_file(f"{segment.media_prefix}hls/{path.name}", path)
     segment.playlist_key = f"{segment.media_prefix}hls/{playlist.name}"
+    parsed = hls.parse_media_playlist(playlist.read_text())
+    segment.hls = {"target": parsed.target_duration, "map": parsed.map_uri,
+                   "parts": [[part.duration, part.uri] for part in parsed.segments]}
     poster = frames.poster(video, ctx.work_dir / "poster.jpg")
     thumb = frames.thumbnail(video, ctx.work_dir / "thumb.jpg")
     segment.poster_key = f"{segment.media_prefix}poster.jpg"

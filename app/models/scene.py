@@ -84,6 +84,8 @@ class Segment(TimestampMixin, db.Model):
     poster_key: Mapped[str | None] = mapped_column(String(255))
     thumb_key: Mapped[str | None] = mapped_column(String(255))
     playlist_key: Mapped[str | None] = mapped_column(String(255))
+    #: the packaged HLS media playlist: {"target": int, "map": uri | None, "parts": [[seconds, uri], ...]}
+    hls: Mapped[dict | None] = mapped_column(JSON)
     #: what the plan stage decided (links, injected entries, warnings), shown on the page
     plan: Mapped[dict | None] = mapped_column(JSON)
 

@@ -1,11 +1,13 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.models import Segment
 from app.scenes import bp
 from app.scenes.forms import ContinueForm, ForkForm, NewSceneForm, SegmentActionForm
-from app.story import access, writing
+from app.story import access, playback, writing
 from app.story.views import media_url, scene_view
 from app.topics.catalog import list_topics
 
@@ -13,6 +15,12 @@ from app.topics.catalog import list_topics
 @bp.app_template_global("media_url")
 def _media_url(scene, key):
     return media_url(scene, key)
+
+
+@bp.app_template_global("has_vendor")
+def _has_vendor(name: str) -> bool:
+    """Whether a front-end package was installed into static/vendor (the pages fall back without it)."""
+    return (Path(current_app.static_folder) / "vendor" / name).is_file()
 
 
 def _visible_scene(scene_id: int):
@@ -59,8 +67,9 @@ def new():
 def show(scene_id: int, continue_form: ContinueForm | None = None, status: int = 200):
     scene = _visible_scene(scene_id)
     form = continue_form or ContinueForm(after_segment_id=scene.head_segment_id or "")
-    return render_template("scenes/show.html", scene=scene, views=scene_view(scene), form=form,
-                           action_form=SegmentActionForm()), status
+    views = scene_view(scene)
+    return render_template("scenes/show.html", scene=scene, views=views, form=form, action_form=SegmentActionForm(),
+                           chapters=playback.chapters([v.segment for v in views])), status
 
 
 @bp.post("/scenes/<int:scene_id>/continue")

@@ -1,0 +1,69 @@
+"""Playback endpoints: the watch page, HLS playlists, captions and the MP4 download."""
+import re
+
+from flask import Response, abort, redirect, render_template, request, send_file
+from flask_login import current_user
+
+from app.extensions import storage
+from app.models import Visibility
+from app.scenes import bp
+from app.scenes.routes import _visible_scene, _visible_segment
+from app.story import playback
+from app.story.paths import segment_path
+from app.story.views import scene_view
+
+HLS_MIME = "application/vnd.apple.mpegurl"
+
+
+def _playlist_response(scene, playlist: playback.Playlist) -> Response:
+    response = Response(playlist.text, mimetype=HLS_MIME)
+    response.set_etag(playlist.etag)
+    private = scene.visibility == Visibility.PRIVATE
+    response.headers["Cache-Control"] = "private, no-store" if private else "public, max-age=60"
+    return response.make_conditional(request)
+
+
+@bp.get("/scenes/<int:scene_id>/playlist.m3u8")
+def scene_playlist(scene_id: int):
+    scene = _visible_scene(scene_id)
+    try:
+        return _playlist_response(scene, playback.branch_playlist(scene))
+    except playback.NothingToPlay:
+        abort(404, "This scene has no finished segment to play yet.")
+
+
+@bp.get("/segments/<int:segment_id>/playlist.m3u8")
+def segment_playlist(segment_id: int):
+    segment = _visible_segment(segment_id)
+    try:
+        return _playlist_response(segment.scene, playback.segment_playlist(segment.scene, segment))
+    except playback.NothingToPlay:
+        abort(404, "This segment isn't ready to play yet.")
+
+
+@bp.get("/scenes/<int:scene_id>/captions.vtt")
+def captions(scene_id: int):
+    scene = _visible_scene(scene_id)
+    return Response(playback.captions_vtt(segment_path(scene.head_segment_id)), mimetype="text/vtt")
+
+
+@bp.get("/scenes/<int:scene_id>/download.mp4")
+def download(scene_id: int):
+    scene = _visible_scene(scene_id)
+    try:
+        key = playback.branch_download(scene)
+    except playback.NothingToPlay:
+        abort(404, "This scene has no finished segment to download yet.")
+    filename = (re.sub(r"[^A-Za-z0-9]+", "-", scene.title).strip("-").lower() or "scene") + ".mp4"
+    path = storage().local_path(key)
+    if path is None:
+        return redirect(storage().url(key, private=scene.visibility == Visibility.PRIVATE))
+    return send_file(path, mimetype="video/mp4", as_attachment=True, download_name=filename, conditional=True)
+
+
+@bp.get("/scenes/<int:scene_id>/watch")
+def watch(scene_id: int):
+    scene = _visible_scene(scene_id)
+    views = scene_view(scene)
+    return render_template("scenes/watch.html", scene=scene, views=views,
+                           chapters=playback.chapters([v.segment for v in views]), user=current_user)

@@ -1,0 +1,115 @@
+"""Watching a branch: its HLS playlist, captions and MP4 download, built from packaged segments.
+
+Each segment is packaged once at publish. A branch's playlist is text assembled
+from the segments' stored playlist data (no media is read), cached by the head
+id, so continuing a long scene costs no more than continuing a short one.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+
+from app.extensions import cache, storage
+from app.media.concat import concat_mp4
+from app.media.hls import MediaPlaylist, MediaSegment, join_playlists
+from app.models import Scene, Segment, Visibility
+from app.story.paths import segment_path
+from app.story.views import media_url
+
+
+class NothingToPlay(LookupError):
+    """The branch has no ready segment yet."""
+
+
+@dataclass(frozen=True)
+class Playlist:
+    text: str
+    etag: str
+
+
+def stored_playlist(segment: Segment) -> MediaPlaylist:
+    data = segment.hls or {}
+    parts = tuple(MediaSegment(float(seconds), uri) for seconds, uri in data.get("parts", []))
+    return MediaPlaylist(target_duration=int(data.get("target", 2)), segments=parts, map_uri=data.get("map"))
+
+
+def _playlist(scene: Scene, segments: list[Segment]) -> Playlist:
+    ready = [s for s in segments if s.is_ready and s.hls]
+    if not ready:
+        raise NothingToPlay(scene.id)
+    parts = [(stored_playlist(s), _resolver(scene, s)) for s in ready]
+    text = join_playlists(parts)
+    return Playlist(text, hashlib.sha256(text.encode()).hexdigest()[:32])
+
+
+def _resolver(scene: Scene, segment: Segment):
+    prefix = f"{segment.media_prefix}hls/"
+    return lambda uri: media_url(scene, prefix + uri)
+
+
+def branch_playlist(scene: Scene) -> Playlist:
+    """The scene's VOD playlist: its segments joined with discontinuities (cached by head id)."""
+    if scene.visibility == Visibility.PRIVATE:  # signed URLs expire: never share or keep them
+        return _playlist(scene, segment_path(scene.head_segment_id))
+    key = f"playlist:{scene.id}:{scene.head_segment_id}:{scene.visibility}"
+    if (hit := cache.get(key)) is not None:
+        return Playlist(*hit)
+    playlist = _playlist(scene, segment_path(scene.head_segment_id))
+    cache.set(key, (playlist.text, playlist.etag), timeout=current_app.config["PLAYLIST_CACHE_SECONDS"])
+    return playlist
+
+
+def segment_playlist(scene: Scene, segment: Segment) -> Playlist:
+    return _playlist(scene, [segment])
+
+
+def _timestamp(seconds: float) -> str:
+    millis = round(seconds * 1000)
+    hours, millis = divmod(millis, 3_600_000)
+    minutes, millis = divmod(millis, 60_000)
+    secs, millis = divmod(millis, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
+
+
+def chapters(segments: list[Segment]) -> list[tuple[Segment, float, float]]:
+    """Each ready segment with its start and end time on the branch."""
+    out, start = [], 0.0
+    for segment in segments:
+        if not segment.is_ready:
+            continue
+        end = start + (segment.duration or 0.0)
+        out.append((segment, start, end))
+        start = end
+    return out
+
+
+def captions_vtt(segments: list[Segment]) -> str:
+    """A WebVTT track with one cue per segment: its prompt and author."""
+    lines = ["WEBVTT", ""]
+    for segment, start, end in chapters(segments):
+        text = segment.prompt.replace("-->", "→")
+        lines += [f"segment-{segment.id}", f"{_timestamp(start)} --> {_timestamp(end)}",
+                  f"{text} — {segment.author.username}", ""]
+    return "\n".join(lines)
+
+
+def branch_download(scene: Scene) -> str:
+    """The storage key of the branch as one MP4 (stream-copied, faststart), made once per head."""
+    segments = [s for s in segment_path(scene.head_segment_id) if s.is_ready]
+    if not segments:
+        raise NothingToPlay(scene.id)
+    key = f"branches/{scene.head_segment_id}.mp4"
+    store = storage()
+    if store.exists(key):
+        return key
+    work = Path(current_app.config["WORK_DIR"]) / "downloads"
+    work.mkdir(parents=True, exist_ok=True)
+    inputs = [store.local_copy(s.video_key, work / "stored") for s in segments]
+    out = concat_mp4(inputs, work / f"{scene.head_segment_id}.mp4")
+    store.put_file(key, out, "video/mp4")
+    out.unlink(missing_ok=True)
+    return key
+

@@ -1,0 +1,148 @@
+"""Scene playlists, captions, downloads and media serving."""
+import re
+import subprocess
+
+import pytest
+
+from app.extensions import db, storage
+from app.media.ffmpeg import ffmpeg_exe
+from app.media.probe import probe
+from app.models import Scene
+from app.story.paths import segment_path
+from app.story.writing import continue_scene
+from tests.factories import build_scene, make_user
+
+
+def check_playlist(text: str, segments: int, fmp4: bool) -> list[float]:
+    """Structural checks every scene playlist must pass; returns the EXTINF durations."""
+    lines = text.strip().splitlines()
+    assert lines[0] == "#EXTM3U" and lines[-1] == "#EXT-X-ENDLIST"
+    assert "#EXT-X-PLAYLIST-TYPE:VOD" in lines
+    target = int(next(line.split(":")[1] for line in lines if line.startswith("#EXT-X-TARGETDURATION:")))
+    durations = [float(line.split(":")[1].rstrip(",")) for line in lines if line.startswith("#EXTINF:")]
+    assert durations and all(d <= target for d in durations)
+    assert max(durations) > target - 1  # the target is the rounded-up longest part, not a loose bound
+    assert lines.count("#EXT-X-DISCONTINUITY") == segments - 1
+    maps = [i for i, line in enumerate(lines) if line.startswith("#EXT-X-MAP:")]
+    if fmp4:
+        assert len(maps) == segments and "#EXT-X-VERSION:7" in lines
+        for i, line in enumerate(lines):
+            if line == "#EXT-X-DISCONTINUITY":
+                assert lines[i + 1].startswith("#EXT-X-MAP:")
+    else:
+        assert maps == [] and "#EXT-X-VERSION:3" in lines
+    uris = [line for line in lines if not line.startswith("#")]
+    assert all(uri.endswith(".m4s" if fmp4 else ".ts") for uri in uris)
+    return durations
+
+
+def _segment_durations(scene_id: int) -> list[float]:
+    scene = db.session.get(Scene, scene_id)
+    return [s.duration for s in segment_path(scene.head_segment_id)]
+
+
+def test_scene_playlist_structure(client, three_segments):
+    """The scene playlist joins three segments with two discontinuities and sums to their durations."""
+    resp = client.get(f"/scenes/{three_segments}/playlist.m3u8")
+    assert resp.status_code == 200 and resp.mimetype == "application/vnd.apple.mpegurl"
+    durations = check_playlist(resp.get_data(as_text=True), 3, fmp4=False)
+    assert sum(durations) == pytest.approx(sum(_segment_durations(three_segments)), abs=0.1)
+
+
+def test_fmp4_playlists_redeclare_the_map_after_each_discontinuity(app, client, user, worker):
+    """With HLS_FORMAT=fmp4 each segment brings its own EXT-X-MAP."""
+    app.config.update(HLS_FORMAT="fmp4", GENERATION_IN_FLIGHT_LIMIT=10)
+    scene_id = build_scene(user, worker, ["Dawn on the pier.", "Gulls circle the mast."])
+    check_playlist(client.get(f"/scenes/{scene_id}/playlist.m3u8").get_data(as_text=True), 2, fmp4=True)
+
+
+def test_ffmpeg_decodes_the_whole_scene_from_its_playlist(app, three_segments, live_server):
+    """ffmpeg plays the scene playlist over HTTP for the sum of the segments' durations (± 0.1 s)."""
+    done = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-i", f"{live_server}/scenes/{three_segments}/playlist.m3u8",
+         "-map", "0:v:0", "-f", "null", "-", "-progress", "pipe:1", "-nostats"],
+        capture_output=True, timeout=120, check=True)
+    decoded = int(re.findall(rb"out_time_us=(\d+)", done.stdout)[-1]) / 1e6
+    assert decoded == pytest.approx(sum(_segment_durations(three_segments)), abs=0.1)
+
+
+def test_playlist_is_cached_by_head_with_etag(client, three_segments, user, worker):
+    """The playlist has an ETag; an unchanged scene answers 304; a new segment gives a new playlist."""
+    first = client.get(f"/scenes/{three_segments}/playlist.m3u8")
+    etag = first.headers["ETag"]
+    assert client.get(f"/scenes/{three_segments}/playlist.m3u8", headers={"If-None-Match": etag}).status_code == 304
+    scene = db.session.get(Scene, three_segments)
+    continue_scene(scene, scene.owner, "The ferry docks at last.", scene.head_segment_id)
+    worker()
+    grown = client.get(f"/scenes/{three_segments}/playlist.m3u8", headers={"If-None-Match": etag})
+    assert grown.status_code == 200 and grown.headers["ETag"] != etag
+    check_playlist(grown.get_data(as_text=True), 4, fmp4=False)
+
+
+def test_segment_playlist_plays_one_segment(client, three_segments):
+    """/segments/<id>/playlist.m3u8 lists only that segment's parts."""
+    head = db.session.get(Scene, three_segments).head_segment_id
+    text = client.get(f"/segments/{head}/playlist.m3u8").get_data(as_text=True)
+    check_playlist(text, 1, fmp4=False)
+    assert f"/segments/{head}/" in text
+
+
+def test_captions_have_one_cue_per_segment(client, three_segments):
+    """The WebVTT track carries each segment's prompt from its start to its end."""
+    vtt = client.get(f"/scenes/{three_segments}/captions.vtt")
+    assert vtt.mimetype == "text/vtt"
+    text = vtt.get_data(as_text=True)
+    assert text.startswith("WEBVTT")
+    cues = re.findall(r"(\d\d:\d\d:\d\d\.\d{3}) --> (\d\d:\d\d:\d\d\.\d{3})\n(.+)", text)
+    assert len(cues) == 3 and cues[0][0] == "00:00:00.000" and cues[1][0] == cues[0][1]
+    assert cues[1][2] == "A brass lantern flickers in the fog. — mara"
+
+
+def test_download_is_one_mp4_of_the_branch(app, client, three_segments):
+    """download.mp4 is one faststart MP4 whose duration is the sum of the segments, made once per head."""
+    resp = client.get(f"/scenes/{three_segments}/download.mp4")
+    assert resp.status_code == 200 and resp.mimetype == "video/mp4"
+    assert "harbour-lights.mp4" in resp.headers["Content-Disposition"]
+    body = resp.get_data()
+    assert body[4:8] == b"ftyp" and body.find(b"moov") < body.find(b"mdat")  # faststart: index before data
+    head = db.session.get(Scene, three_segments).head_segment_id
+    path = storage().local_path(f"branches/{head}.mp4")
+    info = probe(path, exact=True)
+    assert info.duration == pytest.approx(sum(_segment_durations(three_segments)), abs=0.1)
+    assert info.video_codec == "h264" and info.audio_codec == "aac"
+    mtime = path.stat().st_mtime_ns
+    client.get(f"/scenes/{three_segments}/download.mp4")
+    assert path.stat().st_mtime_ns == mtime  # cached by head id, not rebuilt
+
+
+def test_range_request_answers_206_with_the_right_bytes(client, three_segments):
+    """Media is served with HTTP Range, the right MIME types and immutable caching."""
+    head = db.session.get(Scene, three_segments).head
+    url = storage().url(head.video_key)
+    whole = client.get(url).get_data()
+    part = client.get(url, headers={"Range": "bytes=100-299"})
+    assert part.status_code == 206
+    assert part.headers["Content-Range"] == f"bytes 100-299/{len(whole)}"
+    assert part.get_data() == whole[100:300]
+    assert part.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    ts = client.get(storage().url(f"{head.media_prefix}hls/part00000.ts"))
+    assert ts.mimetype == "video/mp2t"
+    assert client.get(storage().url(head.poster_key)).mimetype == "image/jpeg"
+
+
+def test_private_scene_playlist_and_media_need_permission(app, client, auth, user, worker):
+    """A private scene's playlist is 404 to others; its signed media URLs work, unsigned ones are refused."""
+    scene_id = build_scene(user, worker, ["A locked diary on the desk."], visibility="private")
+    assert client.get(f"/scenes/{scene_id}/playlist.m3u8").status_code == 404
+    assert client.get(f"/scenes/{scene_id}/download.mp4").status_code == 404
+    auth.login()
+    resp = client.get(f"/scenes/{scene_id}/playlist.m3u8")
+    assert resp.status_code == 200 and resp.headers["Cache-Control"] == "private, no-store"
+    uri = next(line for line in resp.get_data(as_text=True).splitlines() if "sig=" in line)
+    auth.logout()
+    make_user("eve")
+    auth.login("eve")
+    assert client.get(uri).status_code == 200  # the signed URL is the permission
+    assert client.get(uri.split("?")[0]).status_code == 404
+    tampered = re.sub(r"sig=[0-9a-f]+", "sig=" + "0" * 64, uri)
+    assert client.get(tampered).status_code == 404
