@@ -128,6 +128,9 @@ class UrlSigner:
 class Storage(ABC):
     """A flat namespace of keys holding bytes, with URLs the browser can fetch."""
 
+    #: public URLs that never expire (plain paths, a CDN); presigned ones do
+    stable_public_urls: bool = True
+
     @abstractmethod
     def put(self, key: str, data: bytes | BinaryIO, content_type: str | None = None) -> None:
         """Store ``data`` (bytes or a readable binary file) under ``key``, replacing any old object."""
@@ -362,6 +365,7 @@ class S3Storage(Storage):
             raise ValueError("S3Storage needs a bucket name (S3_BUCKET)")
         self.bucket = bucket
         self.cdn_base_url = cdn_base_url.rstrip("/") if cdn_base_url else None
+        self.stable_public_urls = self.cdn_base_url is not None
         self.url_ttl = url_ttl
         self.client = client or _make_s3_client(endpoint_url, region, access_key, secret_key)
 

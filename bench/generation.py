@@ -10,24 +10,16 @@ Uses a throwaway instance folder (SQLite, embedded Redis, local media) and
 from __future__ import annotations
 
 import argparse
-import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from _instance import ROOT, bench_instance  # noqa: E402
 
 
 def main() -> None:
@@ -36,30 +28,12 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=12)
     args = parser.parse_args()
 
-    instance = Path(tempfile.mkdtemp(prefix="sf-bench-"))
-    port = _free_port()
-    env = {**os.environ, "INSTANCE_DIR": str(instance), "EMBEDDED_REDIS_PORT": str(port), "FLASK_APP": "wsgi.py",
-           "GENERATION_HOURLY_LIMIT": "100000", "GENERATION_IN_FLIGHT_LIMIT": "100000", "RECONCILE_INTERVAL": "3600"}
-    env.pop("REDIS_URL", None)
-    env.pop("DATABASE_URL", None)
-    os.environ.update(env)
-
-    from app import create_app
-    from app.extensions import db
-    from app.services import embedded_redis
-    from app.topics.catalog import seed_topics
-
-    redis_proc = embedded_redis.start(port, instance / "redis")
-    app = create_app()
     workers: list[subprocess.Popen] = []
-    try:
-        with app.app_context():
-            subprocess.check_call([sys.executable, "-m", "flask", "db", "upgrade"], cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            seed_topics()
-            from tests.factories import make_user
+    with bench_instance() as (_app, env):
+        from tests.factories import make_user
 
-            user = make_user("bench")
+        user = make_user("bench")
+        try:
             workers.append(_start_worker(env))
             time.sleep(2)
             latencies = [_one_segment_latency(user, i) for i in range(args.samples)]
@@ -67,13 +41,11 @@ def main() -> None:
             workers.append(_start_worker(env))
             time.sleep(2)
             two = _throughput(user, args.batch, "two")
-            db.session.remove()
-    finally:
-        for w in workers:
-            w.send_signal(signal.SIGTERM)
-        for w in workers:
-            w.wait(30)
-        embedded_redis.stop(redis_proc)
+        finally:
+            for w in workers:
+                w.send_signal(signal.SIGTERM)
+            for w in workers:
+                w.wait(30)
 
     print(f"{'measure':<46}{'value':>12}")
     print(f"{'submit -> ready, median of ' + str(args.samples):<46}{statistics.median(latencies):>10.2f} s")

@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from flask import g
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
@@ -148,6 +149,9 @@ def run_worker(queues=("generate",)) -> None:
     from app.extensions import redis_client
 
     SimpleWorker(list(queues), connection=redis_client()).work(burst=True, with_scheduler=False)
+    # Jobs end by removing the session; requests made inside the test's app context share its `g`,
+    # so forget the signed-in user object that belonged to the removed session.
+    g.pop("_login_user", None)
 
 
 @pytest.fixture

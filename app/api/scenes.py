@@ -8,7 +8,7 @@ from app.api.auth import api_login_required
 from app.errors import json_error
 from app.extensions import db
 from app.models import GenerationJob
-from app.story import access, writing
+from app.story import access, cuts, writing
 from app.story.views import scene_json, scene_view, segment_json
 
 
@@ -115,3 +115,15 @@ def discard_segment(segment_id: int):
     except REFUSALS as err:
         return _refusal(err)
     return "", 204
+
+
+@bp.get("/scenes/<int:scene_id>/cut")
+def get_cut(scene_id: int):
+    try:
+        scene = access.visible_scene(scene_id, g.api_user)
+    except access.NotFound:
+        return json_error(404, "There is no scene with that id.")
+    cut = cuts.cut_for(scene)
+    if cut is None:
+        return json_error(404, "This scene has no director's cut yet.")
+    return jsonify(cut.to_json())

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import time
 from pathlib import Path
 
 from flask import current_app
@@ -92,7 +93,10 @@ def _run_stages(ctx: RunContext) -> None:
     for name, stage, label, lo, hi in STAGES[done:]:
         ctx.stage_span = (lo, hi)
         ctx.report(0.0, label)
+        started = time.perf_counter()
         stage(ctx)
+        # read artifacts afresh: every commit reloads the JSON column into a new dict
+        ctx.artifacts.setdefault("timings", {})[name] = round(time.perf_counter() - started, 4)
         job.stage = name
         job.progress = max(job.progress, hi)
         flag_modified(job, "artifacts")

@@ -3,12 +3,13 @@ from sqlalchemy import text
 
 from app.extensions import db, redis_client
 from app.main import bp
+from app.story.views import recent_scenes
 from app.topics.catalog import list_topics
 
 
 @bp.get("/")
 def home():
-    return render_template("main/home.html", topics=list_topics(limit=8))
+    return render_template("main/home.html", topics=list_topics(limit=8), scenes=recent_scenes(8))
 
 
 @bp.get("/healthz")

@@ -1,11 +1,12 @@
 """Typed SQLAlchemy models, one module per domain."""
-from app.models.job import GenerationJob, JobStatus
+from app.models.job import DirectorsCut, GenerationJob, JobStatus
 from app.models.scene import Scene, Segment, SegmentStatus, Visibility
 from app.models.topic import Topic
 from app.models.user import ApiToken, Role, User
 
 __all__ = [
     "ApiToken",
+    "DirectorsCut",
     "GenerationJob",
     "JobStatus",
     "Role",

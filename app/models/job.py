@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -68,3 +68,32 @@ class GenerationJob(TimestampMixin, db.Model):
             "provider": self.provider,
             "error": error,
         }
+
+
+class DirectorsCut(TimestampMixin, db.Model):
+    """A scene's stitched, titled MP4 (one per scene, remade when the scene has grown)."""
+
+    __tablename__ = "directors_cuts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scene_id: Mapped[int] = mapped_column(ForeignKey("scenes.id", ondelete="CASCADE"), unique=True)
+    #: the head the cut was (or is being) made for
+    head_segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    rq_job_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED.value)
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str] = mapped_column(String(255), default="Waiting for a worker")
+    video_key: Mapped[str | None] = mapped_column(String(255))
+    duration: Mapped[float | None] = mapped_column(Float)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "scene_id": self.scene_id, "head_segment_id": self.head_segment_id,
+                "status": self.status, "progress": self.progress, "message": self.message,
+                "duration": self.duration, "error": self.error_message if self.status == JobStatus.FAILED else None}

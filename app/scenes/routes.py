@@ -7,7 +7,7 @@ from app.extensions import db
 from app.models import Segment
 from app.scenes import bp
 from app.scenes.forms import ContinueForm, ForkForm, NewSceneForm, SegmentActionForm
-from app.story import access, playback, writing
+from app.story import access, cuts, playback, writing
 from app.story.views import media_url, scene_view
 from app.topics.catalog import list_topics
 
@@ -69,7 +69,7 @@ def show(scene_id: int, continue_form: ContinueForm | None = None, status: int =
     form = continue_form or ContinueForm(after_segment_id=scene.head_segment_id or "")
     views = scene_view(scene)
     return render_template("scenes/show.html", scene=scene, views=views, form=form, action_form=SegmentActionForm(),
-                           chapters=playback.chapters([v.segment for v in views])), status
+                           chapters=playback.chapters([v.segment for v in views]), cut=cuts.cut_for(scene)), status
 
 
 @bp.post("/scenes/<int:scene_id>/continue")

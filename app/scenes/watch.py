@@ -1,18 +1,24 @@
 """Playback endpoints: the watch page, HLS playlists, captions and the MP4 download."""
 import re
 
-from flask import Response, abort, redirect, render_template, request, send_file
-from flask_login import current_user
+from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
 
 from app.extensions import storage
 from app.models import Visibility
 from app.scenes import bp
+from app.scenes.forms import SegmentActionForm
 from app.scenes.routes import _visible_scene, _visible_segment
-from app.story import playback
+from app.story import cuts, playback
 from app.story.paths import segment_path
 from app.story.views import scene_view
 
 HLS_MIME = "application/vnd.apple.mpegurl"
+
+
+def _filename(scene, suffix: str = "") -> str:
+    stem = re.sub(r"[^A-Za-z0-9]+", "-", scene.title).strip("-").lower() or "scene"
+    return f"{stem}-{suffix}.mp4" if suffix else f"{stem}.mp4"
 
 
 def _playlist_response(scene, playlist: playback.Playlist) -> Response:
@@ -54,7 +60,7 @@ def download(scene_id: int):
         key = playback.branch_download(scene)
     except playback.NothingToPlay:
         abort(404, "This scene has no finished segment to download yet.")
-    filename = (re.sub(r"[^A-Za-z0-9]+", "-", scene.title).strip("-").lower() or "scene") + ".mp4"
+    filename = _filename(scene)
     path = storage().local_path(key)
     if path is None:
         return redirect(storage().url(key, private=scene.visibility == Visibility.PRIVATE))
@@ -67,3 +73,31 @@ def watch(scene_id: int):
     views = scene_view(scene)
     return render_template("scenes/watch.html", scene=scene, views=views,
                            chapters=playback.chapters([v.segment for v in views]), user=current_user)
+
+
+@bp.post("/scenes/<int:scene_id>/cut")
+@login_required
+def request_cut(scene_id: int):
+    scene = _visible_scene(scene_id)
+    if not SegmentActionForm().validate_on_submit():
+        abort(400)
+    try:
+        cuts.request_cut(scene, current_user)
+    except cuts.CutUnavailable as err:
+        flash(str(err), "error")
+    else:
+        flash("Your director's cut is being made. It takes a little while; watch its progress below.", "success")
+    return redirect(url_for("scenes.show", scene_id=scene.id, _anchor="directors-cut"))
+
+
+@bp.get("/scenes/<int:scene_id>/cut.mp4")
+def cut_download(scene_id: int):
+    scene = _visible_scene(scene_id)
+    cut = cuts.cut_for(scene)
+    if cut is None or not cut.video_key:
+        abort(404, "This scene has no director's cut yet.")
+    path = storage().local_path(cut.video_key)
+    if path is None:
+        return redirect(storage().url(cut.video_key, private=scene.visibility == Visibility.PRIVATE))
+    return send_file(path, mimetype="video/mp4", as_attachment=request.args.get("download") == "1",
+                     download_name=_filename(scene, "directors-cut"), conditional=True)

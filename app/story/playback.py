@@ -58,7 +58,10 @@ def branch_playlist(scene: Scene) -> Playlist:
     if (hit := cache.get(key)) is not None:
         return Playlist(*hit)
     playlist = _playlist(scene, segment_path(scene.head_segment_id))
-    cache.set(key, (playlist.text, playlist.etag), timeout=current_app.config["PLAYLIST_CACHE_SECONDS"])
+    timeout = current_app.config["PLAYLIST_CACHE_SECONDS"]
+    if not storage().stable_public_urls:  # presigned URLs must outlive the cached playlist that holds them
+        timeout = min(timeout, current_app.config["MEDIA_URL_TTL"] // 2)
+    cache.set(key, (playlist.text, playlist.etag), timeout=timeout)
     return playlist
 
 

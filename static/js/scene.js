@@ -4,7 +4,7 @@
   var POLL_MS = 1000;
 
   function watch(box) {
-    var id = box.getAttribute("data-job-id");
+    var url = box.getAttribute("data-cut-url") || "/api/v1/jobs/" + box.getAttribute("data-job-id");
     var stage = box.querySelector(".job-stage");
     var percent = box.querySelector(".job-percent");
     var bar = box.querySelector(".job-bar");
@@ -12,7 +12,7 @@
     var lastStage = "";
 
     function tick() {
-      fetch("/api/v1/jobs/" + id, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
         .then(function (r) { return r.json(); })
         .then(function (job) {
           stage.textContent = job.message;
@@ -33,4 +33,5 @@
   }
 
   document.querySelectorAll(".job[data-job-id]").forEach(watch);
+  document.querySelectorAll(".job[data-cut-url]").forEach(watch);
 })();

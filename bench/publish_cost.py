@@ -1,0 +1,103 @@
+"""Publish cost stays flat as a scene grows; re-stitching with moviepy does not.
+
+Run from the repository root: ``python bench/publish_cost.py [--length 50]``.
+Builds one scene of --length segments through the real pipeline (RQ, local
+renderer, ffmpeg, local storage) and prints, for segments #1, #10 and #length:
+
+- publish cost: normalize + check + package + publish stage times from the job
+  row, plus building the scene's playlist at that head (uncached);
+- what re-stitching the whole branch with moviepy (re-encode) costs instead;
+- the branch MP4 download (ffmpeg concat demuxer, stream copy) at that length.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _instance import bench_instance  # noqa: E402
+
+PUBLISH_STAGES = ("normalize", "check", "package", "publish")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--length", type=int, default=50)
+    parser.add_argument("--skip-moviepy", action="store_true", help="skip the slow re-encoding comparison")
+    args = parser.parse_args()
+    marks = sorted({1, 10, 20, args.length} & set(range(1, args.length + 1)))
+
+    with bench_instance() as (_app, _env):
+        from rq import SimpleWorker
+
+        from app.extensions import cache, db, redis_client
+        from app.models import GenerationJob, Scene, Segment
+        from app.story.playback import branch_download, branch_playlist
+        from app.story.writing import continue_scene
+        from tests.factories import make_scene, make_user
+
+        def run_worker():
+            SimpleWorker(["generate"], connection=redis_client()).work(burst=True, with_scheduler=False)
+            db.session.remove()
+
+        user = make_user("bench")
+        scene_id = make_scene(user, title="Long road", prompt="Mara sets off down the long road. Step 1.").scene.id
+        run_worker()
+        rows = []
+        for n in range(1, args.length + 1):
+            scene = db.session.get(Scene, scene_id)
+            if n > 1:
+                continue_scene(scene, scene.owner, f"Mara keeps walking the long road. Step {n}.", scene.head_segment_id)
+                run_worker()
+                scene = db.session.get(Scene, scene_id)
+            if n not in marks:
+                continue
+            head = db.session.get(Segment, scene.head_segment_id)
+            job = db.session.query(GenerationJob).filter_by(segment_id=head.id).one()
+            stages = sum(job.artifacts["timings"][s] for s in PUBLISH_STAGES)
+            cache.clear()
+            started = time.perf_counter()
+            branch_playlist(scene)
+            playlist = time.perf_counter() - started
+            started = time.perf_counter()
+            branch_download(scene)
+            download = time.perf_counter() - started
+            moviepy = None if args.skip_moviepy else _moviepy_stitch(scene)
+            rows.append((n, stages, playlist, download, moviepy))
+
+    base = rows[0][1] + rows[0][2]
+    print(f"{'segment':>8}{'publish':>10}{'playlist':>11}{'total':>9}{'vs #1':>8}{'mp4 concat':>12}{'moviepy':>10}{'moviepy/publish':>17}")
+    for n, stages, playlist, download, moviepy in rows:
+        total = stages + playlist
+        mp = f"{moviepy:>9.2f}s" if moviepy is not None else f"{'-':>10}"
+        ratio = f"{moviepy / total:>16.0f}x" if moviepy is not None else f"{'-':>17}"
+        print(f"{'#' + str(n):>8}{stages:>9.3f}s{playlist * 1000:>9.2f}ms{total:>8.3f}s{total / base:>7.2f}x"
+              f"{download:>11.3f}s{mp}{ratio}")
+
+
+def _moviepy_stitch(scene) -> float:
+    """Seconds to re-encode the whole branch with moviepy, as a stitch-on-publish design would."""
+    from moviepy import VideoFileClip, concatenate_videoclips
+
+    from app.extensions import storage
+    from app.story.paths import segment_path
+
+    paths = [storage().local_path(s.video_key) for s in segment_path(scene.head_segment_id)]
+    started = time.perf_counter()
+    clips = [VideoFileClip(str(p)) for p in paths]
+    try:
+        out = Path(tempfile.mkdtemp()) / "stitched.mp4"
+        concatenate_videoclips(clips).write_videofile(str(out), codec="libx264", audio_codec="aac", preset="veryfast",
+                                                      threads=2, logger=None)
+    finally:
+        for clip in clips:
+            clip.close()
+    return time.perf_counter() - started
+
+
+if __name__ == "__main__":
+    main()
