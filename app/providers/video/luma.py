@@ -17,33 +17,24 @@ retry must ``start`` a new one.
 """
 from __future__ import annotations
 
-import random as _random
 import re
-import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import requests
-
 from app.providers.video.base import (
-    OutputExpiredError,
     PermanentProviderError,
-    ProgressCallback,
     ProviderError,
     RenderRequest,
     TaskEndedError,
     TaskResult,
-    VideoProvider,
 )
 from app.providers.video.http import (
-    HttpClient,
     image_data_uri,
     nearest_duration,
     nearest_ratio,
-    poll_until_done,
 )
+from app.providers.video.remote import RemoteProvider
 
 ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "9:21")
 DURATIONS = (5, 9)
@@ -52,10 +43,13 @@ _MODERATION_REASON = re.compile(r"moderat|safety|policy|nsfw|inappropriate|not a
 _INVALID_REASON = re.compile(r"invalid|unsupported", re.IGNORECASE)
 
 
-class LumaProvider(VideoProvider):
+class LumaProvider(RemoteProvider):
     """Renders through Luma's Dream Machine API."""
 
     name = "luma"
+    label = "Luma"
+    task_noun = "generation"
+    key_setting = "LUMA_API_KEY"
 
     def __init__(
         self,
@@ -65,39 +59,12 @@ class LumaProvider(VideoProvider):
         model: str = "ray-2",
         image_url_for: Callable[[bytes], str] | None = None,
         poll_interval: float = 5.0,
-        max_wait: float = 900.0,
         expected_render_seconds: float = 90.0,
-        connect_timeout: float = 10.0,
-        read_timeout: float = 60.0,
-        max_attempts: int = 5,
-        backoff_base: float = 1.0,
-        backoff_max: float = 60.0,
-        session: requests.Session | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        random: Callable[[], float] = _random.random,
+        **options: Any,
     ):
-        if not api_key:
-            raise ValueError("LumaProvider needs an API key (LUMA_API_KEY).")
-        self.api_key = api_key
-        self.base_url = base_url.rstrip("/")
-        self.model = model
+        super().__init__(api_key, base_url=base_url, model=model, poll_interval=poll_interval, **options)
         self.image_url_for = image_url_for
-        self.poll_interval = poll_interval
-        self.max_wait = max_wait
         self.expected_render_seconds = expected_render_seconds
-        self.sleep = sleep
-        self.clock = clock
-        self.http = HttpClient(
-            "Luma",
-            max_attempts=max_attempts,
-            backoff_base=backoff_base,
-            backoff_max=backoff_max,
-            timeout=(connect_timeout, read_timeout),
-            session=session,
-            sleep=sleep,
-            random=random,
-        )
 
     # -- the VideoProvider interface ---------------------------------------------------
 
@@ -114,32 +81,6 @@ class LumaProvider(VideoProvider):
         if not isinstance(generation_id, str) or not generation_id:
             raise ProviderError("Luma accepted the render but sent no generation id.", code="bad_response")
         return generation_id
-
-    def wait(self, task_id: str, request: RenderRequest, on_progress: ProgressCallback | None = None) -> TaskResult:
-        return poll_until_done(
-            lambda: self._get_generation(task_id),
-            lambda generation, elapsed: self._interpret(task_id, generation, elapsed),
-            provider="Luma",
-            task_id=task_id,
-            poll_interval=self.poll_interval,
-            max_wait=self.max_wait,
-            sleep=self.sleep,
-            clock=self.clock,
-            on_progress=on_progress,
-        )
-
-    def fetch(self, result: TaskResult, dest: Path) -> Path:
-        """Download the video; an expired link is renewed once by asking for the generation again."""
-        try:
-            return self.http.download(result.output_url, dest)
-        except OutputExpiredError:
-            fresh = self._fresh_video_url(result.task_id)
-            if fresh is None:
-                raise
-        return self.http.download(fresh, dest)
-
-    def cancel(self, task_id: str) -> None:
-        self.http.call("DELETE", self._generation_url(task_id), headers=self._headers(), accept=(404,)).close()
 
     # -- request building --------------------------------------------------------------
 
@@ -163,23 +104,10 @@ class LumaProvider(VideoProvider):
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key}", "Accept": "application/json"}
 
-    def _generation_url(self, generation_id: str) -> str:
+    def _task_url(self, generation_id: str) -> str:
         return f"{self.base_url}/generations/{quote(generation_id, safe='')}"
 
-    # -- generation state --------------------------------------------------------------
-
-    def _get_generation(self, generation_id: str) -> dict[str, Any]:
-        response = self.http.call("GET", self._generation_url(generation_id), headers=self._headers())
-        generation = self.http.json(response, f"generation {generation_id}")
-        if not isinstance(generation, dict):
-            raise ProviderError(
-                f"Luma described generation {generation_id} in an unexpected shape.", code="bad_response"
-            )
-        return generation
-
-    def _interpret(
-        self, generation_id: str, generation: dict[str, Any], elapsed: float
-    ) -> tuple[TaskResult | None, float, str]:
+    def _interpret(self, generation_id: str, generation: dict[str, Any], elapsed: float) -> tuple[TaskResult | None, float, str]:
         state = generation.get("state")
         if state == "completed":
             result = TaskResult(generation_id, self._video_url(generation_id, generation))
@@ -210,12 +138,3 @@ class LumaProvider(VideoProvider):
         raise ProviderError(
             f"Luma finished generation {generation_id} but listed no video to download.", code="bad_response"
         )
-
-    def _fresh_video_url(self, generation_id: str) -> str | None:
-        try:
-            generation = self._get_generation(generation_id)
-        except PermanentProviderError:
-            return None  # the generation itself is gone (404): only a new one can help
-        if generation.get("state") != "completed":
-            return None
-        return self._video_url(generation_id, generation)

@@ -14,33 +14,23 @@ retry must ``start`` a new task rather than ``wait`` on the old id.
 """
 from __future__ import annotations
 
-import random as _random
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import requests
-
 from app.providers.video.base import (
-    OutputExpiredError,
     PermanentProviderError,
-    ProgressCallback,
     ProviderError,
     RenderRequest,
     TaskEndedError,
     TaskResult,
-    VideoProvider,
 )
 from app.providers.video.http import (
-    HttpClient,
     image_data_uri,
     nearest_duration,
     nearest_ratio,
-    poll_until_done,
 )
+from app.providers.video.remote import RemoteProvider
 
 API_VERSION = "2024-11-06"
 PROMPT_LIMIT = 1000  # UTF-16 code units, as Runway counts them
@@ -92,10 +82,12 @@ def fit_prompt(text: str, limit: int = PROMPT_LIMIT) -> str:
     return cut.rstrip(" ,;:-")
 
 
-class RunwayProvider(VideoProvider):
+class RunwayProvider(RemoteProvider):
     """Renders through Runway: image-to-video for continuations, text-to-video for first segments."""
 
     name = "runway"
+    label = "Runway"
+    key_setting = "RUNWAY_API_KEY"
 
     def __init__(
         self,
@@ -105,37 +97,10 @@ class RunwayProvider(VideoProvider):
         model: str = "gen4_turbo",
         text_model: str = "gen4.5",
         poll_interval: float = 6.0,
-        max_wait: float = 900.0,
-        connect_timeout: float = 10.0,
-        read_timeout: float = 60.0,
-        max_attempts: int = 5,
-        backoff_base: float = 1.0,
-        backoff_max: float = 60.0,
-        session: requests.Session | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        random: Callable[[], float] = _random.random,
+        **options: Any,
     ):
-        if not api_key:
-            raise ValueError("RunwayProvider needs an API key (RUNWAY_API_KEY).")
-        self.api_key = api_key
-        self.base_url = base_url.rstrip("/")
-        self.model = model
+        super().__init__(api_key, base_url=base_url, model=model, poll_interval=poll_interval, **options)
         self.text_model = text_model
-        self.poll_interval = poll_interval
-        self.max_wait = max_wait
-        self.sleep = sleep
-        self.clock = clock
-        self.http = HttpClient(
-            "Runway",
-            max_attempts=max_attempts,
-            backoff_base=backoff_base,
-            backoff_max=backoff_max,
-            timeout=(connect_timeout, read_timeout),
-            session=session,
-            sleep=sleep,
-            random=random,
-        )
 
     # -- the VideoProvider interface ---------------------------------------------------
 
@@ -149,32 +114,6 @@ class RunwayProvider(VideoProvider):
         if not isinstance(task_id, str) or not task_id:
             raise ProviderError("Runway accepted the render but sent no task id.", code="bad_response")
         return task_id
-
-    def wait(self, task_id: str, request: RenderRequest, on_progress: ProgressCallback | None = None) -> TaskResult:
-        return poll_until_done(
-            lambda: self._get_task(task_id),
-            lambda task, _elapsed: self._interpret(task_id, task),
-            provider="Runway",
-            task_id=task_id,
-            poll_interval=self.poll_interval,
-            max_wait=self.max_wait,
-            sleep=self.sleep,
-            clock=self.clock,
-            on_progress=on_progress,
-        )
-
-    def fetch(self, result: TaskResult, dest: Path) -> Path:
-        """Download the output; an expired link is renewed once by asking for the task again."""
-        try:
-            return self.http.download(result.output_url, dest)
-        except OutputExpiredError:
-            fresh = self._fresh_output_url(result.task_id)
-            if fresh is None:
-                raise
-        return self.http.download(fresh, dest)
-
-    def cancel(self, task_id: str) -> None:
-        self.http.call("DELETE", self._task_url(task_id), headers=self._headers(), accept=(404,)).close()
 
     # -- request building --------------------------------------------------------------
 
@@ -216,16 +155,7 @@ class RunwayProvider(VideoProvider):
     def _task_url(self, task_id: str) -> str:
         return f"{self.base_url}/v1/tasks/{quote(task_id, safe='')}"
 
-    # -- task state --------------------------------------------------------------------
-
-    def _get_task(self, task_id: str) -> dict[str, Any]:
-        response = self.http.call("GET", self._task_url(task_id), headers=self._headers())
-        task = self.http.json(response, f"task {task_id}")
-        if not isinstance(task, dict):
-            raise ProviderError(f"Runway described task {task_id} in an unexpected shape.", code="bad_response")
-        return task
-
-    def _interpret(self, task_id: str, task: dict[str, Any]) -> tuple[TaskResult | None, float, str]:
+    def _interpret(self, task_id: str, task: dict[str, Any], elapsed: float) -> tuple[TaskResult | None, float, str]:
         status = task.get("status")
         if status == "SUCCEEDED":
             return TaskResult(task_id, self._output_url(task_id, task)), 1.0, "rendered at the provider"
@@ -259,12 +189,3 @@ class RunwayProvider(VideoProvider):
         if "SAFETY" in parts or parts[0] in ("INPUT", "ASSET"):
             return PermanentProviderError(message, code=code)
         return TaskEndedError(message, code=code)
-
-    def _fresh_output_url(self, task_id: str) -> str | None:
-        try:
-            task = self._get_task(task_id)
-        except PermanentProviderError:
-            return None  # the task itself is gone (404): only a new task can help
-        if task.get("status") != "SUCCEEDED":
-            return None
-        return self._output_url(task_id, task)
