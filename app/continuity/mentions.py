@@ -70,7 +70,7 @@ _BETWEEN = ("wool", "woollen", "woolen", "leather", "silk", "velvet", "cotton", 
 PROP_NOUNS = frozenset({
     "lantern", "lamp", "sword", "dagger", "knife", "pistol", "revolver", "rifle", "key", "letter", "map",
     "ring", "necklace", "locket", "amulet", "book", "diary", "journal", "umbrella", "suitcase", "briefcase",
-    "satchel", "camera", "compass", "bottle", "chest", "candle", "mask", "crown", "staff", "wand", "radio",
+    "satchel", "compass", "bottle", "chest", "candle", "mask", "crown", "staff", "wand", "radio",
     "pocket watch", "clock", "photograph", "mirror", "violin", "guitar", "bicycle", "boat", "rope",
     "shovel", "torch", "flag", "telescope", "kite", "balloon", "envelope", "scroll", "lighter", "pendant",
 })
@@ -81,7 +81,7 @@ PLACE_NOUNS = frozenset({
     "bridge", "square", "park", "inn", "tavern", "pub", "bar", "cafe", "café", "church", "cathedral", "chapel",
     "temple", "hall", "house", "manor", "mansion", "bay", "beach", "coast", "river", "lake", "sea", "ocean",
     "mountain", "mountains", "hill", "hills", "valley", "island", "isle", "market", "hospital", "school",
-    "library", "museum", "hotel", "farm", "cave", "caves", "desert", "garden", "gardens", "cemetery", "hotel",
+    "library", "museum", "hotel", "farm", "cave", "caves", "desert", "garden", "gardens", "cemetery",
     "theatre", "theater", "academy", "abbey", "fort", "keep", "quarter", "district", "plaza", "falls",
 })
 #: a first word that makes a capitalised name a person ("Captain Reyes", even "to Captain Reyes")
@@ -105,16 +105,27 @@ NOT_NAMES = frozenset({
     "only", "even", "also", "once", "soon", "next", "last", "first", "above", "below", "behind", "beside",
     "under", "over", "through", "across", "toward", "towards", "near", "far", "where", "why", "how", "what",
     "who", "which", "if", "because", "until", "since", "though", "although", "yet", "nor", "either",
-    "neither", "elsewhere", "nearby", "somewhere", "outside", "upstairs", "downstairs", "everywhere",
-    "silence", "darkness", "light", "smoke", "fire", "water", "anime", "noir", "watercolor", "watercolour",
+    "neither", "elsewhere", "nearby", "somewhere", "upstairs", "downstairs", "everywhere",
+    "silence", "darkness", "light", "smoke", "fire", "water", "dust", "sand", "shadows", "leaves", "waves",
+    "birds", "clouds", "sky", "trees", "people", "crowds", "footsteps", "bells", "sparks", "lights", "music", "anime", "noir", "watercolor", "watercolour",
     "style", "cinematic", "black", "white", "colour", "color", "bright", "dark", "monday", "tuesday",
-    "wednesday", "thursday", "friday", "saturday", "sunday", "end", "later", "there's", "it's", "let",
-    "continue", "show", "make", "have", "keep", "add", "use", "same", "new", "old", "more", "less", "very",
+    "wednesday", "thursday", "friday", "saturday", "sunday", "end", "there's", "it's", "let",
+    "continue", "show", "make", "have", "keep", "add", "use", "same", "more", "less", "very", "open",
+    "follow", "focus", "track", "start", "begin", "look", "see", "watch", "wait", "stop", "go", "come",
 })
 _ARTICLES = ("the", "a", "an")
+#: kept at the start of a longer name ("Old Tom", "New Haven", "Captain Reyes"), never a name alone
+_NAME_STARTERS = TITLES | {"new", "north", "south", "east", "west", "upper", "lower", "great", "san", "st", "mount"}
+_SKIPPABLE = NOT_NAMES | _NAME_STARTERS
+#: words that may stand between an owner and a colour ("Mara's long red hair")
+_DESCRIBING = frozenset(_BETWEEN) | {"new", "old", "favourite", "favorite", "bright", "dark", "light", "pale", "deep"}
 _PLACE_PREPOSITIONS = frozenset({"at", "in", "into", "inside", "toward", "towards", "through", "across", "near",
                                  "outside", "onto", "within", "beneath", "above", "around", "enters", "reaches",
                                  "visits", "leaves"})
+#: "the streets of Paris": a name after one of these and "of" is a place
+_PART_OF_PLACE = frozenset({"streets", "city", "town", "village", "outskirts", "edge", "centre", "center", "heart",
+                            "port", "ruins", "rooftops", "roofs", "gates", "walls", "shores", "coast", "island",
+                            "kingdom", "land", "hills", "harbour", "harbor", "docks", "road", "way"})
 _MOTION_VERBS = frozenset({"go", "goes", "went", "travels", "travelled", "traveled", "walks", "walked", "runs",
                            "ran", "drives", "drove", "sails", "sailed", "flies", "flew", "returns", "returned",
                            "heads", "headed", "moves", "moved", "comes", "came", "rides", "rode", "hurries",
@@ -122,7 +133,7 @@ _MOTION_VERBS = frozenset({"go", "goes", "went", "travels", "travelled", "travel
 
 
 def _alternation(words: Iterable[str]) -> str:
-    return "|".join(re.escape(word) for word in sorted(set(words), key=lambda w: (-len(w), w)))
+    return "(?:" + "|".join(re.escape(word) for word in sorted(set(words), key=lambda w: (-len(w), w))) + ")"
 
 
 _COLOUR = _alternation(COLOUR_FAMILIES)
@@ -138,7 +149,6 @@ _COLOUR_HAIRED = re.compile(rf"\b(?P<colour>{_COLOUR})-(?P<thing>haired|eyed)\b"
 _CONNECTOR = re.compile(
     r"^\s*,?\s*(?:who\s+)?(?:is\s+|now\s+)?(?:in|wearing|wears|with|has|dressed\s+in|sporting|in\s+(?:her|his|their))"
     rf"\s+{_DET}?$", re.I)
-_PRONOUN_BEFORE = re.compile(r"\b(?:her|his|their)\s+$", re.I)
 _EXPLICIT_ID = re.compile(r"(?<![\w])(?P<id>[CLPS][1-9][0-9]*)(?P<poss>['’]s)?(?![\w])")
 _CAP_WORD = r"[A-Z][a-z]*(?:[-'’][A-Za-z]+)*"
 _NAME_RUN = re.compile(
@@ -152,7 +162,11 @@ _CLAUSE_BREAK = re.compile(
 #: words that may stand before a subject in its clause ("Later, old Mara walks")
 _SUBJECT_FILLER = frozenset({"and", "then", "later", "now", "suddenly", "meanwhile", "slowly", "quietly",
                              "finally", "again", "still", "the", "a", "an", "old", "young", "little", "poor",
-                             "brave", "both", "together", "soon", "once", "at", "last", "first", "next"})
+                             "brave", "both", "together", "soon", "once", "at", "last", "first", "next", "in",
+                             "on", "dawn", "dusk", "night", "noon", "midnight", "morning", "evening", "sunset",
+                             "sunrise", "this", "that", "same", "moment", "instant"})
+#: a present-tense verb right after a name ("Mara walks", "Mara slowly opens", "Mara is")
+_VERB_AFTER = re.compile(r"^\s+(?:[a-z]+ly\s+)?(?:is|was|has|can|will|does|did|[a-z]+s)\b")
 _REFERENCE_BEFORE = re.compile(
     r"\b(?:remembers?|remembered|remembering|recalls?|recalled|mourns?|mourned|mourning|misses|missed|"
     r"(?:thinks|thought|dreams|dreamed|dreamt|speaks|spoke|talks|talked|sings|writes)\s+(?:of|about)|"
@@ -177,11 +191,14 @@ _CHANGE_TO = re.compile(
     rf"\b(?:chang(?:es|ed|ing|e)|switch(?:es|ed)?)\s+(?:her|his|their)\s+(?P<thing>{_THING})\s+to\s+"
     rf"(?P<colour>{_COLOUR})\b", re.I)
 _TURNS = re.compile(
-    rf"(?:['’]s|\b(?:her|his|their))\s+(?P<thing>{_THING})\s+(?:turns?|turned|goes|went|has\s+turned|becomes?|became)"
-    rf"\s+(?P<colour>{_COLOUR})\b", re.I)
+    rf"(?:['’]s|\b(?:her|his|their))\s+(?:{_alternation(_BETWEEN)}\s+)?(?P<thing>{_THING})\s+"
+    rf"(?:turns?|turned|goes|went|has\s+turned|becomes?|became)\s+(?P<colour>{_COLOUR})\b", re.I)
 _TAKE_OFF = re.compile(
     rf"\b(?:(?:takes?|took|taking)\s+off|removes?|removed|removing|sheds?)\s+{_DET}?(?:{_COLOUR}\s+)?"
     rf"(?P<thing>{_THING})\b", re.I)
+#: "Mara's coat is green", "her eyes are blue"
+_THING_IS = re.compile(
+    rf"(?P<thing>{_THING})\s+(?:is|are|was|were|looks?|seems?)\s+(?:still\s+)?(?P<colour>{_COLOUR})\b", re.I)
 _PAINT = re.compile(r"\b(?:paints?|painted|painting)\s+", re.I)
 _PAINT_THING = re.compile(rf"^(?:her|his|their)\s+(?P<thing>{_THING})\s+(?P<colour>{_COLOUR})\b", re.I)
 _COLOUR_NEXT = re.compile(rf"^\s+(?P<colour>{_COLOUR})\b", re.I)
@@ -340,6 +357,8 @@ def _new_kind(prompt: str, start: int, words: list[str], possessive: bool) -> st
         before.pop()
     if before and before[-1] in _PLACE_PREPOSITIONS:
         return "location"
+    if len(before) > 1 and before[-1] == "of" and before[-2] in _PART_OF_PLACE:
+        return "location"
     if before and before[-1] in {"to", "from"} and (had_article or (len(before) > 1 and before[-2] in _MOTION_VERBS)):
         return "location"
     return "character"
@@ -349,12 +368,24 @@ def _is_sentence_opening(prompt: str, start: int) -> bool:
     return not prompt[_sentence_start(prompt, start):start].strip(" \t\"'“‘(")
 
 
+def _common_opening(word: str, rest: str) -> bool:
+    """Whether a lone capitalised word opening a sentence is an ordinary word: an adverb or
+    participle ("Slowly", "Walking"), or a plural subject ("Waves crash", unlike "James walks")."""
+    if word.casefold().endswith(("ly", "ing", "ed")):
+        return True
+    following = re.match(r"\s+([a-z]+)\b", rest)
+    return (word.endswith("s") and following is not None and not following.group(1).endswith("s")
+            and following.group(1) not in NOT_NAMES)
+
+
 def _new_names(prompt: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, str, str, bool]]:
     """Capitalised runs that are not known names: (start, end, name, kind, possessive)."""
     found = []
     for run in _NAME_RUN.finditer(prompt):
         words = [(m.start() + run.start(), m.group(0)) for m in re.finditer(r"\S+", run.group(0))]
-        while words and (_POSSESSIVE_TAIL.sub("", words[0][1]).casefold() in NOT_NAMES):
+        while words and (first := _POSSESSIVE_TAIL.sub("", words[0][1]).casefold()) in _SKIPPABLE:
+            if first in _NAME_STARTERS and len(words) > 1:
+                break
             words.pop(0)
         while words and words[-1][1].casefold() in {"of", "the", "de", "del", "da", "van", "von", "du", "la", "le"}:
             words.pop()
@@ -364,9 +395,11 @@ def _new_names(prompt: str, taken: list[tuple[int, int]]) -> list[tuple[int, int
         if _overlaps(start, end, taken):
             continue
         first = words[0][1]
-        if len(words) == 1 and _is_sentence_opening(prompt, start) and first.casefold().endswith(("ly", "ing", "ed")):
+        if len(words) == 1 and _is_sentence_opening(prompt, start) and _common_opening(first, prompt[end:]):
             continue
         possessive = bool(_POSSESSIVE_TAIL.search(words[-1][1]))
+        if prompt[end:end + 1] in ("'", "’") and words[-1][1].endswith("s") and not prompt[end + 1:end + 2].isalpha():
+            possessive, end = True, end + 1  # "James'"
         names = [w for _, w in words]
         names[-1] = _POSSESSIVE_TAIL.sub("", names[-1])
         if names[-1].casefold() in COLOUR_FAMILIES or names[-1].casefold() in THINGS:
@@ -432,11 +465,10 @@ def link_mentions(bible: Bible, prompt: str, used_ids: Iterable[str] = ()) -> Li
     proposals.sort()
 
     new_by_name: dict[tuple[str, str], NewEntity] = {}
-    scratch = Bible(entities=dict(bible.entities), next_numbers=dict(bible.next_numbers))
     for start, end, name, kind, possessive, text in proposals:
         key = (kind, name.casefold())
         if key not in new_by_name:
-            new_id = scratch.next_id(kind, used)
+            new_id = bible.next_id(kind, used)
             used.append(new_id)
             new_by_name[key] = NewEntity(new_id, kind, name, text)
         mentions.append(Mention(text, start, end, new_by_name[key].id, kind, "new", possessive=possessive))
@@ -477,7 +509,7 @@ class _Reader:
         offsets = {position + skip, position + skip + (article.end() if article else 0)}
         return next((m for m in self.mentions if m.start in offsets), None)
 
-    def state(self, entity_id: str, op: str, key: str, text: str) -> None:
+    def state_fact(self, entity_id: str, op: str, key: str, text: str) -> None:
         if any(s.entity_id == entity_id and s.op == op and s.key == key for s in self.statements):
             return
         self.statements.append(Statement(entity_id, op, key, None, text))
@@ -494,7 +526,7 @@ class _Reader:
                 key = THINGS[match.group("thing").casefold()]
                 self.set_attribute(self.subject_before(match.start()), key, match.group("colour"), match.span())
         for match in _TURNS.finditer(self.prompt):
-            owner = self.possessor_before(match.start() + (2 if match.group(0)[0] in "'’" else 0))
+            owner = self.possessor_before(match.start("thing"))
             key = THINGS[match.group("thing").casefold()]
             self.set_attribute(owner, key, match.group("colour"), match.span())
         for match in _PAINT.finditer(self.prompt):
@@ -510,27 +542,28 @@ class _Reader:
     def read_paint(self, match: re.Match[str]) -> None:
         rest = self.prompt[match.end():]
         if thing := _PAINT_THING.match(rest):
-            span = (match.start(), match.end() + thing.end())
             key = THINGS[thing.group("thing").casefold()]
+            span = (match.start(), match.end() + thing.end())
             self.set_attribute(self.subject_before(match.start()), key, thing.group("colour"), span)
             return
         target = self.mention_at(match.end())
-        if target is None:
-            return
-        if colour := _COLOUR_NEXT.match(self.prompt[target.end:]):
-            span = (match.start(), target.end + colour.end())
-            key = "hair" if target.kind == "character" else "colour"
-            if target.kind != "character":
-                self.set_attribute(target, key, colour.group("colour"), span)
+        colour = _COLOUR_NEXT.match(self.prompt[target.end:]) if target else None
+        if target is not None and colour is not None and target.kind in ("prop", "location"):
+            self.set_attribute(target, "colour", colour.group("colour"), (match.start(), target.end + colour.end()))
 
     def possessor_before(self, position: int) -> Mention | None:
-        """The owner of what follows ``position``: "Mara's …" → Mara; "her …" → the nearest character before."""
-        owner = next((m for m in self.mentions if m.possessive and m.end == position), None)
-        if owner is not None:
-            return owner
-        if _PRONOUN_BEFORE.search(self.prompt[_sentence_start(self.prompt, position):position + 1]):
-            return self.subject_before(position)
-        return None
+        """Whose is the thing written at ``position``: "Mara's (long) …" → Mara; "her …" → the nearest character before."""
+        before = self.prompt[_sentence_start(self.prompt, position):position]
+        words = before.split()
+        while words and words[-1].casefold() in _DESCRIBING:
+            words.pop()
+        if not words:
+            return None
+        end = position - len(before) + before.rindex(words[-1]) + len(words[-1])
+        owner = next((m for m in self.mentions if m.possessive and m.end == end), None)
+        if owner is None and words[-1].casefold() in ("her", "his", "their"):
+            owner = self.subject_before(end)
+        return owner
 
     def read_states(self) -> None:
         for match in _DIES.finditer(self.prompt):
@@ -554,12 +587,12 @@ class _Reader:
                 entity = self.entity(subject.entity_id) if subject and subject.entity_id else None
                 fact = entity.active_fact(*facts) if entity else None
                 if fact is not None:
-                    self.state(entity.id, END_FACT, fact.name, match.group(0))
+                    self.state_fact(entity.id, END_FACT, fact.name, match.group(0))
 
     def add_fact(self, mention: Mention, fact: str, text: str) -> None:
         entity = self.entity(mention.entity_id or "")
         if entity is None or entity.active_fact(fact) is None:
-            self.state(mention.entity_id or "", ADD_FACT, fact, text)
+            self.state_fact(mention.entity_id or "", ADD_FACT, fact, text)
 
     def read_claims(self) -> None:
         spans = [(m.start, m.end) for m in self.mentions]
@@ -572,6 +605,11 @@ class _Reader:
                 owner = self.owner_of(match, hyphenated=pattern is _COLOUR_HAIRED)
                 if owner is not None:
                     self.claim(owner, key, match.group("colour"), match.group(0))
+        for match in _THING_IS.finditer(self.prompt):
+            if _overlaps(*match.span(), self.consumed):
+                continue
+            if owner := self.possessor_before(match.start("thing")):
+                self.claim(owner, THINGS[match.group("thing").casefold()], match.group("colour"), match.group(0))
         for mention in self.mentions:
             before = self.prompt[_sentence_start(self.prompt, mention.start):mention.start]
             adjacent = re.search(rf"\b(?P<colour>{_COLOUR})\s+$", before, re.I)
@@ -585,7 +623,7 @@ class _Reader:
 
     def owner_of(self, match: re.Match[str], hyphenated: bool) -> Mention | None:
         start = match.start()
-        if owner := self.possessor_before(start - len(self.prompt[:start]) + len(self.prompt[:start].rstrip())):
+        if owner := self.possessor_before(start):
             return owner
         if hyphenated and (following := self.mention_at(match.end())) and following.kind == "character":
             return following
@@ -612,6 +650,8 @@ class _Reader:
             if clause_start <= other.start and other.end <= mention.start:
                 clause[other.start - clause_start:other.end - clause_start] = " " * (other.end - other.start)
         words = [w.strip("\"'“”‘’").casefold() for w in "".join(clause).split()]
+        if words and words[-1] == "and" and _VERB_AFTER.match(self.prompt[mention.end:]):
+            return True  # "Tom waits and Mara walks in"
         return all(w in _SUBJECT_FILLER or w in COLOUR_FAMILIES or w.endswith(("ly", "-haired", "-eyed"))
                    for w in words if w)
 
