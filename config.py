@@ -128,6 +128,7 @@ class Config:
     LLM_MODEL = env_str("LLM_MODEL", "gpt-4o-mini")
     LLM_API_KEY = env_str("LLM_API_KEY")
     PROMPT_MAX_CHARS = env_int("PROMPT_MAX_CHARS", 1000)
+    CONTINUITY_BUDGET = env_int("CONTINUITY_BUDGET", 600)
     BLOCKED_TERMS_FILE = env_str("BLOCKED_TERMS_FILE")
     BLOCKED_TERMS_EXTRA = [t for t in (env_str("BLOCKED_TERMS", "") or "").split(",") if t.strip()]
     GENERATION_HOURLY_LIMIT = env_int("GENERATION_HOURLY_LIMIT", 20)

@@ -1,14 +1,18 @@
 """Scenes, segments and jobs over JSON."""
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, request
 
 from app.api import bp
 from app.api.auth import api_login_required
+from app.continuity.injection import continuity_note
+from app.continuity.store import check_continuation
 from app.errors import json_error
 from app.extensions import db
+from app.generation.services import prompt_expander
 from app.models import GenerationJob
 from app.story import access, cuts, writing
+from app.story.prompts import clean_prompt
 from app.story.views import scene_json, scene_view, segment_json
 
 
@@ -28,7 +32,19 @@ def _refusal(err: Exception):
     error = {"code": err.code, "message": err.message}
     if field := getattr(err, "field", None):
         error["field"] = field
-    return jsonify(error=error), status
+    extra = {"check": preview_json(err.result)} if isinstance(err, writing.ContinuityRefused) else {}
+    return jsonify(error=error, **extra), status
+
+
+def preview_json(result) -> dict:
+    """The continuity check as the forms and API show it: errors, warnings, entities, injected, expanded prompt."""
+    data = result.to_dict()
+    expanded = prompt_expander(current_app.config).expand(result.prompt, {"injected": list(result.lines)})
+    return {"ok": data["ok"], "errors": data["errors"], "warnings": data["warnings"],
+            "entities": data["links"], "new_entities": data["new_entities"],
+            "proposed_changes": data["proposed_changes"], "injected": data["injected"],
+            "notes": [continuity_note(entry) for entry in result.injected],
+            "expanded_prompt": expanded.expanded_prompt}
 
 
 REFUSALS = (writing.StoryError, writing.PromptError, writing.GenerationRefused)
@@ -127,3 +143,29 @@ def get_cut(scene_id: int):
     if cut is None:
         return json_error(404, "This scene has no director's cut yet.")
     return jsonify(cut.to_json())
+
+
+@bp.post("/scenes/<int:scene_id>/check")
+def check_scene_prompt(scene_id: int):
+    """Check a continuation prompt against the Bible without generating anything."""
+    try:
+        scene = access.visible_scene(scene_id, g.api_user)
+        body = _body()
+        text = clean_prompt(body.get("prompt", ""))
+        after = body.get("after_segment_id") or scene.head_segment_id
+        parent = access.visible_segment(int(after), g.api_user) if after else None
+    except (access.NotFound, TypeError, ValueError):
+        return json_error(404, "There is no such scene or segment.")
+    except REFUSALS as err:
+        return _refusal(err)
+    return jsonify(preview_json(check_continuation(parent, text)))
+
+
+@bp.post("/check")
+def check_first_prompt():
+    """Check a new scene's first prompt (an empty Bible)."""
+    try:
+        text = clean_prompt(_body().get("prompt", ""))
+    except REFUSALS as err:
+        return _refusal(err)
+    return jsonify(preview_json(check_continuation(None, text)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from app.continuity.store import check_continuation, plan_record, record_changes
 from app.extensions import db
 from app.generation.context import RunContext, StageFailed
 from app.media import frames, hls
@@ -26,28 +27,19 @@ def moderate(ctx: RunContext) -> None:
 
 
 def plan(ctx: RunContext) -> None:
-    """Expand the prompt and decide what the renderer draws."""
-    segment, scene = ctx.segment, ctx.scene
-    parent = segment.parent
-    location = {"id": f"topic-{scene.topic.slug}", "name": scene.topic.name, "attributes": {}}
-    context = {
-        "injected": [],
+    """Link mentions to the Scene Bible, check its rules, and expand the prompt with the injected entries."""
+    segment = ctx.segment
+    result = check_continuation(segment.parent, segment.prompt)
+    if result.errors:  # checked at submit too; the Bible may have been corrected since
+        raise StageFailed("continuity", result.errors[0].message)
+    expansion = ctx.expander.expand(segment.prompt, {
+        "injected": list(result.lines),
         "style": None,
-        "location": f"Setting: {scene.topic.name}",
-        "previous_prompt": parent.prompt if parent else None,
-    }
-    expansion = ctx.expander.expand(segment.prompt, context)
-    characters = []
-    for mention in expansion.mentions:
-        if mention.get("kind", "character") == "character" and mention.get("name"):
-            characters.append({"id": f"C{len(characters) + 1}", "name": mention["name"], "attributes": {}})
+        "location": None,
+        "previous_prompt": segment.parent.prompt if segment.parent else None,
+    })
     segment.expanded_prompt = expansion.expanded_prompt
-    segment.plan = {
-        "bible": {"location": location, "characters": characters[:4], "props": [], "style": None, "action": segment.prompt},
-        "mentions": expansion.mentions,
-        "proposed_changes": expansion.proposed_changes,
-        "expander": ctx.expander.name,
-    }
+    segment.plan = {**plan_record(result, segment), "expander": ctx.expander.name}
 
 
 def reference(ctx: RunContext) -> None:
@@ -147,6 +139,7 @@ def publish(ctx: RunContext) -> None:
     """Mark the segment ready and advance its scene's head (in the same transaction as the job's end)."""
     segment, scene = ctx.segment, ctx.scene
     segment.status = SegmentStatus.READY.value
+    record_changes(segment)
     if scene.head_segment_id == segment.parent_id:
         scene.head_segment_id = segment.id
         scene.segment_count = segment.position

@@ -1,4 +1,5 @@
 """Typed SQLAlchemy models, one module per domain."""
+from app.models.bible import BibleChange, BibleEntity
 from app.models.job import DirectorsCut, GenerationJob, JobStatus
 from app.models.scene import Scene, Segment, SegmentStatus, Visibility
 from app.models.topic import Topic
@@ -6,6 +7,8 @@ from app.models.user import ApiToken, Role, User
 
 __all__ = [
     "ApiToken",
+    "BibleChange",
+    "BibleEntity",
     "DirectorsCut",
     "GenerationJob",
     "JobStatus",

@@ -3,6 +3,8 @@ from pathlib import Path
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from app.continuity.injection import InjectedEntry, continuity_note
+from app.continuity.store import bible_at
 from app.extensions import db
 from app.models import Segment
 from app.scenes import bp
@@ -15,6 +17,20 @@ from app.topics.catalog import list_topics
 @bp.app_template_global("media_url")
 def _media_url(scene, key):
     return media_url(scene, key)
+
+
+@bp.app_template_global("continuity_notes")
+def _continuity_notes(segment) -> list[str]:
+    """“C1 Mara — red hair — matched 'Mara's'” for each Bible entry injected into the segment's prompt."""
+    entries = ((segment.plan or {}).get("check") or {}).get("injected", [])
+    return [continuity_note(InjectedEntry.from_dict(e)) for e in entries]
+
+
+@bp.get("/scenes/<int:scene_id>/bible")
+def bible(scene_id: int):
+    scene = _visible_scene(scene_id)
+    entities = sorted(bible_at(scene.head_segment_id).entities.values(), key=lambda e: (e.kind, e.id))
+    return render_template("scenes/bible.html", scene=scene, entities=entities)
 
 
 @bp.app_template_global("has_vendor")
@@ -88,7 +104,7 @@ def continue_(scene_id: int):
     except writing.GenerationRefused as err:
         flash(err.message, "error")
         return show(scene_id, continue_form=form, status=429)
-    except writing.PromptError as err:
+    except (writing.PromptError, writing.StoryError) as err:
         form.prompt.errors.append(err.message)
         return show(scene_id, continue_form=form, status=422)
     flash("Your segment is generating. Watch its progress below.", "success")

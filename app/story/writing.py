@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.continuity.store import check_continuation
 from app.extensions import db
 from app.generation.submit import GenerationRefused, cancel_generation, check_generation_allowed, start_generation
 from app.models import GenerationJob, Scene, Segment, SegmentStatus, Topic, User, Visibility
@@ -15,7 +16,7 @@ from app.story.access import Forbidden, is_author_or_owner
 from app.story.prompts import PromptError, clean_prompt
 
 __all__ = [
-    "GenerationRefused", "PromptError", "SceneMoved", "Started", "StoryError",
+    "ContinuityRefused", "GenerationRefused", "PromptError", "SceneMoved", "Started", "StoryError",
     "continue_scene", "create_scene", "discard_segment", "fork_at", "retry_segment",
 ]
 
@@ -28,6 +29,14 @@ class StoryError(ValueError):
         self.message = message
         self.field = field
         self.code = code
+
+
+class ContinuityRefused(StoryError):
+    """The prompt contradicts the Scene Bible; ``result`` says how (entity, fact, segment)."""
+
+    def __init__(self, result):
+        super().__init__(" ".join(issue.message for issue in result.errors), "prompt", "continuity")
+        self.result = result
 
 
 class SceneMoved(Exception):
@@ -60,6 +69,7 @@ def create_scene(owner: User, *, title: str, topic_slug: str, prompt: str, visib
     if topic is None:
         raise StoryError("Choose one of the topics.", "topic")
     text = clean_prompt(prompt)
+    _check_continuity(None, text)
     check_generation_allowed(owner)
     scene = Scene(title=title, topic=topic, owner=owner, visibility=visibility)
     db.session.add(scene)
@@ -77,8 +87,9 @@ def continue_scene(scene: Scene, author: User, prompt: str, after_segment_id: in
     text = clean_prompt(prompt)
     if after_segment_id != scene.head_segment_id:
         raise SceneMoved(scene, after_segment_id)
-    check_generation_allowed(author)
     parent = db.session.get(Segment, scene.head_segment_id) if scene.head_segment_id else None
+    _check_continuity(parent, text)
+    check_generation_allowed(author)
     position = parent.position + 1 if parent else 1
     segment = _new_segment(scene, parent=parent, position=position, author=author, prompt=text)
     try:
@@ -130,6 +141,12 @@ def discard_segment(segment: Segment, user: User) -> None:
     cancel_generation(segment)
     db.session.delete(segment)
     db.session.commit()
+
+
+def _check_continuity(parent: Segment | None, text: str) -> None:
+    result = check_continuation(parent, text)
+    if result.errors:
+        raise ContinuityRefused(result)
 
 
 def _new_segment(scene: Scene, *, parent: Segment | None, position: int, author: User, prompt: str) -> Segment:

@@ -30,3 +30,21 @@ def test_create_scene_and_watch_first_segment_play(app, user, live_server, live_
     assert elapsed < 15, f"first segment took {elapsed:.1f} s to play"
     assert page.evaluate("document.querySelector('video').error") is None
     assert "Detective Ray waits" in page.locator(".segment-prompt").first.inner_text()
+
+
+def test_contradicting_prompt_shows_the_error_before_submitting(app, user, worker, live_server, page):
+    """Typing a prompt that contradicts the Bible into the continue form shows the error inline, before submit."""
+    from tests.factories import build_scene
+
+    make_topic("noir-city", "Noir City")
+    scene_id = build_scene(user, worker, ["Mara, in a red coat, waits on the pier."])
+    _sign_in(page, live_server)
+    page.goto(f"{live_server}/scenes/{scene_id}")
+    page.get_by_label("What happens next?").fill("Mara, in a green coat, walks away.")
+    error = page.locator(".continuity-preview .alert-error")
+    error.wait_for(timeout=5_000)
+    assert "C1 Mara has red coat" in error.inner_text()
+    assert page.url.endswith(f"/scenes/{scene_id}")  # nothing was submitted
+    page.get_by_label("What happens next?").fill("Mara changes into a green coat.")
+    page.wait_for_function("!document.querySelector('.continuity-preview .alert-error')")
+    assert "Continuity used" in page.locator(".continuity-preview").inner_text()

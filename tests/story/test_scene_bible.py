@@ -1,0 +1,124 @@
+"""The Scene Bible wired into scenes: refused contradictions, stated changes, injection, forks, the Bible page."""
+import pytest
+
+from app.auth.accounts import create_api_token
+from app.continuity.store import bible_at
+from app.extensions import db
+from app.models import BibleChange, BibleEntity, Scene, Segment
+from app.story.paths import segment_path
+from app.story.writing import fork_at
+from tests.conftest import csrf_token_from
+from tests.factories import build_scene, make_topic, make_user
+
+
+@pytest.fixture
+def writers(app):
+    make_topic("noir-city", "Noir City")
+    app.config["GENERATION_IN_FLIGHT_LIMIT"] = 10
+    users = [make_user(name) for name in ("mara_writer", "tom_writer", "ines_writer")]
+    return [{"Authorization": f"Bearer {create_api_token(u, 't').raw}"} for u in users]
+
+
+def _start(client, headers, prompt):
+    return client.post("/api/v1/scenes", json={"title": "Harbor nights", "topic": "noir-city", "prompt": prompt},
+                       headers=headers)
+
+
+def _continue(client, headers, scene_id, prompt):
+    head = client.get(f"/api/v1/scenes/{scene_id}").json["scene"]["head_segment_id"]
+    return client.post(f"/api/v1/scenes/{scene_id}/segments", json={"prompt": prompt, "after_segment_id": head},
+                       headers=headers)
+
+
+def test_story_by_three_writers_carries_descriptors_word_for_word(client, writers, worker):
+    """Every expanded prompt that references Mara carries her descriptor exactly; the Bible page lists her."""
+    scene_id = _start(client, writers[0], "Mara, in a red coat, waits on the pier at Harbor Street.").json["scene"]["id"]
+    worker()
+    prompts = ["A stranger watches Mara from the fog.", "Mara's lantern flickers as the tide rises.",
+               "Tom, in a black hat, walks up to Mara.", "Mara and Tom share the lantern's light."]
+    for i, prompt in enumerate(prompts):
+        assert _continue(client, writers[(i + 1) % 3], scene_id, prompt).status_code == 202
+        worker()
+    path = segment_path(db.session.get(Scene, scene_id).head_segment_id)
+    assert len(path) == 5 and len({s.author_id for s in path}) == 3
+    for segment in path:
+        assert "C1 Mara: red coat" in segment.expanded_prompt
+    assert "C2 Tom: black hat" in path[-1].expanded_prompt or "Tom: black hat" in path[-1].expanded_prompt
+    page = client.get(f"/scenes/{scene_id}/bible").get_data(as_text=True)
+    assert "C1" in page and "Mara" in page and "coat" in page and "red" in page
+    assert f"First seen in segment #{path[0].id}" in page
+    notes = client.get(f"/scenes/{scene_id}").get_data(as_text=True)
+    assert "Continuity used" in notes and "C1 Mara — red coat — matched" in notes
+
+
+def test_contradiction_is_refused_before_any_render_and_a_stated_change_is_recorded(client, writers, worker):
+    """“Mara, in a green coat” is a 422 naming C1 Mara, the fact and its segment; “Mara changes into…” is accepted."""
+    started = _start(client, writers[0], "Mara, in a red coat, waits on the pier.").json
+    scene_id, first_id = started["scene"]["id"], started["segment"]["id"]
+    worker()
+    refused = _continue(client, writers[1], scene_id, "Mara, in a green coat, walks away.")
+    assert refused.status_code == 422 and refused.json["error"]["code"] == "continuity"
+    (error,) = refused.json["check"]["errors"]
+    assert error["entity_id"] == "C1" and error["entity_name"] == "Mara"
+    assert error["since_segment"] == first_id and "red" in error["message"] and "changes into" in error["message"]
+    assert db.session.query(Segment).count() == 1  # nothing was queued or paid for
+    accepted = _continue(client, writers[1], scene_id, "Mara changes into a green coat.")
+    assert accepted.status_code == 202
+    worker()
+    change = db.session.query(BibleChange).filter_by(op="set_attribute", value="green").one()
+    assert (change.entity_public_id, change.key, change.segment_id) == ("C1", "coat", accepted.json["segment"]["id"])
+    assert bible_at(accepted.json["segment"]["id"]).get("C1").attributes["coat"].value == "green"
+
+
+def test_preview_checks_without_generating(client, writers, worker):
+    """POST /scenes/<id>/check answers errors, warnings, entities and the expanded prompt; nothing is queued."""
+    scene_id = _start(client, writers[0], "Mara, in a red coat, waits on the pier.").json["scene"]["id"]
+    worker()
+    resp = client.post(f"/api/v1/scenes/{scene_id}/check", json={"prompt": "Blonde-haired Mara in a green coat runs."},
+                       headers=writers[1])
+    assert resp.status_code == 200
+    data = resp.json
+    assert data["ok"] is False and data["errors"][0]["rule"] == "attribute_contradiction"
+    assert any(e["entity_id"] == "C1" for e in data["entities"])
+    assert "C1 Mara" in data["expanded_prompt"]
+    assert db.session.query(Segment).count() == 1
+
+
+def test_fork_at_segment_3_does_not_see_a_change_made_at_segment_5(client, writers, worker):
+    """The Bible folds along the path: a fork at 3 keeps the red coat that the original changed at 5."""
+    scene_id = _start(client, writers[0], "Mara, in a red coat, waits on the pier.").json["scene"]["id"]
+    worker()
+    for prompt in ["The fog thickens.", "A gull cries above Mara.", "Rain starts to fall.",
+                   "Mara changes into a green coat."]:
+        assert _continue(client, writers[0], scene_id, prompt).status_code == 202
+        worker()
+    scene = db.session.get(Scene, scene_id)
+    path = segment_path(scene.head_segment_id)
+    assert bible_at(path[4].id).get("C1").attributes["coat"].value == "green"
+    fork = fork_at(scene, path[2], make_user("forker"), "Red forever")
+    assert bible_at(fork.head_segment_id).get("C1").attributes["coat"].value == "red"
+    forked = client.post(f"/api/v1/scenes/{fork.id}/check", json={"prompt": "Mara, in a red coat, smiles."},
+                         headers=writers[2]).json
+    assert forked["ok"] is True
+
+
+def test_new_ids_are_never_reused_across_the_tree(client, writers, worker):
+    """Ids are given out once per story tree: each entity row is unique per root."""
+    scene_id = _start(client, writers[0], "Mara waits at Harbor Street.").json["scene"]["id"]
+    worker()
+    _continue(client, writers[0], scene_id, "Tom arrives with a lantern.")
+    worker()
+    ids = [e.public_id for e in db.session.query(BibleEntity).order_by(BibleEntity.id)]
+    assert ids[:2] == ["C1", "L1"] and "C2" in ids and len(ids) == len(set(ids))
+
+
+def test_continue_form_shows_continuity_errors(app, client, auth, user, worker):
+    """The continue form re-renders with the Bible's reason when a prompt contradicts it."""
+    make_topic("noir-city", "Noir City")
+    auth.login()
+    scene_id = build_scene(user, worker, ["Mara, in a red coat, waits on the pier."])
+    page = client.get(f"/scenes/{scene_id}").get_data(as_text=True)
+    head = db.session.get(Scene, scene_id).head_segment_id
+    resp = client.post(f"/scenes/{scene_id}/continue", data={"prompt": "Mara, in a green coat, walks away.",
+                                                            "after_segment_id": head, "csrf_token": csrf_token_from(page)})
+    assert resp.status_code == 422 and "C1 Mara has red coat" in resp.get_data(as_text=True)
