@@ -5,8 +5,9 @@ from flask import current_app, g, jsonify, request
 
 from app.api import bp
 from app.api.auth import api_login_required
+from app.continuity.bible import BibleError
 from app.continuity.injection import continuity_note
-from app.continuity.store import check_continuation
+from app.continuity.store import bible_at, check_continuation, correct_bible, entity_json
 from app.errors import json_error
 from app.extensions import db
 from app.generation.services import prompt_expander
@@ -169,3 +170,39 @@ def check_first_prompt():
     except REFUSALS as err:
         return _refusal(err)
     return jsonify(preview_json(check_continuation(None, text)))
+
+
+@bp.get("/scenes/<int:scene_id>/bible")
+def get_bible(scene_id: int):
+    """The Bible at the scene's head, or at ``?segment=<id>``."""
+    try:
+        scene = access.visible_scene(scene_id, g.api_user)
+        at = request.args.get("segment", type=int) or scene.head_segment_id
+        if at is not None:
+            access.visible_segment(at, g.api_user)
+    except access.NotFound:
+        return json_error(404, "There is no such scene or segment.")
+    entities = bible_at(at).entities.values()
+    return jsonify(segment_id=at, entities=[entity_json(e) for e in entities])
+
+
+@bp.post("/scenes/<int:scene_id>/bible/changes")
+@api_login_required
+def change_bible(scene_id: int):
+    """A correction by the scene's owner (or a moderator), recorded at the head."""
+    try:
+        scene = access.visible_scene(scene_id, g.api_user)
+        body = _body()
+    except access.NotFound:
+        return json_error(404, "There is no scene with that id.")
+    except REFUSALS as err:
+        return _refusal(err)
+    if not (g.api_user.id == scene.owner_id or g.api_user.is_moderator):
+        return json_error(403, "Only the scene's owner or a moderator can correct its Bible.")
+    try:
+        change = correct_bible(scene, g.api_user, op=str(body.get("op", "")), entity_id=body.get("entity_id"),
+                               key=body.get("key"), value=body.get("value"))
+    except BibleError as err:
+        return json_error(422, str(err), "invalid_change")
+    return jsonify(change={"segment_id": change.segment_id, "entity_id": change.entity_id, "op": change.op,
+                           "key": change.key, "value": change.value, "author": change.author}), 201

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from flask import current_app
 from sqlalchemy import select
 
-from app.continuity.bible import Bible, Change, fold
+from app.continuity.bible import KINDS, Bible, BibleError, Change, apply, fold
 from app.continuity.check import CheckResult, check_prompt
 from app.extensions import db
 from app.models import BibleChange, BibleEntity, Segment
@@ -15,13 +15,7 @@ from app.story.paths import segment_path
 
 def bible_at(segment_id: int | None) -> Bible:
     """The Bible as it stands after ``segment_id``: the changes along its ancestor path, folded in order."""
-    if segment_id is None:
-        return fold([])
-    path = segment_path(segment_id)
-    order = {s.id: i for i, s in enumerate(path)}
-    rows = db.session.scalars(select(BibleChange).where(BibleChange.segment_id.in_(order))).all()
-    rows = sorted(rows, key=lambda r: (order[r.segment_id], r.id))
-    return fold(Change(r.segment_id, r.entity_public_id, r.op, r.key, r.value) for r in rows)
+    return fold(Change(r.segment_id, r.entity_public_id, r.op, r.key, r.value) for r in history(segment_id))
 
 
 def _root_id(parent: Segment | None) -> int | None:
@@ -32,8 +26,7 @@ def _root_id(parent: Segment | None) -> int | None:
 
 def check_continuation(parent: Segment | None, prompt: str) -> CheckResult:
     """Check ``prompt`` as the segment after ``parent`` (None for a scene's first segment)."""
-    root = _root_id(parent)
-    used = db.session.scalars(select(BibleEntity.public_id).where(BibleEntity.root_segment_id == root)).all() if root else []
+    used = used_ids_at(parent) if parent else []
     previous = ((parent.plan or {}).get("linked") or []) if parent else []
     return check_prompt(
         bible_at(parent.id if parent else None),
@@ -68,3 +61,54 @@ def record_changes(segment: Segment) -> None:
         if change.op == "create":
             db.session.add(BibleEntity(root_segment_id=root, public_id=change.entity_id, kind=change.key,
                                        name=change.value, created_segment_id=segment.id))
+
+
+def used_ids_at(segment: Segment) -> list[str]:
+    root = _root_id(segment)
+    return list(db.session.scalars(select(BibleEntity.public_id).where(BibleEntity.root_segment_id == root)))
+
+
+def correct_bible(scene, user, *, op: str, entity_id: str | None = None, key: str | None = None,
+                  value: str | None = None) -> Change:
+    """A correction by a person: a change recorded at the scene's head, checked against the Bible there.
+
+    ``op == "create"`` takes ``key`` = kind and ``value`` = name, and gets the next free id of the tree.
+    Raises BibleError with a readable reason when the change does not fit.
+    """
+    if scene.head_segment_id is None:
+        raise BibleError("The scene has no finished segment to attach a correction to yet.")
+    head = db.session.get(Segment, scene.head_segment_id)
+    current = bible_at(head.id)
+    if op == "create":
+        if key not in KINDS:
+            raise BibleError(f"Choose a kind: {', '.join(KINDS)}.")
+        entity_id = current.next_id(key, used_ids_at(head))
+    change = Change(head.id, (entity_id or "").strip().upper(), op, (key or "").strip() or None,
+                    (value or "").strip() or None, user.username)
+    apply(current, [change])  # raises BibleError when it contradicts the Bible's state
+    db.session.add(BibleChange(segment_id=head.id, entity_public_id=change.entity_id, op=change.op,
+                               key=change.key, value=change.value, author_id=user.id))
+    if op == "create":
+        db.session.add(BibleEntity(root_segment_id=_root_id(head), public_id=change.entity_id, kind=change.key,
+                                   name=change.value, created_segment_id=head.id))
+    db.session.commit()
+    return change
+
+
+def history(segment_id: int | None) -> list[BibleChange]:
+    """Every change along the path to ``segment_id``, oldest first, with who made it."""
+    if segment_id is None:
+        return []
+    order = {s.id: i for i, s in enumerate(segment_path(segment_id))}
+    rows = db.session.scalars(select(BibleChange).where(BibleChange.segment_id.in_(order))).all()
+    return sorted(rows, key=lambda r: (order[r.segment_id], r.id))
+
+
+def entity_json(entity) -> dict:
+    return {
+        "id": entity.id, "kind": entity.kind, "name": entity.name, "aliases": list(entity.aliases),
+        "attributes": {k: {"value": a.value, "since_segment": a.since_segment} for k, a in entity.attributes.items()},
+        "facts": [{"name": f.name, "since_segment": f.since_segment, "ended_segment": f.ended_segment}
+                  for f in entity.facts.values()],
+        "first_seen": entity.first_seen, "last_seen": entity.last_seen,
+    }

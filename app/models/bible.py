@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import TimestampMixin
+from app.models.user import User
 
 
 class BibleEntity(TimestampMixin, db.Model):
@@ -34,3 +35,5 @@ class BibleChange(TimestampMixin, db.Model):
     key: Mapped[str | None] = mapped_column(String(64))
     value: Mapped[str | None] = mapped_column(String(255))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    author: Mapped[User | None] = relationship()

@@ -34,3 +34,22 @@ class ForkForm(FlaskForm):
 
 class SegmentActionForm(FlaskForm):
     submit = SubmitField("Go")
+
+
+BIBLE_OPS = [
+    ("set_attribute", "Set an attribute (key → value)"),
+    ("unset_attribute", "Remove an attribute (key)"),
+    ("add_fact", "Add a state fact (key: dead, gone, injured …)"),
+    ("end_fact", "End a state fact (key)"),
+    ("rename", "Rename (value = new name)"),
+    ("add_alias", "Add an alias (value)"),
+    ("create", "New entity (key = kind, value = name)"),
+]
+
+
+class BibleChangeForm(FlaskForm):
+    op = SelectField("Change", choices=BIBLE_OPS)
+    entity_id = StringField("Entity id", validators=[Optional(), Length(max=12)], description="For example C1 (not needed for a new entity).")
+    key = StringField("Key", validators=[Optional(), Length(max=64)], description="An attribute (hair, coat), a fact (dead) or a kind (character).")
+    value = StringField("Value", validators=[Optional(), Length(max=255)])
+    submit = SubmitField("Record the change")

@@ -3,12 +3,14 @@ from pathlib import Path
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from app.continuity.bible import BibleError
 from app.continuity.injection import InjectedEntry, continuity_note
-from app.continuity.store import bible_at
+from app.continuity.store import bible_at, correct_bible
+from app.continuity.store import history as bible_history
 from app.extensions import db
 from app.models import Segment
 from app.scenes import bp
-from app.scenes.forms import ContinueForm, ForkForm, NewSceneForm, SegmentActionForm
+from app.scenes.forms import BibleChangeForm, ContinueForm, ForkForm, NewSceneForm, SegmentActionForm
 from app.story import access, cuts, playback, writing
 from app.story.views import media_url, scene_view
 from app.topics.catalog import list_topics
@@ -26,11 +28,26 @@ def _continuity_notes(segment) -> list[str]:
     return [continuity_note(InjectedEntry.from_dict(e)) for e in entries]
 
 
-@bp.get("/scenes/<int:scene_id>/bible")
+@bp.route("/scenes/<int:scene_id>/bible", methods=["GET", "POST"])
 def bible(scene_id: int):
     scene = _visible_scene(scene_id)
+    can_edit = current_user.is_authenticated and (current_user.id == scene.owner_id or current_user.is_moderator)
+    form = BibleChangeForm()
+    if request.method == "POST":
+        if not can_edit:
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                change = correct_bible(scene, current_user, op=form.op.data, entity_id=form.entity_id.data,
+                                       key=form.key.data, value=form.value.data)
+            except BibleError as err:
+                flash(f"That change doesn't fit the Bible: {err}", "error")
+            else:
+                flash(f"Recorded: {change.entity_id} {change.op.replace('_', ' ')}.", "success")
+                return redirect(url_for("scenes.bible", scene_id=scene.id))
     entities = sorted(bible_at(scene.head_segment_id).entities.values(), key=lambda e: (e.kind, e.id))
-    return render_template("scenes/bible.html", scene=scene, entities=entities)
+    return render_template("scenes/bible.html", scene=scene, entities=entities, can_edit=can_edit, form=form,
+                           history=bible_history(scene.head_segment_id))
 
 
 @bp.app_template_global("has_vendor")

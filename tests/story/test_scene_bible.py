@@ -122,3 +122,38 @@ def test_continue_form_shows_continuity_errors(app, client, auth, user, worker):
     resp = client.post(f"/scenes/{scene_id}/continue", data={"prompt": "Mara, in a green coat, walks away.",
                                                             "after_segment_id": head, "csrf_token": csrf_token_from(page)})
     assert resp.status_code == 422 and "C1 Mara has red coat" in resp.get_data(as_text=True)
+
+
+def test_bible_api_at_head_and_at_any_segment(client, writers, worker):
+    """GET /scenes/<id>/bible answers the Bible at the head, or at ?segment=<id>."""
+    scene_id = _start(client, writers[0], "Mara, in a red coat, waits on the pier.").json["scene"]["id"]
+    worker()
+    first = client.get(f"/api/v1/scenes/{scene_id}").json["scene"]["head_segment_id"]
+    _continue(client, writers[0], scene_id, "Mara changes into a green coat.")
+    worker()
+    head = client.get(f"/api/v1/scenes/{scene_id}/bible").json
+    (mara,) = [e for e in head["entities"] if e["id"] == "C1"]
+    assert mara["attributes"]["coat"]["value"] == "green" and mara["first_seen"] == first
+    earlier = client.get(f"/api/v1/scenes/{scene_id}/bible?segment={first}").json
+    assert [e for e in earlier["entities"] if e["id"] == "C1"][0]["attributes"]["coat"]["value"] == "red"
+
+
+def test_owner_corrects_the_bible_and_others_cannot(client, writers, worker):
+    """The owner's correction becomes a change at the head with its author; someone else gets 403; nonsense is 422."""
+    scene_id = _start(client, writers[0], "Mara, in a red coat, waits on the pier.").json["scene"]["id"]
+    worker()
+    url = f"/api/v1/scenes/{scene_id}/bible/changes"
+    ok = client.post(url, json={"op": "set_attribute", "entity_id": "C1", "key": "hair", "value": "silver"},
+                     headers=writers[0])
+    assert ok.status_code == 201 and ok.json["change"]["author"] == "mara_writer"
+    assert client.post(url, json={"op": "add_alias", "entity_id": "C1", "value": "the Keeper"},
+                       headers=writers[1]).status_code == 403
+    bad = client.post(url, json={"op": "end_fact", "entity_id": "C1", "key": "dead"}, headers=writers[0])
+    assert bad.status_code == 422 and bad.json["error"]["code"] == "invalid_change"
+    created = client.post(url, json={"op": "create", "key": "prop", "value": "brass lantern"}, headers=writers[0])
+    assert created.json["change"]["entity_id"] == "P1"
+    page = client.get(f"/scenes/{scene_id}/bible").get_data(as_text=True)
+    assert "silver" in page and "by mara_writer" in page and "brass lantern" in page
+    refused = client.post(f"/api/v1/scenes/{scene_id}/check", json={"prompt": "Mara, with blonde hair, smiles."},
+                          headers=writers[1]).json
+    assert refused["ok"] is False  # the correction now binds every writer
