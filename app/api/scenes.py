@@ -63,7 +63,8 @@ def create_scene():
     try:
         body = _body()
         started = writing.create_scene(g.api_user, title=body.get("title", ""), topic_slug=body.get("topic", ""),
-                                       prompt=body.get("prompt", ""), visibility=body.get("visibility", "public"))
+                                       prompt=body.get("prompt", ""), visibility=body.get("visibility", "public"),
+                                       declared=body.get("declare") if isinstance(body.get("declare"), list) else None)
     except REFUSALS as err:
         return _refusal(err)
     return jsonify(_started_json(started)), 202

@@ -202,13 +202,14 @@ def match_levels(sample: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray,
     ``corrected = gain * value + offset``; gains are clamped to 0.5..2 and the offset is
     recomputed for the clamped gain so the means still match.
     """
-    sample, reference = _rgb(sample).reshape(-1, 3), _rgb(reference).reshape(-1, 3)
+    sample = _rgb(sample).reshape(-1, 3).astype(np.float64)
+    reference = _rgb(reference).reshape(-1, 3).astype(np.float64)
     s_mean, s_std = sample.mean(axis=0), sample.std(axis=0)
     r_mean, r_std = reference.mean(axis=0), reference.std(axis=0)
     gain = np.where(s_std > 1e-3, r_std / np.maximum(s_std, 1e-3), 1.0)
     gain = np.clip(gain, MIN_GAIN, MAX_GAIN)
     offset = r_mean - gain * s_mean
-    return gain.astype(np.float64), offset.astype(np.float64)
+    return gain, offset
 
 
 def colour_match(

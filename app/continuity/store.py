@@ -1,7 +1,7 @@
 """The Scene Bible in the database: bible_at(segment), checking a continuation, recording changes."""
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from flask import current_app
 from sqlalchemy import select
@@ -24,12 +24,13 @@ def _root_id(parent: Segment | None) -> int | None:
     return segment_path(parent.id)[0].id
 
 
-def check_continuation(parent: Segment | None, prompt: str) -> CheckResult:
-    """Check ``prompt`` as the segment after ``parent`` (None for a scene's first segment)."""
-    used = used_ids_at(parent) if parent else []
-    previous = ((parent.plan or {}).get("linked") or []) if parent else []
+def check_continuation(parent: Segment | None, prompt: str, declared: list[Change] = ()) -> CheckResult:
+    """Check ``prompt`` as the segment after ``parent`` (None for a scene's first segment, whose
+    Bible starts from the entities its author ``declared``)."""
+    used = used_ids_at(parent) if parent else [c.entity_id for c in declared]
+    previous = ((parent.plan or {}).get("linked") or []) if parent else [c.entity_id for c in declared]
     return check_prompt(
-        bible_at(parent.id if parent else None),
+        bible_at(parent.id) if parent else fold(declared),
         prompt,
         parent_segment_id=parent.id if parent else None,
         previous_entities=previous,
@@ -38,13 +39,22 @@ def check_continuation(parent: Segment | None, prompt: str) -> CheckResult:
     )
 
 
+def declared_of(segment: Segment) -> list[Change]:
+    """The entities declared with a scene's first segment."""
+    return [Change(**c) for c in (segment.plan or {}).get("declared", [])]
+
+
 def plan_record(result: CheckResult, segment: Segment) -> dict:
     """What a segment stores about its continuity check (shown on the page, applied at publish)."""
-    changes = result.changes_for(segment.id, segment.author.username)
+    author = segment.author.username
+    declared = [replace(c, segment_id=segment.id, author=author) for c in declared_of(segment)]
+    changes = declared + result.changes_for(segment.id, author)
     return {
+        "declared": [asdict(c) for c in declared_of(segment)],
         "check": result.to_dict(),
         "bible": result.snapshot(),
-        "linked": result.linked_ids,
+        # what is present in this segment, so the next one keeps the place and style it doesn't name again
+        "linked": [i for i in dict.fromkeys([*result.linked_ids, result.location_id, result.style_id]) if i],
         "changes": [asdict(c) for c in changes],
     }
 

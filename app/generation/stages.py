@@ -6,9 +6,11 @@ and the render stage reuses the provider task id stored on the job row.
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
-from app.continuity.store import check_continuation, plan_record, record_changes
+from app.continuity import scoring
+from app.continuity.store import check_continuation, declared_of, plan_record, record_changes
 from app.extensions import db
 from app.generation.context import RunContext, StageFailed
 from app.media import frames, hls
@@ -17,6 +19,7 @@ from app.media.probe import probe
 from app.models import SegmentStatus
 from app.models.base import utcnow
 from app.providers.video.base import RenderRequest
+from app.story.paths import segment_path
 from app.story.prompts import prompt_filter
 
 
@@ -29,7 +32,7 @@ def moderate(ctx: RunContext) -> None:
 def plan(ctx: RunContext) -> None:
     """Link mentions to the Scene Bible, check its rules, and expand the prompt with the injected entries."""
     segment = ctx.segment
-    result = check_continuation(segment.parent, segment.prompt)
+    result = check_continuation(segment.parent, segment.prompt, declared_of(segment))
     if result.errors:  # checked at submit too; the Bible may have been corrected since
         raise StageFailed("continuity", result.errors[0].message)
     expansion = ctx.expander.expand(segment.prompt, {
@@ -111,6 +114,38 @@ def check(ctx: RunContext) -> None:
         raise StageFailed("bad_output", "The rendered video failed its checks (" + ", ".join(problems) + "). Retry it.")
     ctx.artifacts["checks"] = {"codec": info.video_codec, "width": info.width, "height": info.height,
                                "duration": round(info.duration, 3), "audio": info.audio_codec}
+    score_continuity(ctx, info.duration)
+
+
+def score_continuity(ctx: RunContext, duration: float) -> None:
+    """Score the clip against its parent's last frame and the scene's first segment; colour-correct drift."""
+    segment = ctx.segment
+    video = ctx.local_copy(segment.video_key)
+    parent_last = ctx.storage.read_bytes(ctx.artifacts["reference_key"]) if ctx.artifacts.get("reference_key") else None
+    root = segment_path(segment.parent_id)[0] if segment.parent_id else None
+    scene_first = ctx.storage.read_bytes(root.poster_key) if root and root.poster_key else None
+    bible = (segment.plan or {}).get("bible") or {}
+    entities = (bible.get("characters") or []) + (bible.get("props") or [])
+    threshold = ctx.config["CONTINUITY_DRIFT_THRESHOLD"]
+
+    def measure(path):
+        middle = frames.poster(path, ctx.work_dir / "middle.jpg", at=duration / 2).read_bytes()
+        score = scoring.score_segment(first_frame=frames.first_frame(path), middle_frame=middle,
+                                      parent_last_frame=parent_last, scene_first_frame=scene_first,
+                                      entities=entities, drift_threshold=threshold)
+        return score, middle
+
+    score, middle = measure(video)
+    record = {"before": score.to_dict()}
+    if score.flagged and scene_first and ctx.config["CONTINUITY_CORRECT"]:
+        corrected = scoring.colour_match(video, ctx.work_dir / "corrected.mp4", reference_frame=scene_first,
+                                         sample_frame=middle, preset=ctx.config["X264_PRESET"])
+        ctx.storage.put_file(segment.video_key, corrected, "video/mp4")
+        score, _ = measure(corrected)
+        score = replace(score, corrected=True)
+    record["after"] = score.to_dict()
+    segment.continuity = record
+    segment.continuity_score = round(score.score, 4)
 
 
 def package(ctx: RunContext) -> None:

@@ -86,6 +86,9 @@ class Segment(TimestampMixin, db.Model):
     playlist_key: Mapped[str | None] = mapped_column(String(255))
     #: the packaged HLS media playlist: {"target": int, "map": uri | None, "parts": [[seconds, uri], ...]}
     hls: Mapped[dict | None] = mapped_column(JSON)
+    #: the continuity score after generation (0..1) and its parts, see app.continuity.scoring
+    continuity_score: Mapped[float | None] = mapped_column(Float)
+    continuity: Mapped[dict | None] = mapped_column(JSON)
     #: what the plan stage decided (links, injected entries, warnings), shown on the page
     plan: Mapped[dict | None] = mapped_column(JSON)
 

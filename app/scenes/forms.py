@@ -2,6 +2,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.continuity.declare import parse_lines
+
 PROMPT_HINT = "Describe what happens in this segment, up to 1000 characters. Name characters and places so they stay consistent."
 VISIBILITY_CHOICES = [
     ("public", "Public — listed, anyone can continue or fork"),
@@ -16,7 +18,19 @@ class NewSceneForm(FlaskForm):
     prompt = TextAreaField("First prompt", validators=[DataRequired(message="Write a prompt: describe what happens.")],
                            description=PROMPT_HINT, render_kw={"maxlength": 1000, "rows": 5})
     visibility = RadioField("Who can see it", choices=VISIBILITY_CHOICES, default="public")
+    characters = TextAreaField("Characters", validators=[Optional(), Length(max=2000)], render_kw={"rows": 3},
+                               description="One per line, e.g. “Mara: red coat, blonde hair”.")
+    locations = TextAreaField("Locations", validators=[Optional(), Length(max=2000)], render_kw={"rows": 2},
+                              description="One per line, e.g. “Harbor Street: grey cobbles”.")
+    style = StringField("Style", validators=[Optional(), Length(max=120)], description="e.g. “noir, black and white”.")
     submit = SubmitField("Create scene")
+
+    def declared(self) -> list[dict]:
+        """The Bible the author declared up front, in the shape create_scene takes."""
+        entries = parse_lines(self.characters.data, "character") + parse_lines(self.locations.data, "location")
+        if self.style.data and self.style.data.strip():
+            entries.append({"kind": "style", "name": self.style.data.strip(), "attributes": {}})
+        return entries
 
 
 class ContinueForm(FlaskForm):

@@ -81,7 +81,8 @@ def new():
     if form.validate_on_submit():
         try:
             started = writing.create_scene(current_user, title=form.title.data, topic_slug=form.topic.data,
-                                           prompt=form.prompt.data, visibility=form.visibility.data)
+                                           prompt=form.prompt.data, visibility=form.visibility.data,
+                                           declared=form.declared())
         except writing.GenerationRefused as err:
             flash(err.message, "error")
             status = 429

@@ -55,6 +55,8 @@ def segment_json(view: SegmentView) -> dict:
         "height": s.height,
         "provider": s.provider,
         "media": {"video": view.video_url, "poster": view.poster_url},
+        "continuity_score": s.continuity_score,
+        "continuity": (s.continuity or {}).get("after"),
         "job": view.job.to_json() if view.job else None,
         "created_at": s.created_at.isoformat(),
     }

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.continuity.bible import BibleError
+from app.continuity.declare import declared_changes
 from app.continuity.store import check_continuation
 from app.extensions import db
 from app.generation.submit import GenerationRefused, cancel_generation, check_generation_allowed, start_generation
@@ -56,8 +58,10 @@ class Started:
     job: GenerationJob
 
 
-def create_scene(owner: User, *, title: str, topic_slug: str, prompt: str, visibility: str = "public") -> Started:
-    """A new scene whose first segment starts generating."""
+def create_scene(owner: User, *, title: str, topic_slug: str, prompt: str, visibility: str = "public",
+                 declared: list[dict] | None = None) -> Started:
+    """A new scene whose first segment starts generating; ``declared`` entities start its Bible
+    (``[{"kind": "character", "name": "Mara", "attributes": {"coat": "red"}}]``)."""
     title = " ".join((title or "").split())
     if not title:
         raise StoryError("Give your scene a title.", "title")
@@ -69,11 +73,17 @@ def create_scene(owner: User, *, title: str, topic_slug: str, prompt: str, visib
     if topic is None:
         raise StoryError("Choose one of the topics.", "topic")
     text = clean_prompt(prompt)
-    _check_continuity(None, text)
+    try:
+        changes = declared_changes(declared or [])
+    except BibleError as err:
+        raise StoryError(str(err), "characters", "invalid_declaration") from err
+    _check_continuity(None, text, changes)
     check_generation_allowed(owner)
     scene = Scene(title=title, topic=topic, owner=owner, visibility=visibility)
     db.session.add(scene)
     segment = _new_segment(scene, parent=None, position=1, author=owner, prompt=text)
+    if changes:
+        segment.plan = {"declared": [asdict(c) for c in changes]}
     db.session.flush()
     return Started(scene, segment, start_generation(segment))
 
@@ -143,8 +153,8 @@ def discard_segment(segment: Segment, user: User) -> None:
     db.session.commit()
 
 
-def _check_continuity(parent: Segment | None, text: str) -> None:
-    result = check_continuation(parent, text)
+def _check_continuity(parent: Segment | None, text: str, declared: list = ()) -> None:
+    result = check_continuation(parent, text, declared)
     if result.errors:
         raise ContinuityRefused(result)
 

@@ -157,3 +157,52 @@ def test_owner_corrects_the_bible_and_others_cannot(client, writers, worker):
     refused = client.post(f"/api/v1/scenes/{scene_id}/check", json={"prompt": "Mara, with blonde hair, smiles."},
                           headers=writers[1]).json
     assert refused["ok"] is False  # the correction now binds every writer
+
+
+def test_declared_bible_starts_the_scene(client, writers, worker):
+    """Entities declared with a new scene get ids, bind its first prompt and are injected word for word."""
+    declare = [{"kind": "character", "name": "Mara", "attributes": {"coat": "red"}},
+               {"kind": "style", "name": "noir, black and white", "attributes": {}}]
+    body = {"title": "Declared", "topic": "noir-city", "declare": declare}
+    refused = client.post("/api/v1/scenes", json={**body, "prompt": "Mara, in a green coat, waits."}, headers=writers[0])
+    assert refused.status_code == 422 and refused.json["check"]["errors"][0]["entity_id"] == "C1"
+    started = client.post("/api/v1/scenes", json={**body, "prompt": "Mara waits by the window."}, headers=writers[0])
+    assert started.status_code == 202
+    worker()
+    segment = db.session.get(Segment, started.json["segment"]["id"])
+    assert "C1 Mara: red coat" in segment.expanded_prompt and "S1 noir, black and white" in segment.expanded_prompt
+    assert bible_at(segment.id).get("C1").first_seen == segment.id
+
+
+def test_new_scene_form_parses_declarations(app, client, auth, user, worker):
+    """The new-scene form's optional Bible fields become entities with attributes."""
+    make_topic("noir-city", "Noir City")
+    auth.login()
+    page = client.get("/scenes/new").get_data(as_text=True)
+    resp = client.post("/scenes/new", data={
+        "title": "Form declared", "topic": "noir-city", "prompt": "Tom waits at the station.", "visibility": "public",
+        "characters": "Tom: black hat, grey coat\nMara: red coat", "locations": "", "style": "",
+        "csrf_token": csrf_token_from(page)})
+    assert resp.status_code == 302
+    worker()
+    scene = db.session.query(Scene).one()
+    bible = bible_at(scene.head_segment_id)
+    tom = next(e for e in bible.entities.values() if e.name == "Tom")
+    assert {k: a.value for k, a in tom.attributes.items()} == {"hat": "black", "coat": "grey"}
+
+
+def test_continuity_scores_are_stored_shown_and_drift_is_corrected(app, client, writers, worker):
+    """Each segment gets a score with its parts; drift past the threshold is colour-corrected and flagged."""
+    scene_id = _start(client, writers[0], "Mara, in a red coat, waits at Harbor Street at dusk.").json["scene"]["id"]
+    worker()
+    app.config["CONTINUITY_DRIFT_THRESHOLD"] = 0.5  # any drift at all counts, so the correction must run
+    _continue(client, writers[0], scene_id, "Mara walks to the Night Forest under the moon.")
+    worker()
+    first, second = segment_path(db.session.get(Scene, scene_id).head_segment_id)
+    assert first.continuity["after"]["first_frame_similarity"] is None and 0 <= first.continuity_score <= 1
+    before, after = second.continuity["before"], second.continuity["after"]
+    assert before["flagged"] and after["corrected"]
+    assert after["colour_drift"] < before["colour_drift"]
+    assert second.continuity["after"]["entity_matches"]
+    page = client.get(f"/scenes/{scene_id}").get_data(as_text=True)
+    assert "Continuity across the scene" in page and "colour corrected (was ΔE" in page
