@@ -122,3 +122,19 @@ def entity_json(entity) -> dict:
                   for f in entity.facts.values()],
         "first_seen": entity.first_seen, "last_seen": entity.last_seen,
     }
+
+
+def first_appearances(entities) -> dict[str, Segment]:
+    """Each entity's reference still: the segment where it first appeared (its poster shows the entity)."""
+    ids = {e.first_seen for e in entities if e.first_seen}
+    segments = {s.id: s for s in db.session.scalars(select(Segment).where(Segment.id.in_(ids)))} if ids else {}
+    return {e.id: segments[e.first_seen] for e in entities if e.first_seen in segments and segments[e.first_seen].poster_key}
+
+
+def last_appearances(segment_id: int | None) -> dict[str, int]:
+    """For each entity, the last segment on the path that named it or had it present."""
+    seen: dict[str, int] = {}
+    for segment in segment_path(segment_id):
+        for entity_id in (segment.plan or {}).get("linked", []):
+            seen[entity_id] = segment.id
+    return seen

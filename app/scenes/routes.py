@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from app.continuity.bible import BibleError
 from app.continuity.injection import InjectedEntry, continuity_note
-from app.continuity.store import bible_at, correct_bible
+from app.continuity.store import bible_at, correct_bible, first_appearances, last_appearances
 from app.continuity.store import history as bible_history
 from app.extensions import db
 from app.models import Segment
@@ -47,7 +47,8 @@ def bible(scene_id: int):
                 return redirect(url_for("scenes.bible", scene_id=scene.id))
     entities = sorted(bible_at(scene.head_segment_id).entities.values(), key=lambda e: (e.kind, e.id))
     return render_template("scenes/bible.html", scene=scene, entities=entities, can_edit=can_edit, form=form,
-                           history=bible_history(scene.head_segment_id))
+                           history=bible_history(scene.head_segment_id), stills=first_appearances(entities),
+                           last_seen=last_appearances(scene.head_segment_id))
 
 
 @bp.app_template_global("has_vendor")

@@ -35,18 +35,23 @@ def test_story_by_three_writers_carries_descriptors_word_for_word(client, writer
     scene_id = _start(client, writers[0], "Mara, in a red coat, waits on the pier at Harbor Street.").json["scene"]["id"]
     worker()
     prompts = ["A stranger watches Mara from the fog.", "Mara's lantern flickers as the tide rises.",
-               "Tom, in a black hat, walks up to Mara.", "Mara and Tom share the lantern's light."]
+               "Tom, in a black hat, walks up to Mara.", "Mara and Tom share the lantern's light.",
+               "Gulls circle above Mara.", "Tom points at a ship on the horizon.", "Mara laughs at Tom's joke.",
+               "The ship's horn sounds across the water.", "Mara and Tom wave at the ship."]
     for i, prompt in enumerate(prompts):
         assert _continue(client, writers[(i + 1) % 3], scene_id, prompt).status_code == 202
         worker()
     path = segment_path(db.session.get(Scene, scene_id).head_segment_id)
-    assert len(path) == 5 and len({s.author_id for s in path}) == 3
+    assert len(path) == 10 and len({s.author_id for s in path}) == 3
     for segment in path:
         assert "C1 Mara: red coat" in segment.expanded_prompt
-    assert "C2 Tom: black hat" in path[-1].expanded_prompt or "Tom: black hat" in path[-1].expanded_prompt
+    for segment in path[4:]:
+        if "Tom" in segment.prompt:
+            assert "C2 Tom: black hat" in segment.expanded_prompt
     page = client.get(f"/scenes/{scene_id}/bible").get_data(as_text=True)
     assert "C1" in page and "Mara" in page and "coat" in page and "red" in page
-    assert f"First seen in segment #{path[0].id}" in page
+    assert f"First seen in segment #{path[0].id}" in page and f"last seen in #{path[-1].id}" in page
+    assert "Reference still of Mara" in page
     notes = client.get(f"/scenes/{scene_id}").get_data(as_text=True)
     assert "Continuity used" in notes and "C1 Mara — red coat — matched" in notes
 
