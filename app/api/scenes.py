@@ -12,7 +12,8 @@ from app.errors import json_error
 from app.extensions import db
 from app.generation.services import prompt_expander
 from app.models import GenerationJob
-from app.story import access, cuts, writing
+from app.story import access, cuts, lineage, writing
+from app.story.paths import segment_path
 from app.story.prompts import clean_prompt
 from app.story.views import scene_json, scene_view, segment_json
 
@@ -207,3 +208,42 @@ def change_bible(scene_id: int):
         return json_error(422, str(err), "invalid_change")
     return jsonify(change={"segment_id": change.segment_id, "entity_id": change.entity_id, "op": change.op,
                            "key": change.key, "value": change.value, "author": change.author}), 201
+
+
+@bp.post("/scenes/<int:scene_id>/forks")
+@api_login_required
+def fork_scene(scene_id: int):
+    """Fork the scene at one of its segments: a new scene owned by the caller, sharing the path."""
+    try:
+        scene = access.visible_scene(scene_id, g.api_user)
+        body = _body()
+        segment = access.visible_segment(int(body.get("segment_id")), g.api_user)
+        if segment.id not in {s.id for s in segment_path(scene.head_segment_id)}:
+            raise access.NotFound(segment.id)
+        fork = writing.fork_at(scene, segment, g.api_user, body.get("title"))
+    except (access.NotFound, TypeError, ValueError) as err:
+        if isinstance(err, writing.StoryError):
+            return _refusal(err)
+        return json_error(404, "There is no such segment in this scene.")
+    except access.Forbidden:
+        return json_error(404, "There is no scene with that id.")
+    return jsonify(scene=scene_json(fork)), 201
+
+
+@bp.post("/scenes/<int:scene_id>/merge")
+@api_login_required
+def merge_scene(scene_id: int):
+    """Fast-forward the scene to a fork of it (its owner only)."""
+    try:
+        parent = access.visible_scene(scene_id, g.api_user)
+        fork = access.visible_scene(int(_body().get("fork_scene_id")), g.api_user)
+        merged = lineage.merge_fork(parent, fork, g.api_user)
+    except (access.NotFound, TypeError, ValueError) as err:
+        if isinstance(err, lineage.MergeRefused):
+            return json_error(409, str(err), "merge_refused")
+        if isinstance(err, writing.StoryError):
+            return _refusal(err)
+        return json_error(404, "There is no such scene.")
+    except access.Forbidden:
+        return json_error(403, "Only the scene's owner can merge a fork into it.")
+    return jsonify(scene=scene_json(merged))

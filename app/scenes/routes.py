@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import Segment
 from app.scenes import bp
 from app.scenes.forms import BibleChangeForm, ContinueForm, ForkForm, NewSceneForm, SegmentActionForm
-from app.story import access, cuts, playback, writing
+from app.story import access, cuts, lineage, playback, writing
 from app.story.views import media_url, scene_view
 from app.topics.catalog import list_topics
 
@@ -104,7 +104,8 @@ def show(scene_id: int, continue_form: ContinueForm | None = None, status: int =
     form = continue_form or ContinueForm(after_segment_id=scene.head_segment_id or "")
     views = scene_view(scene)
     return render_template("scenes/show.html", scene=scene, views=views, form=form, action_form=SegmentActionForm(),
-                           chapters=playback.chapters([v.segment for v in views]), cut=cuts.cut_for(scene)), status
+                           chapters=playback.chapters([v.segment for v in views]), cut=cuts.cut_for(scene),
+                           origin=lineage.origin_of(scene), forks=lineage.forks_of(scene, current_user)), status
 
 
 @bp.post("/scenes/<int:scene_id>/continue")
@@ -184,3 +185,23 @@ def discard(segment_id: int):
         flash("Segment discarded. The scene is open for the next prompt.", "success")
     db.session.remove()
     return redirect(url_for("scenes.show", scene_id=scene_id))
+
+
+@bp.post("/scenes/<int:scene_id>/merge")
+@login_required
+def merge(scene_id: int):
+    scene = _visible_scene(scene_id)
+    if not SegmentActionForm().validate_on_submit():
+        abort(400)
+    try:
+        fork = access.visible_scene(request.form.get("fork_scene_id", type=int) or 0, current_user)
+        lineage.merge_fork(scene, fork, current_user)
+    except access.NotFound:
+        abort(404)
+    except access.Forbidden:
+        abort(403)
+    except lineage.MergeRefused as err:
+        flash(str(err), "error")
+    else:
+        flash(f"Merged “{fork.title}” into this scene.", "success")
+    return redirect(url_for("scenes.show", scene_id=scene.id))

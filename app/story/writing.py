@@ -117,7 +117,7 @@ def fork_at(scene: Scene, segment: Segment, user: User, title: str | None = None
         raise StoryError("You can only fork at a finished segment.")
     if scene.visibility == Visibility.PRIVATE and scene.owner_id != user.id:
         raise Forbidden("private scenes can only be forked by their owner")
-    visibility = Visibility.PUBLIC if scene.visibility == Visibility.PUBLIC else scene.visibility
+    visibility = scene.visibility  # a fork of an unlisted scene is unlisted, of a private one private
     fork = Scene(
         title=(title or f"{scene.title} — fork")[:120],
         topic_id=scene.topic_id,
