@@ -28,12 +28,14 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from app.account import bp as account_bp
     from app.api import bp as api_bp
     from app.scenes import bp as scenes_bp
+    from app.stories import bp as stories_bp
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp, url_prefix="/auth")
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(topics.bp, url_prefix="/topics")
     app.register_blueprint(scenes_bp)
+    app.register_blueprint(stories_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     errors.register(app)
 

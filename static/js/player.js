@@ -39,6 +39,11 @@
       useMp4("");
     }
 
+    var startAt = parseFloat(new URLSearchParams(window.location.search).get("t"));
+    if (startAt > 0) {
+      video.addEventListener("loadedmetadata", function () { video.currentTime = startAt; }, { once: true });
+    }
+
     function current() {
       var t = video.currentTime;
       for (var i = chapters.length - 1; i >= 0; i--) {

@@ -1,0 +1,24 @@
+from flask import abort, g, jsonify, render_template, request
+from flask_login import current_user
+
+from app.api import bp as api_bp
+from app.errors import json_error
+from app.stories import bp
+from app.story.tree import start_time, story_tree, tree_json
+
+
+@bp.get("/stories/<int:root_id>")
+def tree(root_id: int):
+    story = story_tree(root_id, current_user)
+    if story is None:
+        abort(404)
+    return render_template("stories/tree.html", tree=story, highlight=request.args.get("from", type=int),
+                           start_time=start_time)
+
+
+@api_bp.get("/stories/<int:root_id>")
+def tree_api(root_id: int):
+    story = story_tree(root_id, g.api_user)
+    if story is None:
+        return json_error(404, "There is no story with that root segment.")
+    return jsonify(tree_json(story))

@@ -1,0 +1,103 @@
+"""A story tree: every segment grown from one root, and the scenes (branches) that run through it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import Scene, Segment, SegmentStatus, Visibility
+
+LANE_HEIGHT = 56
+STEP_WIDTH = 64
+MARGIN = 32
+
+
+@dataclass
+class Branch:
+    scene: Scene
+    segment_ids: list[int]
+    lane: int = 0
+    original: bool = False
+
+
+@dataclass
+class StoryTree:
+    root: Segment
+    segments: dict[int, Segment]
+    branches: list[Branch]
+    #: segment id → (x, y) in the drawing, and the branch that first reaches it
+    layout: dict[int, tuple[int, int]] = field(default_factory=dict)
+    owner_of: dict[int, Branch] = field(default_factory=dict)
+
+    @property
+    def width(self) -> int:
+        return MARGIN * 2 + STEP_WIDTH * max((s.position for s in self.segments.values()), default=1) + 260
+
+    @property
+    def height(self) -> int:
+        return MARGIN * 2 + LANE_HEIGHT * max(len(self.branches), 1)
+
+
+def story_tree(root_id: int, viewer) -> StoryTree | None:
+    """The tree under segment ``root_id`` as ``viewer`` may see it (None when the root is unknown or hidden)."""
+    root = db.session.get(Segment, root_id)
+    if root is None or root.parent_id is not None:
+        return None
+    down = select(Segment.id).where(Segment.id == root_id).cte("tree", recursive=True)
+    down = down.union_all(select(Segment.id).join(down, Segment.parent_id == down.c.id))
+    segments = {s.id: s for s in db.session.scalars(
+        select(Segment).where(Segment.id.in_(select(down.c.id)), Segment.status == SegmentStatus.READY)
+        .options(selectinload(Segment.author)))}
+    scenes = db.session.scalars(
+        select(Scene).where(Scene.head_segment_id.in_(list(segments))).options(selectinload(Scene.owner))
+        .order_by(Scene.created_at, Scene.id))
+    visible = [s for s in scenes if s.visibility == Visibility.PUBLIC or s.viewable_by(viewer)]
+    if not visible:
+        return None
+    branches = []
+    for scene in visible:
+        ids, node = [], segments.get(scene.head_segment_id)
+        while node is not None:
+            ids.append(node.id)
+            node = segments.get(node.parent_id) if node.parent_id else None
+        branches.append(Branch(scene, list(reversed(ids)), original=scene.forked_from_segment_id is None))
+    tree = StoryTree(root, segments, branches)
+    _lay_out(tree)
+    return tree
+
+
+def _lay_out(tree: StoryTree) -> None:
+    """Originals first, then forks by age; each branch draws the segments no earlier branch drew, on its lane."""
+    tree.branches.sort(key=lambda b: (not b.original, b.scene.created_at, b.scene.id))
+    for lane, branch in enumerate(tree.branches):
+        branch.lane = lane
+        for segment_id in branch.segment_ids:
+            if segment_id not in tree.layout:
+                position = tree.segments[segment_id].position
+                tree.layout[segment_id] = (MARGIN + STEP_WIDTH * (position - 1), MARGIN + LANE_HEIGHT * lane)
+                tree.owner_of[segment_id] = branch
+
+
+def tree_json(tree: StoryTree) -> dict:
+    return {
+        "root_segment_id": tree.root.id,
+        "segments": [{"id": s.id, "parent_id": s.parent_id, "position": s.position, "author": s.author.username,
+                      "duration": s.duration} for s in sorted(tree.segments.values(), key=lambda s: (s.position, s.id))
+                     if s.id in tree.layout],
+        "branches": [{"scene_id": b.scene.id, "title": b.scene.title, "owner": b.scene.owner.username,
+                      "original": b.original, "segment_count": len(b.segment_ids), "segment_ids": b.segment_ids,
+                      "forked_from_segment_id": b.scene.forked_from_segment_id,
+                      "last_activity": b.scene.updated_at.isoformat()} for b in tree.branches],
+    }
+
+
+def start_time(branch: Branch, segment_id: int, segments: dict[int, Segment]) -> float:
+    """Where ``segment_id`` starts when ``branch`` plays from the beginning."""
+    total = 0.0
+    for sid in branch.segment_ids:
+        if sid == segment_id:
+            break
+        total += segments[sid].duration or 0.0
+    return round(total, 3)
