@@ -15,6 +15,7 @@ from app.models.base import utcnow
 from app.models.user import hash_token
 from app.services.mail import send_mail
 
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 BAD_CREDENTIALS = "That email/username and password don't match. Check them and try again."
 
 
@@ -188,6 +189,11 @@ def user_for_api_token(raw: str) -> User | None:
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
     if token is None or not token.active:
         return None
-    token.last_used_at = utcnow()
-    db.session.commit()
+    now = utcnow()
+    last = token.last_used_at
+    if last is not None and last.tzinfo is None:  # SQLite returns naive datetimes
+        last = last.replace(tzinfo=now.tzinfo)
+    if last is None or now - last > LAST_USED_RESOLUTION:  # no write on every API call
+        token.last_used_at = now
+        db.session.commit()
     return token.user

@@ -1,5 +1,5 @@
 """Local media files, served with HTTP Range; private scenes' media only to those who may see them."""
-from flask import abort, current_app, request, send_file
+from flask import abort, request, send_file
 from flask_login import current_user
 
 from app.extensions import storage
@@ -26,5 +26,4 @@ def media(key: str):
     response = send_file(path, mimetype=guess_content_type(key), conditional=True, etag=True, max_age=None)
     response.headers["Cache-Control"] = cache_control_for(key) if not signed else "private, max-age=300"
     response.headers["Accept-Ranges"] = "bytes"
-    current_app.logger.debug("served %s", key)
     return response
