@@ -4,9 +4,12 @@ Run from the repository root: ``python bench/publish_cost.py [--length 50]``.
 Builds one scene of --length segments through the real pipeline (RQ, local
 renderer, ffmpeg, local storage) and prints, for segments #1, #10 and #length:
 
-- publish cost: normalize + check + package + publish stage times from the job
-  rows (median over the five segments ending at that one, or the first five, to
-  damp one-off noise), plus building the scene's playlist at that head (uncached);
+- publish cost as the issue defines it: normalize + package + publish stage
+  times from the job rows (median over the five segments ending at that one,
+  or the first five, to damp one-off noise), plus building the scene's
+  playlist at that head (uncached);
+- the continuity check stage beside it (scoring, and colour correction when a
+  continuation drifts: constant per segment, and absent for segment #1);
 - what re-stitching the whole branch with moviepy (re-encode) costs instead;
 - the branch MP4 download (ffmpeg concat demuxer, stream copy) at that length.
 """
@@ -23,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _instance import bench_instance  # noqa: E402
 
-PUBLISH_STAGES = ("normalize", "check", "package", "publish")
+PUBLISH_STAGES = ("normalize", "package", "publish")
 
 
 def main() -> None:
@@ -51,6 +54,7 @@ def main() -> None:
         run_worker()
         rows = []
         publish_costs: list[float] = []
+        check_costs: list[float] = []
         for n in range(1, args.length + 1):
             scene = db.session.get(Scene, scene_id)
             if n > 1:
@@ -59,6 +63,7 @@ def main() -> None:
                 scene = db.session.get(Scene, scene_id)
             job = db.session.query(GenerationJob).filter_by(segment_id=scene.head_segment_id).one()
             publish_costs.append(sum(job.artifacts["timings"][s] for s in PUBLISH_STAGES))
+            check_costs.append(job.artifacts["timings"]["check"])
             if n not in marks:
                 continue
             cache.clear()
@@ -71,16 +76,19 @@ def main() -> None:
             moviepy = None if args.skip_moviepy else _moviepy_stitch(scene)
             rows.append((n, playlist, download, moviepy))
         # each mark's publish cost: the median of the five segments ending there (the first five for early marks)
-        rows = [(n, statistics.median(publish_costs[max(0, n - 5):max(n, 5)]), *rest) for n, *rest in rows]
+        window = [(max(0, n - 5), max(n, 5)) for n, *_ in rows]
+        rows = [(n, statistics.median(publish_costs[a:b]), statistics.median(check_costs[a:b]), *rest)
+                for (n, *rest), (a, b) in zip(rows, window, strict=True)]
 
-    base = rows[0][1] + rows[0][2]
-    print(f"{'segment':>8}{'publish':>10}{'playlist':>11}{'total':>9}{'vs #1':>8}{'mp4 concat':>12}{'moviepy':>10}{'moviepy/publish':>17}")
-    for n, stages, playlist, download, moviepy in rows:
+    base = rows[0][1] + rows[0][3]
+    print(f"{'segment':>8}{'publish':>10}{'playlist':>11}{'total':>9}{'vs #1':>8}{'check':>9}{'mp4 concat':>12}"
+          f"{'moviepy':>10}{'moviepy/publish':>17}")
+    for n, stages, check, playlist, download, moviepy in rows:
         total = stages + playlist
         mp = f"{moviepy:>9.2f}s" if moviepy is not None else f"{'-':>10}"
         ratio = f"{moviepy / total:>16.0f}x" if moviepy is not None else f"{'-':>17}"
         print(f"{'#' + str(n):>8}{stages:>9.3f}s{playlist * 1000:>9.2f}ms{total:>8.3f}s{total / base:>7.2f}x"
-              f"{download:>11.3f}s{mp}{ratio}")
+              f"{check:>8.3f}s{download:>11.3f}s{mp}{ratio}")
 
 
 def _moviepy_stitch(scene) -> float:
