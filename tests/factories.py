@@ -47,3 +47,35 @@ def build_scene(user: User, run_worker, prompts=HARBOUR_PROMPTS, visibility: str
         continue_scene(scene, scene.owner, prompt, scene.head_segment_id)
         run_worker()
     return scene_id
+
+
+def grow(scene, count: int, *, author: User | None = None, prompt: str = "Waves roll in.") -> list:
+    """Append ``count`` ready segment rows to ``scene`` without rendering (for trees and listings)."""
+    from app.models import Segment, SegmentStatus
+
+    parent = db.session.get(Segment, scene.head_segment_id) if scene.head_segment_id else None
+    made = []
+    for _ in range(count):
+        position = parent.position + 1 if parent else 1
+        parent = Segment(scene=scene, parent=parent, position=position, author=author or scene.owner, prompt=prompt,
+                         provider="local", seed=position, width=640, height=360, fps=24, duration=5.0,
+                         status=SegmentStatus.READY.value)
+        db.session.add(parent)
+        db.session.flush()
+        made.append(parent)
+    if parent is not None:
+        scene.head_segment_id, scene.segment_count = parent.id, parent.position
+        scene.total_duration = round((scene.total_duration or 0.0) + 5.0 * count, 3)
+    db.session.commit()
+    return made
+
+
+def bare_scene(owner: User, *, title: str = "Open Sea", visibility: str = "public", topic: Topic | None = None):
+    """A scene row with no segments and no generation queued (``grow`` it)."""
+    from app.models import Scene
+
+    topic = topic or db.session.query(Topic).first() or make_topic()
+    scene = Scene(title=title, topic=topic, owner=owner, visibility=visibility)
+    db.session.add(scene)
+    db.session.commit()
+    return scene

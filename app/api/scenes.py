@@ -210,6 +210,30 @@ def change_bible(scene_id: int):
                            "key": change.key, "value": change.value, "author": change.author}), 201
 
 
+@bp.patch("/scenes/<int:scene_id>")
+@api_login_required
+def change_scene(scene_id: int):
+    """Rename the scene or change its visibility (its owner only): ``{title?, visibility?}``."""
+    try:
+        scene = access.visible_scene(scene_id, g.api_user)
+        body = _body()
+        changed = writing.change_scene(scene, g.api_user, title=body.get("title"), visibility=body.get("visibility"))
+    except access.NotFound:
+        return json_error(404, "There is no scene with that id.")
+    except access.Forbidden:
+        return json_error(403, "Only the scene's owner can change it.")
+    except writing.StoryError as err:
+        return _refusal(err)
+    return jsonify(scene=scene_json(changed))
+
+
+def _int_field(body: dict, name: str) -> int:
+    value = body.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+        raise writing.StoryError(f"Send {name} as a number.", name, "invalid_field")
+    return int(value)
+
+
 @bp.post("/scenes/<int:scene_id>/forks")
 @api_login_required
 def fork_scene(scene_id: int):
@@ -217,16 +241,15 @@ def fork_scene(scene_id: int):
     try:
         scene = access.visible_scene(scene_id, g.api_user)
         body = _body()
-        segment = access.visible_segment(int(body.get("segment_id")), g.api_user)
-        if segment.id not in {s.id for s in segment_path(scene.head_segment_id)}:
-            raise access.NotFound(segment.id)
+        segment_id = _int_field(body, "segment_id")
+        segment = next((s for s in segment_path(scene.head_segment_id) if s.id == segment_id), None)
+        if segment is None:
+            return json_error(404, "There is no such segment in this scene.")
         fork = writing.fork_at(scene, segment, g.api_user, body.get("title"))
-    except (access.NotFound, TypeError, ValueError) as err:
-        if isinstance(err, writing.StoryError):
-            return _refusal(err)
-        return json_error(404, "There is no such segment in this scene.")
-    except access.Forbidden:
+    except (access.NotFound, access.Forbidden):
         return json_error(404, "There is no scene with that id.")
+    except writing.StoryError as err:
+        return _refusal(err)
     return jsonify(scene=scene_json(fork)), 201
 
 
@@ -236,14 +259,14 @@ def merge_scene(scene_id: int):
     """Fast-forward the scene to a fork of it (its owner only)."""
     try:
         parent = access.visible_scene(scene_id, g.api_user)
-        fork = access.visible_scene(int(_body().get("fork_scene_id")), g.api_user)
+        fork = access.visible_scene(_int_field(_body(), "fork_scene_id"), g.api_user)
         merged = lineage.merge_fork(parent, fork, g.api_user)
-    except (access.NotFound, TypeError, ValueError) as err:
-        if isinstance(err, lineage.MergeRefused):
-            return json_error(409, str(err), "merge_refused")
-        if isinstance(err, writing.StoryError):
-            return _refusal(err)
+    except access.NotFound:
         return json_error(404, "There is no such scene.")
     except access.Forbidden:
         return json_error(403, "Only the scene's owner can merge a fork into it.")
+    except lineage.MergeRefused as err:
+        return json_error(409, str(err), "merge_refused")
+    except writing.StoryError as err:
+        return _refusal(err)
     return jsonify(scene=scene_json(merged))

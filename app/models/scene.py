@@ -56,6 +56,13 @@ class Scene(TimestampMixin, db.Model):
     def viewable_by(self, user) -> bool:
         if self.visibility != Visibility.PRIVATE:
             return True
+        return self._is_owned_by(user)
+
+    def listed_for(self, user) -> bool:
+        """Whether lists (forks, story trees) show it to ``user``: public ones, and the user's own."""
+        return self.visibility == Visibility.PUBLIC or self._is_owned_by(user)
+
+    def _is_owned_by(self, user) -> bool:
         return bool(user and user.is_authenticated and (user.id == self.owner_id or user.is_moderator))
 
 

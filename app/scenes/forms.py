@@ -1,14 +1,15 @@
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.continuity.declare import parse_lines
 
 PROMPT_HINT = "Describe what happens in this segment, up to 1000 characters. Name characters and places so they stay consistent."
 VISIBILITY_CHOICES = [
-    ("public", "Public — listed, anyone can continue or fork"),
-    ("unlisted", "Unlisted — only people with the link"),
-    ("private", "Private — only you"),
+    SelectChoice("public", "Public — listed, anyone can continue or fork"),
+    SelectChoice("unlisted", "Unlisted — only people with the link"),
+    SelectChoice("private", "Private — only you"),
 ]
 
 
@@ -46,18 +47,26 @@ class ForkForm(FlaskForm):
     submit = SubmitField("Fork here")
 
 
+class SceneSettingsForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(message="Give your scene a title."), Length(max=120)])
+    visibility = RadioField("Who can see it", choices=VISIBILITY_CHOICES,
+                            description="Forks that others already made keep playing the segments they share "
+                                        "with this scene; nothing after their fork point becomes visible through them.")
+    submit = SubmitField("Save settings")
+
+
 class SegmentActionForm(FlaskForm):
     submit = SubmitField("Go")
 
 
 BIBLE_OPS = [
-    ("set_attribute", "Set an attribute (key → value)"),
-    ("unset_attribute", "Remove an attribute (key)"),
-    ("add_fact", "Add a state fact (key: dead, gone, injured …)"),
-    ("end_fact", "End a state fact (key)"),
-    ("rename", "Rename (value = new name)"),
-    ("add_alias", "Add an alias (value)"),
-    ("create", "New entity (key = kind, value = name)"),
+    SelectChoice("set_attribute", "Set an attribute (key → value)"),
+    SelectChoice("unset_attribute", "Remove an attribute (key)"),
+    SelectChoice("add_fact", "Add a state fact (key: dead, gone, injured …)"),
+    SelectChoice("end_fact", "End a state fact (key)"),
+    SelectChoice("rename", "Rename (value = new name)"),
+    SelectChoice("add_alias", "Add an alias (value)"),
+    SelectChoice("create", "New entity (key = kind, value = name)"),
 ]
 
 

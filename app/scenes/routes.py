@@ -2,6 +2,7 @@ from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from app.continuity.bible import BibleError
 from app.continuity.injection import InjectedEntry, continuity_note
@@ -10,7 +11,7 @@ from app.continuity.store import history as bible_history
 from app.extensions import db
 from app.models import Segment
 from app.scenes import bp
-from app.scenes.forms import BibleChangeForm, ContinueForm, ForkForm, NewSceneForm, SegmentActionForm
+from app.scenes.forms import BibleChangeForm, ContinueForm, ForkForm, NewSceneForm, SceneSettingsForm, SegmentActionForm
 from app.story import access, cuts, lineage, playback, writing
 from app.story.views import media_url, scene_view
 from app.topics.catalog import list_topics
@@ -75,7 +76,7 @@ def _visible_segment(segment_id: int) -> Segment:
 @login_required
 def new():
     form = NewSceneForm()
-    form.topic.choices = [(t.slug, t.name) for t in list_topics()]
+    form.topic.choices = [SelectChoice(t.slug, t.name) for t in list_topics()]
     if request.method == "GET" and request.args.get("topic"):
         form.topic.data = request.args["topic"]
     status = 200
@@ -99,13 +100,34 @@ def new():
 
 
 @bp.get("/scenes/<int:scene_id>")
-def show(scene_id: int, continue_form: ContinueForm | None = None, status: int = 200):
+def show(scene_id: int, continue_form: ContinueForm | None = None, settings_form: SceneSettingsForm | None = None,
+         status: int = 200):
     scene = _visible_scene(scene_id)
     form = continue_form or ContinueForm(after_segment_id=scene.head_segment_id or "")
+    settings = settings_form or SceneSettingsForm(title=scene.title, visibility=scene.visibility)
     views = scene_view(scene)
     return render_template("scenes/show.html", scene=scene, views=views, form=form, action_form=SegmentActionForm(),
+                           settings_form=settings,
                            chapters=playback.chapters([v.segment for v in views]), cut=cuts.cut_for(scene),
                            origin=lineage.origin_of(scene), forks=lineage.forks_of(scene, current_user)), status
+
+
+@bp.post("/scenes/<int:scene_id>/settings")
+@login_required
+def settings(scene_id: int):
+    scene = _visible_scene(scene_id)
+    form = SceneSettingsForm()
+    if not form.validate_on_submit():
+        return show(scene_id, settings_form=form, status=422)
+    try:
+        writing.change_scene(scene, current_user, title=form.title.data, visibility=form.visibility.data)
+    except access.Forbidden:
+        abort(403)
+    except writing.StoryError as err:
+        getattr(form, err.field or "title").errors.append(err.message)
+        return show(scene_id, settings_form=form, status=422)
+    flash(f"Saved. The scene is now {scene.visibility}.", "success")
+    return redirect(url_for("scenes.show", scene_id=scene.id))
 
 
 @bp.post("/scenes/<int:scene_id>/continue")
@@ -139,14 +161,15 @@ def fork(segment_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        new_scene = writing.fork_at(segment.scene, segment, current_user, form.title.data)
+        carrier = access.carrier_scene(segment, current_user, request.args.get("scene", type=int))
+        new_scene = writing.fork_at(carrier, segment, current_user, form.title.data)
         if form.prompt.data and form.prompt.data.strip():
             writing.continue_scene(new_scene, current_user, form.prompt.data, segment.id)
-    except access.Forbidden:
+    except (access.NotFound, access.Forbidden):
         abort(404)
     except (writing.StoryError, writing.PromptError, writing.GenerationRefused) as err:
         flash(err.message, "error")
-        return redirect(url_for("scenes.show", scene_id=segment.scene_id))
+        return redirect(url_for("scenes.show", scene_id=carrier.id))
     flash("You forked the scene. It's yours to take anywhere.", "success")
     return redirect(url_for("scenes.show", scene_id=new_scene.id))
 

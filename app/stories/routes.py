@@ -9,16 +9,17 @@ from app.story.tree import start_time, story_tree, tree_json
 
 @bp.get("/stories/<int:root_id>")
 def tree(root_id: int):
-    story = story_tree(root_id, current_user)
+    came_from = request.args.get("from", type=int)
+    story = story_tree(root_id, current_user, came_from)
     if story is None:
         abort(404)
-    return render_template("stories/tree.html", tree=story, highlight=request.args.get("from", type=int),
+    return render_template("stories/tree.html", tree=story, highlight=came_from,
                            start_time=start_time)
 
 
 @api_bp.get("/stories/<int:root_id>")
 def tree_api(root_id: int):
-    story = story_tree(root_id, g.api_user)
+    story = story_tree(root_id, g.api_user, request.args.get("from", type=int))
     if story is None:
         return json_error(404, "There is no story with that root segment.")
     return jsonify(tree_json(story))

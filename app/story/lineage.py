@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Scene, Segment, User, Visibility
+from app.models import Scene, Segment, User
 from app.models.base import utcnow
 from app.story.access import Forbidden
 from app.story.paths import segment_path
@@ -32,13 +32,14 @@ def origin_of(scene: Scene) -> Origin | None:
 
 
 def forks_of(scene: Scene, viewer) -> list[Scene]:
-    """Scenes forked at a segment this scene created, that ``viewer`` may see (newest first)."""
+    """Scenes forked at a segment this scene created, listed for ``viewer`` (newest first; unlisted ones
+    only for their owner)."""
     own = select(Segment.id).where(Segment.scene_id == scene.id)
     forks = db.session.scalars(
         select(Scene).where(Scene.forked_from_segment_id.in_(own), Scene.id != scene.id)
         .options(selectinload(Scene.owner)).order_by(Scene.created_at.desc())
     )
-    return [f for f in forks if f.visibility == Visibility.PUBLIC or f.viewable_by(viewer)]
+    return [f for f in forks if f.listed_for(viewer)]
 
 
 def merge_fork(parent: Scene, fork: Scene, user: User) -> Scene:

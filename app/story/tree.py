@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Scene, Segment, SegmentStatus, Visibility
+from app.models import Scene, Segment, SegmentStatus
 
 LANE_HEIGHT = 56
 STEP_WIDTH = 64
@@ -39,9 +39,22 @@ class StoryTree:
     def height(self) -> int:
         return MARGIN * 2 + LANE_HEIGHT * max(len(self.branches), 1)
 
+    def label_anchor(self, branch: Branch) -> tuple[tuple[int, int], tuple[int, int]]:
+        """Where the branch's label goes (beside its last node, on its own lane) and that node's centre.
 
-def story_tree(root_id: int, viewer) -> StoryTree | None:
-    """The tree under segment ``root_id`` as ``viewer`` may see it (None when the root is unknown or hidden)."""
+        A fork with no segments of its own yet has its last node on another lane; the drawing links the
+        two with a dashed line so every label keeps a lane to itself.
+        """
+        last = self.layout[branch.segment_ids[-1]]
+        return (last[0] + 22, MARGIN + LANE_HEIGHT * branch.lane), last
+
+
+def story_tree(root_id: int, viewer, came_from: int | None = None) -> StoryTree | None:
+    """The tree under segment ``root_id`` as ``viewer`` may see it (None when the root is unknown or hidden).
+
+    Branches shown: the public ones, the viewer's own, and ``came_from`` (the scene the viewer followed the
+    link from) when they may see it; unlisted branches stay out of the drawing for everyone else.
+    """
     root = db.session.get(Segment, root_id)
     if root is None or root.parent_id is not None:
         return None
@@ -53,7 +66,7 @@ def story_tree(root_id: int, viewer) -> StoryTree | None:
     scenes = db.session.scalars(
         select(Scene).where(Scene.head_segment_id.in_(list(segments))).options(selectinload(Scene.owner))
         .order_by(Scene.created_at, Scene.id))
-    visible = [s for s in scenes if s.visibility == Visibility.PUBLIC or s.viewable_by(viewer)]
+    visible = [s for s in scenes if s.listed_for(viewer) or (s.id == came_from and s.viewable_by(viewer))]
     if not visible:
         return None
     branches = []

@@ -19,7 +19,7 @@ from app.story.prompts import PromptError, clean_prompt
 
 __all__ = [
     "ContinuityRefused", "GenerationRefused", "PromptError", "SceneMoved", "Started", "StoryError",
-    "continue_scene", "create_scene", "discard_segment", "fork_at", "retry_segment",
+    "change_scene", "continue_scene", "create_scene", "discard_segment", "fork_at", "retry_segment",
 ]
 
 
@@ -62,13 +62,8 @@ def create_scene(owner: User, *, title: str, topic_slug: str, prompt: str, visib
                  declared: list[dict] | None = None) -> Started:
     """A new scene whose first segment starts generating; ``declared`` entities start its Bible
     (``[{"kind": "character", "name": "Mara", "attributes": {"coat": "red"}}]``)."""
-    title = " ".join((title or "").split())
-    if not title:
-        raise StoryError("Give your scene a title.", "title")
-    if len(title) > 120:
-        raise StoryError("Keep the title to 120 characters or fewer.", "title")
-    if visibility not in {v.value for v in Visibility}:
-        raise StoryError("Choose public, unlisted or private.", "visibility")
+    title = _clean_title(title)
+    _check_visibility(visibility)
     topic = db.session.scalar(select(Topic).where(Topic.slug == topic_slug))
     if topic is None:
         raise StoryError("Choose one of the topics.", "topic")
@@ -119,7 +114,7 @@ def fork_at(scene: Scene, segment: Segment, user: User, title: str | None = None
         raise Forbidden("private scenes can only be forked by their owner")
     visibility = scene.visibility  # a fork of an unlisted scene is unlisted, of a private one private
     fork = Scene(
-        title=(title or f"{scene.title} — fork")[:120],
+        title=_clean_title(title) if title else f"{scene.title} — fork"[:120],
         topic_id=scene.topic_id,
         owner=user,
         visibility=visibility,
@@ -130,6 +125,23 @@ def fork_at(scene: Scene, segment: Segment, user: User, title: str | None = None
     db.session.add(fork)
     db.session.commit()
     return fork
+
+
+def change_scene(scene: Scene, user: User, *, title: str | None = None, visibility: str | None = None) -> Scene:
+    """Rename a scene or change who can see it (its owner only).
+
+    Visibility follows the rule in ``app.story.access``: forks others already made keep playing what
+    they share; nothing past their fork point becomes visible through them.
+    """
+    if user.id != scene.owner_id:
+        raise Forbidden("only the owner can change a scene")
+    if visibility is not None:
+        _check_visibility(visibility)
+        scene.visibility = visibility
+    if title is not None:
+        scene.title = _clean_title(title)
+    db.session.commit()
+    return scene
 
 
 def retry_segment(segment: Segment, user: User) -> GenerationJob:
@@ -151,6 +163,20 @@ def discard_segment(segment: Segment, user: User) -> None:
     cancel_generation(segment)
     db.session.delete(segment)
     db.session.commit()
+
+
+def _clean_title(title) -> str:
+    title = " ".join(str(title or "").split())
+    if not title:
+        raise StoryError("Give your scene a title.", "title")
+    if len(title) > 120:
+        raise StoryError("Keep the title to 120 characters or fewer.", "title")
+    return title
+
+
+def _check_visibility(visibility) -> None:
+    if visibility not in {v.value for v in Visibility}:
+        raise StoryError("Choose public, unlisted or private.", "visibility")
 
 
 def _check_continuity(parent: Segment | None, text: str, declared: list = ()) -> None:

@@ -14,6 +14,9 @@
       window.setTimeout(function () { button.disabled = true; button.setAttribute("aria-busy", "true"); }, 0);
     }
   });
+  // A story tree opens scrolled to the branch the reader came from.
+  var current = document.querySelector(".tree-scroll .tree-branch-current .tree-label");
+  if (current && current.scrollIntoView) { current.scrollIntoView({ block: "nearest", inline: "nearest" }); }
   // JSON requests from pages carry the CSRF token in a header.
   window.storyforge = {
     csrfToken: function () {
