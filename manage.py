@@ -59,12 +59,13 @@ def flask(*args: str, env: dict) -> None:
 
 
 def vendor_assets(env: dict) -> None:
-    """Install front-end packages (hls.js) when npm exists; the pages fall back without them."""
+    """Install front-end packages when npm exists: hls.js for the player (the pages fall back without it)
+    and axe-core, which the browser tests inject to check accessibility."""
     if not (ROOT / "package.json").exists():
         return
     npm = "npm.cmd" if os.name == "nt" else "npm"
     bundle = ROOT / "node_modules/hls.js/dist/hls.min.js"
-    if not bundle.exists():
+    if not (bundle.exists() and (ROOT / "node_modules/axe-core/axe.min.js").exists()):
         try:
             subprocess.run([npm, "install", "--no-audit", "--no-fund", "--silent"], cwd=ROOT, check=True, env=env)
         except (OSError, subprocess.CalledProcessError):
