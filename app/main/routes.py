@@ -1,15 +1,17 @@
-from flask import jsonify, render_template
+from flask import jsonify, render_template, request
 from sqlalchemy import text
 
 from app.extensions import db, redis_client
 from app.main import bp
-from app.story.views import recent_scenes
+from app.story.listings import Cursor, featured_scenes, recent_scenes
 from app.topics.catalog import list_topics
 
 
 @bp.get("/")
 def home():
-    return render_template("main/home.html", topics=list_topics(limit=8), scenes=recent_scenes(8))
+    featured = featured_scenes(4)
+    return render_template("main/home.html", topics=list_topics(limit=8), featured=featured,
+                           recent=recent_scenes(8, Cursor.parse(request.args.get("after"))))
 
 
 @bp.get("/healthz")

@@ -22,6 +22,13 @@ def _media_url(scene, key):
     return media_url(scene, key)
 
 
+@bp.app_template_filter("clock")
+def _clock(seconds: float | None) -> str:
+    """5.0 → "0:05", 125 → "2:05": durations as people read them."""
+    whole = round(seconds or 0)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
 @bp.app_template_global("continuity_notes")
 def _continuity_notes(segment) -> list[str]:
     """“C1 Mara — red hair — matched 'Mara's'” for each Bible entry injected into the segment's prompt."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from app.extensions import db, storage
 from app.models import GenerationJob, Scene, Segment, Visibility
@@ -79,20 +78,3 @@ def scene_json(scene: Scene, views: list[SegmentView] | None = None) -> dict:
     if views is not None:
         data["segments"] = [segment_json(v) for v in views]
     return data
-
-
-def topic_scenes(topic_id: int, limit: int = 48) -> list[Scene]:
-    """Public scenes of a topic, newest activity first."""
-    return recent_scenes(limit, Scene.topic_id == topic_id)
-
-
-def recent_scenes(limit: int = 12, *criteria) -> list[Scene]:
-    """Public scenes with at least one ready segment, newest activity first."""
-    stmt = (
-        select(Scene)
-        .where(Scene.visibility == Visibility.PUBLIC, Scene.head_segment_id.is_not(None), *criteria)
-        .options(selectinload(Scene.head), selectinload(Scene.owner), selectinload(Scene.topic))
-        .order_by(Scene.updated_at.desc(), Scene.id.desc())
-        .limit(limit)
-    )
-    return list(db.session.scalars(stmt))

@@ -1,6 +1,6 @@
-from flask import abort, render_template
+from flask import abort, render_template, request
 
-from app.story.views import topic_scenes
+from app.story.listings import Cursor, recent_scenes
 from app.topics import bp
 from app.topics.catalog import list_topics, topic_by_slug
 
@@ -15,4 +15,5 @@ def show(slug: str):
     topic = topic_by_slug(slug)
     if topic is None:
         abort(404)
-    return render_template("topics/show.html", topic=topic, scenes=topic_scenes(topic.id))
+    after = Cursor.parse(request.args.get("after"))
+    return render_template("topics/show.html", topic=topic, page=recent_scenes(24, after, topic.id), paged=after is not None)

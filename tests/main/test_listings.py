@@ -1,0 +1,87 @@
+"""Home and topic listings: cards, featured scenes, keyset pages, empty states, and a flat query count."""
+from app.extensions import db
+from app.models import Scene
+from app.story.listings import Cursor, recent_scenes
+from tests.factories import bare_scene, grow, make_topic, make_user
+
+
+def _scenes(n: int, topic, owner, *, prefix: str = "Tale") -> list[Scene]:
+    made = []
+    for i in range(n):
+        scene = bare_scene(owner, title=f"{prefix} {i:02d}", topic=topic)
+        grow(scene, 1 + i % 3)
+        made.append(scene)
+    return made
+
+
+def test_topic_pages_walk_by_keyset_without_repeats_or_gaps(app, client, user):
+    topic = make_topic("sea-stories", "Sea Stories")
+    made = _scenes(30, topic, user)
+    first = client.get(f"/topics/{topic.slug}").get_data(as_text=True)
+    assert first.count('class="card"') == 24 and "Older scenes" in first and "← Newest" not in first
+    page = recent_scenes(24, None, topic.id)
+    rest = recent_scenes(24, page.next, topic.id)
+    seen = [s.id for s in page.scenes + rest.scenes]
+    assert sorted(seen) == sorted(s.id for s in made) and len(set(seen)) == 30 and rest.next is None
+    second = client.get(f"/topics/{topic.slug}?after={page.next}").get_data(as_text=True)
+    assert second.count('class="card"') == 6 and "← Newest" in second and "Older scenes" not in second
+    assert client.get(f"/topics/{topic.slug}?after=garbage").get_data(as_text=True).count('class="card"') == 24
+
+
+def test_a_scene_that_moves_while_paging_is_not_repeated(app, user):
+    """Keyset paging: a scene that jumps to the top after page 1 was read doesn't shift page 2 (an offset would
+    show page 1's last scene again)."""
+    topic = make_topic("sea-stories", "Sea Stories")
+    made = _scenes(10, topic, user)
+    page = recent_scenes(5, None, topic.id)
+    mover = next(s for s in made if s.id not in {p.id for p in page.scenes})
+    grow(db.session.get(Scene, mover.id), 1)  # now the newest: ahead of the cursor
+    rest = recent_scenes(5, page.next, topic.id)
+    assert not {s.id for s in page.scenes} & {s.id for s in rest.scenes}
+    assert len(rest.scenes) == 4 and mover.id not in {s.id for s in rest.scenes}
+
+
+def test_cursor_round_trips_and_bad_ones_start_over():
+    cursor = Cursor.parse("2026-11-26T10:00:00.123456~42")
+    assert cursor and cursor.scene_id == 42 and str(cursor) == "2026-11-26T10:00:00.123456~42"
+    for bad in (None, "", "x", "nope~1", "2026-11-26~x"):
+        assert Cursor.parse(bad) is None
+
+
+def test_home_shows_featured_and_recent_cards(app, client, user):
+    topic = make_topic("sea-stories", "Sea Stories")
+    long_one = bare_scene(make_user("olga"), title="The Long Voyage", topic=topic)
+    grow(long_one, 6)
+    _scenes(3, topic, user)
+    html = client.get("/").get_data(as_text=True)
+    featured = html[html.index('id="featured-heading"'):html.index('id="recent-heading"')]
+    assert "The Long Voyage" in featured and "6 segments" in featured and "0:30" in featured
+    assert "Sea Stories · by olga" in featured
+
+
+def test_empty_home_and_topic_say_what_to_do(app, client):
+    topic = make_topic("sea-stories", "Sea Stories")
+    assert "Start the first scene" in client.get("/").get_data(as_text=True)
+    html = client.get(f"/topics/{topic.slug}").get_data(as_text=True)
+    assert "No scenes in Sea Stories yet" in html and "/scenes/new?topic=sea-stories" in html
+
+
+def test_listing_pages_run_a_fixed_number_of_queries(app, client, user, queries):
+    """Home and topic pages send the same number of SQL statements for 3 scenes as for 24."""
+    topic = make_topic("sea-stories", "Sea Stories")
+    owners = [make_user(f"writer{i}") for i in range(6)]
+
+    def measure() -> dict[str, int]:
+        counts = {}
+        for url in ("/", f"/topics/{topic.slug}"):
+            with queries:
+                assert client.get(url).status_code == 200
+            counts[url] = queries.count
+        return counts
+
+    for i, owner in enumerate(owners[:3]):
+        _scenes(1, topic, owner, prefix=f"Few {i}")
+    few = measure()
+    for i in range(21):
+        _scenes(1, topic, owners[i % 6], prefix=f"Many {i}")
+    assert measure() == few
