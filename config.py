@@ -112,6 +112,8 @@ class Config:
     X264_PRESET = env_str("X264_PRESET", "veryfast")
     HLS_FORMAT = env_str("HLS_FORMAT", "mpegts")
     PLAYLIST_CACHE_SECONDS = env_int("PLAYLIST_CACHE_SECONDS", 86400)
+    #: home and topic listings are cached until a scene changes, and at most this long
+    LISTING_CACHE_SECONDS = env_int("LISTING_CACHE_SECONDS", 600)
     RUNWAY_API_KEY = env_str("RUNWAY_API_KEY")
     RUNWAY_API_BASE = env_str("RUNWAY_API_BASE", "https://api.dev.runwayml.com")
     RUNWAY_MODEL = env_str("RUNWAY_MODEL", "gen4_turbo")

@@ -39,6 +39,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     errors.register(app)
 
+    from app.story.listings import watch_for_changes
+
+    watch_for_changes()
+
     from app import cli
 
     cli.register(app)

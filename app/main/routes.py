@@ -3,15 +3,16 @@ from sqlalchemy import text
 
 from app.extensions import db, redis_client
 from app.main import bp
-from app.story.listings import Cursor, featured_scenes, recent_scenes
+from app.story.listings import Cursor, cached_listing, featured_scenes, recent_scenes
 from app.topics.catalog import list_topics
 
 
 @bp.get("/")
 def home():
-    featured = featured_scenes(4)
-    return render_template("main/home.html", topics=list_topics(limit=8), featured=featured,
-                           recent=recent_scenes(8, Cursor.parse(request.args.get("after"))))
+    after = Cursor.parse(request.args.get("after"))
+    return render_template("main/home.html", topics=list_topics(limit=8),
+                           featured=cached_listing("featured", lambda: featured_scenes(4)),
+                           recent=cached_listing(f"recent:{after}", lambda: recent_scenes(8, after)))
 
 
 @bp.get("/healthz")

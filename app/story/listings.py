@@ -3,17 +3,32 @@
 Lists page by keyset (newest activity first, then id), never by offset: a page
 costs the same however deep it is, and a scene that moves while someone reads
 doesn't make them skip or repeat others.
+
+Pages show ``SceneCard``s — plain values, so a listing can be cached whole in
+Redis (``cached_listing``). Every committed change to a scene or topic (a new
+segment moving a head, a new scene or fork, a title or visibility change)
+bumps one version number, and the cache keys carry it: stale listings are
+never read again and expire on their own.
 """
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import selectinload
+from flask import current_app
+from redis.exceptions import RedisError
+from sqlalchemy import and_, event, or_, select
+from sqlalchemy.orm import Session, selectinload
 
-from app.extensions import db
-from app.models import Scene, Visibility
+from app.extensions import cache, db, redis_client, storage
+from app.models import Scene, Topic, Visibility
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+VERSION_KEY = "sf:listings:version"
 
 
 @dataclass(frozen=True)
@@ -39,8 +54,36 @@ class Cursor:
 
 
 @dataclass(frozen=True)
+class SceneCard:
+    """What a listing shows of a scene."""
+
+    id: int
+    title: str
+    topic: str
+    owner: str
+    segment_count: int
+    duration: float
+    is_fork: bool
+    thumb_url: str | None
+    poster_url: str | None
+    poster_width: int
+    #: what the poster shows (the prompt of the newest segment), for its alt text
+    poster_alt: str
+
+    @classmethod
+    def of(cls, scene: Scene) -> SceneCard:
+        head, store = scene.head, storage()
+        return cls(id=scene.id, title=scene.title, topic=scene.topic.name, owner=scene.owner.username,
+                   segment_count=scene.segment_count, duration=scene.total_duration,
+                   is_fork=scene.forked_from_segment_id is not None,
+                   thumb_url=store.url(head.thumb_key) if head and head.thumb_key else None,
+                   poster_url=store.url(head.poster_key) if head and head.poster_key else None,
+                   poster_width=head.width if head else 0, poster_alt=head.prompt if head else "")
+
+
+@dataclass(frozen=True)
 class ScenePage:
-    scenes: list[Scene]
+    cards: list[SceneCard]
     #: the cursor of the next page, None on the last one
     next: Cursor | None
 
@@ -61,11 +104,53 @@ def recent_scenes(limit: int = 12, after: Cursor | None = None, topic_id: int | 
     scenes = list(db.session.scalars(stmt))
     more = len(scenes) > limit
     scenes = scenes[:limit]
-    return ScenePage(scenes, Cursor(scenes[-1].updated_at, scenes[-1].id) if more else None)
+    return ScenePage([SceneCard.of(s) for s in scenes], Cursor(scenes[-1].updated_at, scenes[-1].id) if more else None)
 
 
-def featured_scenes(limit: int = 4) -> list[Scene]:
+def featured_scenes(limit: int = 4) -> list[SceneCard]:
     """The stories people keep adding to: the longest public scenes, most recently active first among equals."""
     stmt = _listed().where(Scene.segment_count > 1).order_by(
         Scene.segment_count.desc(), Scene.updated_at.desc(), Scene.id.desc()).limit(limit)
-    return list(db.session.scalars(stmt))
+    return [SceneCard.of(s) for s in db.session.scalars(stmt)]
+
+
+def listing_version() -> int:
+    return int(redis_client().get(VERSION_KEY) or 0)
+
+
+def cached_listing(name: str, build: Callable[[], T]) -> T:
+    """``build()``, cached under ``name`` until the next change to any scene (see the module docstring)."""
+    key = f"listing:{listing_version()}:{name}"
+    if (hit := cache.get(key)) is not None:
+        return hit
+    value = build()
+    timeout = current_app.config["LISTING_CACHE_SECONDS"]
+    if not storage().stable_public_urls:  # cards hold presigned poster URLs: drop them well before those expire
+        timeout = min(timeout, current_app.config["MEDIA_URL_TTL"] // 2)
+    cache.set(key, value, timeout=timeout)
+    return value
+
+
+def _note_changes(session: Session, flush_context, instances) -> None:
+    if any(isinstance(obj, Scene | Topic) for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info["listings_changed"] = True
+
+
+def _bump_after_commit(session: Session) -> None:
+    if session.info.pop("listings_changed", False):
+        try:
+            redis_client().incr(VERSION_KEY)
+        except RedisError:  # the change is committed; listings catch up when their cache entries expire
+            log.warning("could not bump the listing version; cached listings may be stale for a while")
+
+
+def _forget(session: Session, *args) -> None:
+    session.info.pop("listings_changed", None)
+
+
+def watch_for_changes() -> None:
+    """Bump the listing version after every commit that touched a scene or topic (any session, any process)."""
+    if not event.contains(Session, "before_flush", _note_changes):
+        event.listen(Session, "before_flush", _note_changes)
+        event.listen(Session, "after_commit", _bump_after_commit)
+        event.listen(Session, "after_rollback", _forget)

@@ -1,6 +1,6 @@
 from flask import abort, render_template, request
 
-from app.story.listings import Cursor, recent_scenes
+from app.story.listings import Cursor, cached_listing, recent_scenes
 from app.topics import bp
 from app.topics.catalog import list_topics, topic_by_slug
 
@@ -16,4 +16,5 @@ def show(slug: str):
     if topic is None:
         abort(404)
     after = Cursor.parse(request.args.get("after"))
-    return render_template("topics/show.html", topic=topic, page=recent_scenes(24, after, topic.id), paged=after is not None)
+    page = cached_listing(f"topic:{topic.id}:{after}", lambda: recent_scenes(24, after, topic.id))
+    return render_template("topics/show.html", topic=topic, page=page, paged=after is not None)

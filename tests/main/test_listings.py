@@ -21,7 +21,7 @@ def test_topic_pages_walk_by_keyset_without_repeats_or_gaps(app, client, user):
     assert first.count('class="card"') == 24 and "Older scenes" in first and "← Newest" not in first
     page = recent_scenes(24, None, topic.id)
     rest = recent_scenes(24, page.next, topic.id)
-    seen = [s.id for s in page.scenes + rest.scenes]
+    seen = [s.id for s in page.cards + rest.cards]
     assert sorted(seen) == sorted(s.id for s in made) and len(set(seen)) == 30 and rest.next is None
     second = client.get(f"/topics/{topic.slug}?after={page.next}").get_data(as_text=True)
     assert second.count('class="card"') == 6 and "← Newest" in second and "Older scenes" not in second
@@ -34,11 +34,11 @@ def test_a_scene_that_moves_while_paging_is_not_repeated(app, user):
     topic = make_topic("sea-stories", "Sea Stories")
     made = _scenes(10, topic, user)
     page = recent_scenes(5, None, topic.id)
-    mover = next(s for s in made if s.id not in {p.id for p in page.scenes})
+    mover = next(s for s in made if s.id not in {p.id for p in page.cards})
     grow(db.session.get(Scene, mover.id), 1)  # now the newest: ahead of the cursor
     rest = recent_scenes(5, page.next, topic.id)
-    assert not {s.id for s in page.scenes} & {s.id for s in rest.scenes}
-    assert len(rest.scenes) == 4 and mover.id not in {s.id for s in rest.scenes}
+    assert not {s.id for s in page.cards} & {s.id for s in rest.cards}
+    assert len(rest.cards) == 4 and mover.id not in {s.id for s in rest.cards}
 
 
 def test_cursor_round_trips_and_bad_ones_start_over():
@@ -85,3 +85,43 @@ def test_listing_pages_run_a_fixed_number_of_queries(app, client, user, queries)
     for i in range(21):
         _scenes(1, topic, owners[i % 6], prefix=f"Many {i}")
     assert measure() == few
+
+
+def test_cached_listings_change_when_a_segment_lands_or_visibility_changes(app, client, user):
+    """Home and topic pages are served from the cache until a scene changes; then they show the change."""
+    from app.story.listings import listing_version
+
+    topic = make_topic("sea-stories", "Sea Stories")
+    scene = bare_scene(user, title="Lighthouse", topic=topic)
+    grow(scene, 1)
+    for url in ("/", f"/topics/{topic.slug}"):
+        assert "1 segment<" in client.get(url).get_data(as_text=True)
+    version = listing_version()
+    # a change the cache can't see (raw SQL, no ORM object): proves the pages come from the cache
+    db.session.execute(db.text("UPDATE scenes SET title = 'Sneaky' WHERE id = :id"), {"id": scene.id})
+    db.session.commit()
+    assert listing_version() == version and "Sneaky" not in client.get("/").get_data(as_text=True)  # cached
+
+    grow(db.session.get(Scene, scene.id), 1)  # a new segment moves the head
+    assert listing_version() > version
+    for url in ("/", f"/topics/{topic.slug}"):
+        html = client.get(url).get_data(as_text=True)
+        assert "Sneaky" in html and "2 segments" in html, url
+
+    scene = db.session.get(Scene, scene.id)
+    scene.visibility = "unlisted"
+    db.session.commit()
+    for url in ("/", f"/topics/{topic.slug}"):
+        assert "Sneaky" not in client.get(url).get_data(as_text=True), url
+
+
+def test_a_new_scene_in_the_worker_process_reaches_the_cached_home(app, client, user, worker):
+    """The worker's commit (head moves at publish) bumps the shared version in Redis."""
+    from tests.factories import make_scene
+
+    make_topic("sea-stories", "Sea Stories")
+    assert "Harbour at Dawn" not in client.get("/").get_data(as_text=True)
+    make_scene(user, title="Harbour at Dawn", prompt="Gulls circle the harbour at dawn.")
+    assert "Harbour at Dawn" not in client.get("/").get_data(as_text=True)  # nothing ready yet
+    worker()
+    assert "Harbour at Dawn" in client.get("/").get_data(as_text=True)

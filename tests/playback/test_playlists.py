@@ -146,3 +146,16 @@ def test_private_scene_playlist_and_media_need_permission(app, client, auth, use
     assert client.get(uri.split("?")[0]).status_code == 404
     tampered = re.sub(r"sig=[0-9a-f]+", "sig=" + "0" * 64, uri)
     assert client.get(tampered).status_code == 404
+
+
+def test_a_visibility_change_is_not_served_from_the_cached_playlist(client, auth, three_segments):
+    """Going private replaces the cached public playlist with a signed, uncached one for the owner."""
+    public = client.get(f"/scenes/{three_segments}/playlist.m3u8").get_data(as_text=True)
+    assert "sig=" not in public
+    scene = db.session.get(Scene, three_segments)
+    scene.visibility = "private"
+    db.session.commit()
+    assert client.get(f"/scenes/{three_segments}/playlist.m3u8").status_code == 404
+    auth.login()
+    private = client.get(f"/scenes/{three_segments}/playlist.m3u8")
+    assert private.headers["Cache-Control"] == "private, no-store" and "sig=" in private.get_data(as_text=True)
