@@ -27,6 +27,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from app import auth, errors, main, models, topics  # noqa: F401  (models registers tables)
     from app.account import bp as account_bp
     from app.api import bp as api_bp
+    from app.people import bp as people_bp
     from app.scenes import bp as scenes_bp
     from app.stories import bp as stories_bp
 
@@ -36,6 +37,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(topics.bp, url_prefix="/topics")
     app.register_blueprint(scenes_bp)
     app.register_blueprint(stories_bp)
+    app.register_blueprint(people_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     errors.register(app)
 

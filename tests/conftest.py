@@ -183,6 +183,7 @@ class QueryCounter:
     def __enter__(self):
         from sqlalchemy import event
 
+        db.session.remove()  # start cold, as a request does: nothing already in the identity map
         self.statements = []
         event.listen(self.engine, "before_cursor_execute", self._count)
         return self

@@ -24,7 +24,8 @@ from sqlalchemy import and_, event, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.extensions import cache, db, redis_client, storage
-from app.models import Scene, Topic, Visibility
+from app.models import Scene, Topic, User, Visibility
+from app.story.views import media_url
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -64,6 +65,7 @@ class SceneCard:
     segment_count: int
     duration: float
     is_fork: bool
+    visibility: str
     thumb_url: str | None
     poster_url: str | None
     poster_width: int
@@ -72,12 +74,12 @@ class SceneCard:
 
     @classmethod
     def of(cls, scene: Scene) -> SceneCard:
-        head, store = scene.head, storage()
+        head = scene.head
         return cls(id=scene.id, title=scene.title, topic=scene.topic.name, owner=scene.owner.username,
                    segment_count=scene.segment_count, duration=scene.total_duration,
-                   is_fork=scene.forked_from_segment_id is not None,
-                   thumb_url=store.url(head.thumb_key) if head and head.thumb_key else None,
-                   poster_url=store.url(head.poster_key) if head and head.poster_key else None,
+                   is_fork=scene.forked_from_segment_id is not None, visibility=scene.visibility,
+                   thumb_url=media_url(scene, head.thumb_key) if head else None,
+                   poster_url=media_url(scene, head.poster_key) if head else None,
                    poster_width=head.width if head else 0, poster_alt=head.prompt if head else "")
 
 
@@ -88,16 +90,32 @@ class ScenePage:
     next: Cursor | None
 
 
+def _with_card_data(stmt):
+    return stmt.options(selectinload(Scene.head), selectinload(Scene.owner), selectinload(Scene.topic))
+
+
 def _listed():
-    return select(Scene).where(Scene.visibility == Visibility.PUBLIC, Scene.head_segment_id.is_not(None)).options(
-        selectinload(Scene.head), selectinload(Scene.owner), selectinload(Scene.topic))
+    return _with_card_data(
+        select(Scene).where(Scene.visibility == Visibility.PUBLIC, Scene.head_segment_id.is_not(None)))
 
 
 def recent_scenes(limit: int = 12, after: Cursor | None = None, topic_id: int | None = None) -> ScenePage:
     """Public scenes with a ready segment, newest activity first, starting after ``after``."""
-    stmt = _listed().order_by(Scene.updated_at.desc(), Scene.id.desc()).limit(limit + 1)
+    stmt = _listed()
     if topic_id is not None:
         stmt = stmt.where(Scene.topic_id == topic_id)
+    return _page(stmt, limit, after)
+
+
+def scenes_by(owner: User, after: Cursor | None = None, *, everything: bool = False, limit: int = 24) -> ScenePage:
+    """``owner``'s public scenes — or, for the owner themselves (``everything``), all of them, unfinished too."""
+    stmt = _with_card_data(select(Scene).where(Scene.owner_id == owner.id)) if everything else \
+        _listed().where(Scene.owner_id == owner.id)
+    return _page(stmt, limit, after)
+
+
+def _page(stmt, limit: int, after: Cursor | None) -> ScenePage:
+    stmt = stmt.order_by(Scene.updated_at.desc(), Scene.id.desc()).limit(limit + 1)
     if after is not None:
         stmt = stmt.where(or_(Scene.updated_at < after.updated_at,
                               and_(Scene.updated_at == after.updated_at, Scene.id < after.scene_id)))

@@ -1,6 +1,7 @@
 """Reading a branch: the ancestor path of a segment, in order."""
 from __future__ import annotations
 
+from flask import has_request_context
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -9,9 +10,20 @@ from app.models import Scene, Segment
 
 
 def segment_path(head_id: int | None) -> list[Segment]:
-    """The segments from the story's root to ``head_id``, oldest first, in one query."""
+    """The segments from the story's root to ``head_id``, oldest first, in one query.
+
+    A path never changes once its head exists, so a request's session reads it once (the Bible page
+    needs it for the fold, the history and the last appearances).
+    """
     if head_id is None:
         return []
+    memo = db.session().info.setdefault("segment_paths", {}) if has_request_context() else {}
+    if head_id not in memo:
+        memo[head_id] = _read_path(head_id)
+    return list(memo[head_id])
+
+
+def _read_path(head_id: int) -> list[Segment]:
     ancestors = select(Segment.id, Segment.parent_id).where(Segment.id == head_id).cte("ancestors", recursive=True)
     ancestors = ancestors.union_all(
         select(Segment.id, Segment.parent_id).join(ancestors, Segment.id == ancestors.c.parent_id)

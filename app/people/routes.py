@@ -1,0 +1,22 @@
+from flask import abort, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import User
+from app.people import bp
+from app.story.listings import Cursor, cached_listing, scenes_by
+
+
+@bp.get("/users/<username>")
+def profile(username: str):
+    person = db.session.scalar(select(User).where(User.username == username))
+    if person is None:
+        abort(404)
+    after = Cursor.parse(request.args.get("after"))
+    own = current_user.is_authenticated and current_user.id == person.id
+    if own:  # their private and unfinished scenes too: never cached
+        page = scenes_by(person, after, everything=True)
+    else:
+        page = cached_listing(f"user:{person.id}:{after}", lambda: scenes_by(person, after))
+    return render_template("people/profile.html", person=person, page=page, own=own, paged=after is not None)
