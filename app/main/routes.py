@@ -12,6 +12,11 @@ def home():
     return render_template("main/home.html", topics=list_topics(limit=8), scenes=recent_scenes(8))
 
 
+@bp.get("/help")
+def help_page():
+    return render_template("main/help.html")
+
+
 @bp.get("/healthz")
 def healthz():
     return jsonify(status="ok")
