@@ -58,7 +58,11 @@ def seed(demo: bool, if_empty: bool):
     if if_empty and demo_content.has_scenes():
         click.echo("The site has scenes already; no demo content added.")
         return
-    scenes = demo_content.seed_demo()
+    try:
+        scenes = demo_content.seed_demo()
+    except demo_content.DemoRefused as err:
+        click.echo(str(err))
+        return
     if scenes is None:
         click.echo(f"The demo account '{demo_content.DEMO_USERNAME}' exists already; nothing to do.")
         return

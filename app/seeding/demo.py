@@ -20,6 +20,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import func, or_, select
 
 from app.extensions import db, queue
@@ -39,6 +40,10 @@ ADVANCE_QUEUE = "default"
 RECHECK_SECONDS = 5
 #: looks before the demo stops waiting for a segment (an hour at RECHECK_SECONDS)
 MAX_CHECKS = 720
+
+
+class DemoRefused(Exception):
+    """The demo can't be seeded here; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -172,9 +177,13 @@ def seed_demo() -> list[Scene] | None:
     """Create the demo account and start every demo scene; None (and nothing done) when the account exists.
 
     Only queues work: a running worker renders the segments and writes the continuations.
+    Raises DemoRefused unless segments render with the local provider (a paid API would bill for the demo).
     """
     if demo_user() is not None:
         return None
+    if current_app.config["VIDEO_PROVIDER"] != "local":
+        raise DemoRefused(f"The demo renders with the local provider only, and VIDEO_PROVIDER is "
+                          f"{current_app.config['VIDEO_PROVIDER']!r}; no demo content added.")
     seed_topics()
     user = User(email=DEMO_EMAIL, username=DEMO_USERNAME, role=Role.USER.value)
     user.set_password(secrets.token_urlsafe(32))  # nobody signs in as the demo account

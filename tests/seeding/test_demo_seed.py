@@ -102,3 +102,11 @@ def test_if_empty_leaves_a_site_with_scenes_alone(runner):
     assert result.exit_code == 0 and "no demo content" in result.output
     assert db.session.scalar(select(User).where(User.username == DEMO_USERNAME)) is None
     assert _count(Scene) == 1
+
+
+def test_demo_is_not_seeded_with_a_paid_video_provider(app, runner):
+    """With a remote provider configured the demo adds nothing, so it never bills an API for 20 renders."""
+    app.config["VIDEO_PROVIDER"] = "runway"
+    result = runner.invoke(args=["seed", "--demo"])
+    assert result.exit_code == 0 and "local provider only" in result.output
+    assert _count(User) == _count(Scene) == 0
