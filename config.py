@@ -72,6 +72,8 @@ class Config:
     LOGIN_LIMIT = env_str("LOGIN_LIMIT", "10/minute;50/hour")
     REGISTER_LIMIT = env_str("REGISTER_LIMIT", "10/hour")
     RESET_LIMIT = env_str("RESET_LIMIT", "5/hour")
+    FEEDBACK_LIMIT = env_str("FEEDBACK_LIMIT", "5/hour")  # anonymous senders, per IP address
+    FEEDBACK_USER_LIMIT = env_str("FEEDBACK_USER_LIMIT", "30/hour")  # signed-in senders, per account
     LOCKOUT_THRESHOLD = env_int("LOCKOUT_THRESHOLD", 10)
     LOCKOUT_MINUTES = env_int("LOCKOUT_MINUTES", 15)
     PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 10)

@@ -95,7 +95,7 @@ def run() -> int:
             redis_proc = in_venv("-m", "flask", "redis", env=env)
             _wait_for_redis(env)
         flask("db", "upgrade", env=env)
-        flask("seed", env=env)
+        flask("seed", "--demo", "--if-empty", env=env)  # a fresh site gets demo scenes; the worker renders them
         children.append(in_venv("-m", "flask", "worker", env=env))
         children.append(in_venv(
             "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",

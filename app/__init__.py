@@ -26,7 +26,9 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     from app import auth, errors, main, models, topics  # noqa: F401  (models registers tables)
     from app.account import bp as account_bp
+    from app.admin import bp as admin_bp
     from app.api import bp as api_bp
+    from app.feedback import bp as feedback_bp
     from app.people import bp as people_bp
     from app.scenes import bp as scenes_bp
     from app.stories import bp as stories_bp
@@ -39,6 +41,8 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(stories_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(feedback_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
     errors.register(app)
 
     from app.story.listings import watch_for_changes

@@ -44,12 +44,30 @@ def create_user(email: str, username: str, password: str | None, admin: bool, mo
 
 
 @click.command()
-def seed():
-    """Create the starter topics (safe to run again)."""
+@click.option("--demo", is_flag=True, help="Also create the demo account and its scenes (the worker renders them).")
+@click.option("--if-empty", is_flag=True, help="With --demo: only when the site has no scenes yet.")
+def seed(demo: bool, if_empty: bool):
+    """Create the starter topics, and with --demo the demo scenes (safe to run again)."""
+    from app.seeding import demo as demo_content
     from app.topics.catalog import seed_topics
 
     added = seed_topics()
     click.echo(f"Seeded {added} new topic(s).")
+    if not demo:
+        return
+    if if_empty and demo_content.has_scenes():
+        click.echo("The site has scenes already; no demo content added.")
+        return
+    try:
+        scenes = demo_content.seed_demo()
+    except demo_content.DemoRefused as err:
+        click.echo(str(err))
+        return
+    if scenes is None:
+        click.echo(f"The demo account '{demo_content.DEMO_USERNAME}' exists already; nothing to do.")
+        return
+    click.echo(f"Started {len(scenes)} demo scenes by '{demo_content.DEMO_USERNAME}'; the worker renders "
+               f"{demo_content.demo_segment_count()} segments, first segments first.")
 
 
 def ensure_redis() -> object | None:

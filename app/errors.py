@@ -52,6 +52,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
+        if err.response is not None:  # the view made its own answer (e.g. a form kept on a rate limit)
+            return err.response
         status = err.code or 500
         if status == 429:
             return _render(429, f"You've made too many requests ({err.description}). Wait a little and try again.")

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 from flask import current_app
@@ -16,6 +19,8 @@ from app.models.job import ACTIVE_STATUSES
 GENERATE_FUNC = "jobs.generate.generate_segment"
 FAILURE_CALLBACK = "jobs.generate.record_failure"
 
+_quotas_waived: ContextVar[bool] = ContextVar("quotas_waived", default=False)
+
 
 class GenerationRefused(Exception):
     """The user may not start another generation now (HTTP 429)."""
@@ -26,8 +31,24 @@ class GenerationRefused(Exception):
         self.retry_after = retry_after
 
 
+@contextmanager
+def quotas_waived() -> Iterator[None]:
+    """Within this block the per-user generation limits do not apply.
+
+    For operator tasks that write through the ordinary story functions, such as the
+    demo seed starting a dozen segments at once; never for anything a visitor can trigger.
+    """
+    token = _quotas_waived.set(True)
+    try:
+        yield
+    finally:
+        _quotas_waived.reset(token)
+
+
 def check_generation_allowed(user: User, retry: bool = False) -> None:
     """Raise GenerationRefused when the user is over the hourly or in-flight limit."""
+    if _quotas_waived.get():
+        return
     cfg = current_app.config
     in_flight = db.session.scalar(
         select(func.count(GenerationJob.id)).where(GenerationJob.user_id == user.id, GenerationJob.status.in_(ACTIVE_STATUSES))

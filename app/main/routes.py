@@ -15,6 +15,11 @@ def home():
                            recent=cached_listing(f"recent:{after}", lambda: recent_scenes(8, after)))
 
 
+@bp.get("/help")
+def help_page():
+    return render_template("main/help.html")
+
+
 @bp.get("/healthz")
 def healthz():
     return jsonify(status="ok")

@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per domain."""
 from app.models.bible import BibleChange, BibleEntity
+from app.models.feedback import Feedback
 from app.models.job import DirectorsCut, GenerationJob, JobStatus
 from app.models.scene import Scene, Segment, SegmentStatus, Visibility
 from app.models.topic import Topic
@@ -10,6 +11,7 @@ __all__ = [
     "BibleChange",
     "BibleEntity",
     "DirectorsCut",
+    "Feedback",
     "GenerationJob",
     "JobStatus",
     "Role",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.models import Scene
-from tests.browser.test_pages import sign_in
+from tests.browser.test_accessibility_and_phones import sign_in
 from tests.factories import PASSWORD, build_scene, make_topic, make_user
 
 

@@ -43,6 +43,9 @@ def main_pages(story: dict) -> dict[str, str]:
         "new scene": "/scenes/new",
         "Bible": f"/scenes/{story['scene']}/bible",
         "tree": f"/stories/{story['root']}?from={story['fork']}",
+        "help": "/help",
+        "feedback": "/feedback",
+        "profile": "/users/mara",
     }
 
 
@@ -56,7 +59,7 @@ def serious_violations(page) -> list[str]:
 
 
 def test_axe_finds_nothing_serious_on_the_main_pages(story, live_server, page):
-    """axe-core on home, topic, scene, new-scene, Bible and tree pages, signed out and signed in."""
+    """axe-core on home, topic, scene, new-scene, Bible, tree, help, feedback and profile pages."""
     found = {}
     page.goto(live_server + "/")
     if problems := serious_violations(page):
