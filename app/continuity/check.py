@@ -8,7 +8,7 @@ reasons, and the injection lines for the expander.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -147,6 +147,7 @@ def check_prompt(
     recent: int = DEFAULT_RECENT,
     author: str | None = None,
     rules: Sequence[Rule] | None = None,
+    positions: Mapping[int, int] | None = None,
 ) -> CheckResult:
     """Link, check and compose the injection for ``prompt`` continuing a segment whose Bible is ``bible``.
 
@@ -155,12 +156,13 @@ def check_prompt(
     falls back to the most recently touched style entity). ``used_ids``: every id ever given
     out in the story tree, so new entities never reuse one from another branch.
     ``segment_id`` stamps the proposed changes; 0 means "not saved yet" (see ``changes_for``).
+    ``positions`` (segment id → number in the scene) lets messages name segments as readers count them.
     """
     location_id = location_id or _first_of_kind(bible, previous_entities, "location")
     style_id = style_id or _scene_style(bible, previous_entities)
     reading = read_prompt(bible, prompt, used_ids)
     context = RuleContext(bible, reading, parent_segment_id=parent_segment_id,
-                          location_id=location_id, style_id=style_id)
+                          location_id=location_id, style_id=style_id, positions=positions or {})
     issues = run_rules(context, rules)
     proposed = propose_changes(bible, reading, segment_id, author)
     after = apply(bible, proposed)

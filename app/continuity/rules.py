@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from app.continuity.bible import END_FACT, SET_ATTRIBUTE, AttributeValue, Bible, Entity
@@ -59,7 +59,8 @@ class RuleContext:
     """What a rule may look at: the Bible before this prompt, the reading, and where the story stands.
 
     ``location_id`` is where the previous segment took place, ``style_id`` the scene's style,
-    ``parent_segment_id`` the segment this prompt continues.
+    ``parent_segment_id`` the segment this prompt continues; ``positions`` maps the segment ids on
+    the path to the numbers readers see (the Bible records ids).
     """
 
     bible: Bible
@@ -67,6 +68,11 @@ class RuleContext:
     parent_segment_id: int | None = None
     location_id: str | None = None
     style_id: str | None = None
+    positions: Mapping[int, int] = field(default_factory=dict)
+
+    def segment_no(self, segment_id: int) -> int:
+        """The segment's number in the scene as readers count it (its id when off the path)."""
+        return self.positions.get(segment_id, segment_id)
 
     def label(self, entity_id: str) -> str:
         """``"C1 Mara"`` for a known or a new entity, else the bare id."""
@@ -210,7 +216,7 @@ def attribute_contradiction(ctx: RuleContext) -> Iterator[Issue]:
         example = _change_example(entity, claim.key, claim.value)
         yield _issue(
             f"{entity.label} has {attribute_phrase(claim.key, established.value)} since segment "
-            f"{established.since_segment}; this prompt says {claim.value} ({_quote(claim.text)}).",
+            f"{ctx.segment_no(established.since_segment)}; this prompt says {claim.value} ({_quote(claim.text)}).",
             f"Reword it, or state the change (e.g. {_quote(example)}).",
             entity_id=entity.id, entity_name=entity.name, fact=f"{claim.key}: {established.value}",
             since_segment=established.since_segment, said=claim.text,
@@ -231,7 +237,7 @@ def absent_character_acts(ctx: RuleContext) -> Iterator[Issue]:
         reported.add(entity.id)
         name = _bare(entity.name)
         yield _issue(
-            f"{entity.label} is {fact.name} (since segment {fact.since_segment}), but this prompt has {name} act "
+            f"{entity.label} is {fact.name} (since segment {ctx.segment_no(fact.since_segment)}), but this prompt has {name} act "
             f"({_quote(_words_after(ctx.reading.prompt, mention))}).",
             f"Reword it so {name} is only remembered (e.g. {_quote('The others remember ' + name)}), "
             f"or state the change (e.g. {_quote(name + ' returns')}).",
@@ -336,7 +342,7 @@ def style_conflict(ctx: RuleContext) -> Iterator[Issue]:
     asked = ", ".join(_quote(words) for words in conflicts)
     description = f" ({describe(style)})" if describe(style) else ""
     yield _issue(
-        f"The scene's style is {style.label}{description} since segment {since}; this prompt asks for {asked}.",
+        f"The scene's style is {style.label}{description} since segment {ctx.segment_no(since)}; this prompt asks for {asked}.",
         "Remove those words from the prompt, or change the scene's style first.",
         entity_id=style.id, entity_name=style.name, fact=f"style: {style_text(style)}", since_segment=since,
         said=", ".join(conflicts),

@@ -36,7 +36,13 @@ def check_continuation(parent: Segment | None, prompt: str, declared: list[Chang
         previous_entities=previous,
         used_ids=used,
         budget=current_app.config["CONTINUITY_BUDGET"],
+        positions=positions_on_path(parent.id) if parent else None,
     )
+
+
+def positions_on_path(head_id: int | None) -> dict[int, int]:
+    """Segment id → its number in the scene, for every segment on the path to ``head_id``."""
+    return {s.id: s.position for s in segment_path(head_id)}
 
 
 def declared_of(segment: Segment) -> list[Change]:

@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.continuity.bible import BibleError
 from app.continuity.injection import InjectedEntry, continuity_note
-from app.continuity.store import bible_at, correct_bible, first_appearances, last_appearances
+from app.continuity.store import bible_at, correct_bible, first_appearances, last_appearances, positions_on_path
 from app.continuity.store import history as bible_history
 from app.extensions import db
 from app.models import Segment
@@ -56,7 +56,8 @@ def bible(scene_id: int):
     entities = sorted(bible_at(scene.head_segment_id).entities.values(), key=lambda e: (e.kind, e.id))
     return render_template("scenes/bible.html", scene=scene, entities=entities, can_edit=can_edit, form=form,
                            history=bible_history(scene.head_segment_id), stills=first_appearances(entities),
-                           last_seen=last_appearances(scene.head_segment_id))
+                           last_seen=last_appearances(scene.head_segment_id),
+                           number=positions_on_path(scene.head_segment_id))
 
 
 @bp.app_template_global("has_vendor")

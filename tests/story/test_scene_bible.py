@@ -50,7 +50,7 @@ def test_story_by_three_writers_carries_descriptors_word_for_word(client, writer
             assert "C2 Tom: black hat" in segment.expanded_prompt
     page = client.get(f"/scenes/{scene_id}/bible").get_data(as_text=True)
     assert "C1" in page and "Mara" in page and "coat" in page and "red" in page
-    assert f"First seen in segment #{path[0].id}" in page and f"last seen in #{path[-1].id}" in page
+    assert "First seen in segment 1" in page and f"last seen in {len(path)}" in page  # numbers as readers count them
     assert "Reference still of Mara" in page
     notes = client.get(f"/scenes/{scene_id}").get_data(as_text=True)
     assert "Continuity used" in notes and "C1 Mara — red coat — matched" in notes
@@ -211,3 +211,18 @@ def test_continuity_scores_are_stored_shown_and_drift_is_corrected(app, client, 
     assert second.continuity["after"]["entity_matches"]
     page = client.get(f"/scenes/{scene_id}").get_data(as_text=True)
     assert "Continuity across the scene" in page and "colour corrected (was ΔE" in page
+
+
+def test_messages_and_the_bible_page_number_segments_as_readers_do(app, client, auth, user, worker):
+    """Segment ids differ from positions in a busy database; what people read says "segment 1"."""
+    user_id = user.id
+    build_scene(make_user("early"), worker, ["A lamp glows in an empty room."])  # takes the low ids
+    scene_id = build_scene(db.session.get(type(user), user_id), worker, ["Mara, in a red coat, waits on the pier."])
+    head = db.session.get(Scene, scene_id).head_segment_id
+    assert head != 1
+    auth.login()
+    check = client.post(f"/api/v1/scenes/{scene_id}/check", json={"prompt": "Mara, in a green coat, walks.",
+                        "after_segment_id": head}, headers={"X-CSRFToken": auth.csrf("/")}).json
+    assert "C1 Mara has red coat since segment 1;" in check["errors"][0]["message"]
+    page = client.get(f"/scenes/{scene_id}/bible").get_data(as_text=True)
+    assert "since segment 1" in page and "First seen in segment 1" in page
