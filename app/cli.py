@@ -44,12 +44,32 @@ def create_user(email: str, username: str, password: str | None, admin: bool, mo
 
 
 @click.command()
-def seed():
-    """Create the starter topics (safe to run again)."""
+@click.option("--scale", is_flag=True, help="Also build a load-test world: writers, scenes, forks, segments.")
+@click.option("--users", default=10_000, show_default=True, help="Writers to add (with --scale).")
+@click.option("--scenes", default=50_000, show_default=True, help="Scenes to add, a fifth of them forks (with --scale).")
+@click.option("--segments", default=250_000, show_default=True, help="Segments to add (with --scale).")
+@click.option("--clips", default=4, show_default=True, help="Real clips rendered once and shared by all segments.")
+@click.option("--add", is_flag=True, help="Add to an existing scale world instead of refusing.")
+@click.option("--random-seed", default=7, show_default=True, help="Seed of the world's shape.")
+def seed(scale: bool, users: int, scenes: int, segments: int, clips: int, add: bool, random_seed: int):
+    """Create the starter topics (safe to run again); with --scale, a world at production size."""
     from app.topics.catalog import seed_topics
 
     added = seed_topics()
     click.echo(f"Seeded {added} new topic(s).")
+    if not scale:
+        return
+    from app.seeding.scale import SCALE_PASSWORD, ScaleWorldRefused, build_scale_world
+    from app.seeding.shape import WorldSize, WorldTooSmall
+
+    try:
+        built = build_scale_world(WorldSize(users, scenes, segments), clips=clips, add=add, seed=random_seed,
+                                  report=lambda line: click.echo(f"  {line}"))
+    except (ScaleWorldRefused, WorldTooSmall) as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"Scale world: {built.users} writers, {built.scenes} scenes ({built.forks} forks), "
+               f"{built.segments} segments, {built.bible_changes} Bible changes in {built.seconds:.1f} s. "
+               f"Writers sign in as writer00001… with the password {SCALE_PASSWORD!r}.")
 
 
 def ensure_redis() -> object | None:

@@ -1,0 +1,1 @@
+"""Seed data beyond the starter topics: the scale world used by load tests (see scale.py)."""
