@@ -27,9 +27,11 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from app import auth, errors, main, models, topics  # noqa: F401  (models registers tables)
     from app.account import bp as account_bp
     from app.api import bp as api_bp
+    from app.assets import bp as assets_bp
     from app.scenes import bp as scenes_bp
     from app.stories import bp as stories_bp
 
+    app.register_blueprint(assets_bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp, url_prefix="/auth")
     app.register_blueprint(account_bp, url_prefix="/account")
