@@ -34,6 +34,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import gevent
+import psutil
 from locust import FastHttpUser, between, constant_throughput, task
 from locust.env import Environment
 from locust.stats import StatsEntry
@@ -195,6 +196,48 @@ def start_gunicorn(args) -> Server:
     sys.exit(f"gunicorn did not become ready in 60 s; see {log}")
 
 
+class CpuMeter:
+    """CPU seconds used by the web server's processes, the database's backends for its database, and this process."""
+
+    def __init__(self, server: Server | None, database: str):
+        self.server, self.database = server, database
+        self.start = self.read()
+
+    def _web(self) -> list[psutil.Process]:
+        if self.server is None:
+            return []
+        master = psutil.Process(self.server.process.pid)
+        return [master, *master.children(recursive=True)]
+
+    def _database(self) -> list[psutil.Process]:
+        backends = []
+        for proc in psutil.process_iter(["name", "cmdline"]):
+            cmdline = " ".join(proc.info["cmdline"] or [])
+            if cmdline.startswith("postgres:") and f" {self.database} " in cmdline:
+                backends.append(proc)
+        return backends
+
+    @staticmethod
+    def _seconds(procs: list[psutil.Process]) -> dict[int, float]:
+        used = {}
+        for proc in procs:
+            try:
+                times = proc.cpu_times()
+                used[proc.pid] = times.user + times.system
+            except psutil.Error:
+                continue
+        return used
+
+    def read(self) -> dict[str, dict[int, float]]:
+        return {"web": self._seconds(self._web()), "database": self._seconds(self._database()),
+                "load generator": self._seconds([psutil.Process()])}
+
+    def used(self) -> dict[str, float]:
+        """CPU seconds since the meter started (processes that started later count from zero)."""
+        now = self.read()
+        return {part: sum(t - self.start[part].get(pid, 0.0) for pid, t in times.items()) for part, times in now.items()}
+
+
 @dataclass
 class EndpointFigures:
     name: str
@@ -213,6 +256,8 @@ class Report:
     total: EndpointFigures | None = None
     read_mix: EndpointFigures | None = None
     errors: list[str] = field(default_factory=list)
+    #: CPU milliseconds per request, by part (web server, database, load generator)
+    cpu_ms_per_request: dict[str, float] = field(default_factory=dict)
 
     @property
     def error_rate(self) -> float:
@@ -225,7 +270,7 @@ def _figures(name: str, entry) -> EndpointFigures:
                            pct(0.5), pct(0.95), pct(0.99))
 
 
-def run_load(host: str, targets: Targets, *, users: int, spawn_rate: float, rate: float, warmup: float,
+def run_load(host: str, targets: Targets, meter_for, *, users: int, spawn_rate: float, rate: float, warmup: float,
              run_time: float) -> Report:
     Reader.targets = Writer.targets = targets
     Reader.wait_time = constant_throughput(rate / users) if rate > 0 else between(0, 0)
@@ -234,8 +279,10 @@ def run_load(host: str, targets: Targets, *, users: int, spawn_rate: float, rate
     runner.start(users + Writer.fixed_count, spawn_rate=spawn_rate)
     gevent.sleep((users + Writer.fixed_count) / spawn_rate + warmup)
     env.stats.reset_all()
+    meter = meter_for()
     started = time.monotonic()
     gevent.sleep(run_time)
+    used = meter.used()
     runner.quit()
     report = Report(round(time.monotonic() - started, 1))
     reads = StatsEntry(env.stats, "read mix", "")
@@ -246,6 +293,8 @@ def run_load(host: str, targets: Targets, *, users: int, spawn_rate: float, rate
     report.read_mix = _figures("read mix", reads)
     report.total = _figures("all requests", env.stats.total)
     report.errors = [f"{e.occurrences} x {e.method} {e.name}: {e.error}" for e in env.stats.errors.values()]
+    if report.total.requests:
+        report.cpu_ms_per_request = {part: round(seconds * 1000 / report.total.requests, 2) for part, seconds in used.items()}
     return report
 
 
@@ -260,6 +309,14 @@ def print_report(report: Report) -> None:
     print(f"\nerror rate: {report.error_rate:.2%}")
     for error in report.errors[:10]:
         print(f"  {error}")
+    if report.cpu_ms_per_request:
+        parts = ", ".join(f"{part} {ms} ms" for part, ms in report.cpu_ms_per_request.items())
+        serving = report.cpu_ms_per_request.get("web", 0) + report.cpu_ms_per_request.get("database", 0)
+        cores = psutil.cpu_count()
+        print(f"CPU per request: {parts}")
+        if serving:
+            print(f"  so {cores} cores serve at most ~{cores * 1000 / serving:.0f} req/s of this mix "
+                  f"(web + database only, with nothing else running)")
     mix = report.read_mix
     met = mix.rps >= TARGET_RPS and mix.p95 < TARGET_P95_MS and not report.errors
     print(f"target (read mix >= {TARGET_RPS} req/s, p95 < {TARGET_P95_MS} ms, no errors): {'met' if met else 'NOT met'}")
@@ -287,7 +344,8 @@ def main() -> int:
         host = args.host or server.url
         print(f"load test on {host}: {args.users} readers aiming at {args.rate or 'max'} req/s, "
               f"{len(targets.random)} random + {len(targets.recent)} recent + {len(targets.long)} long scenes")
-        report = run_load(host, targets, users=args.users, spawn_rate=args.spawn_rate, rate=args.rate,
+        database = args.database_url.rsplit("/", 1)[-1].split("?")[0]
+        report = run_load(host, targets, lambda: CpuMeter(server, database), users=args.users, spawn_rate=args.spawn_rate, rate=args.rate,
                           warmup=args.warmup, run_time=args.run_time)
     finally:
         if server:

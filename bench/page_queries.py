@@ -6,8 +6,8 @@ Run from the repository root against the scale world (see bench/README.md):
         INSTANCE_DIR=/tmp/sf-scale-instance .venv/bin/python bench/page_queries.py [--explain] [--profile /scenes/ID]
 
 Each page is requested in-process with the Flask test client (production config, warm caches
-aside from the first request): the median of --repeat runs, the number of SQL statements and the
-time spent in them. --explain prints PostgreSQL's EXPLAIN (ANALYZE, BUFFERS) of every distinct
+aside from the first request): the median wall and CPU time (this process: the app, not
+PostgreSQL) of --repeat runs, the number of SQL statements and the time spent in them. --explain prints PostgreSQL's EXPLAIN (ANALYZE, BUFFERS) of every distinct
 statement of the pages (with the parameters of its last run); --profile prints the cProfile of
 one path's request.
 """
@@ -55,12 +55,13 @@ def pages(db, models) -> dict[str, str]:
                                 .order_by(Scene.id).limit(1))
     long = db.session.scalar(public.order_by(Scene.segment_count.desc(), Scene.id).limit(1))
     slug = db.session.scalar(select(models.Topic.slug).order_by(models.Topic.position).limit(1))
-    forks = (select(Segment.id, func.count(Scene.id).label("n")).join(Scene, Scene.forked_from_segment_id == Segment.id)
-             .group_by(Segment.id).order_by(func.count(Scene.id).desc()).limit(1))
-    busiest_point = db.session.execute(forks).first()[0]
+    # the scene whose segments the most forks branch from, and the story tree it grows in
+    forks = (select(Segment.scene_id).join(Scene, Scene.forked_from_segment_id == Segment.id)
+             .group_by(Segment.scene_id).order_by(func.count(Scene.id).desc()).limit(1))
+    most_forked = db.session.get(Scene, db.session.scalar(forks))
     from app.story.paths import segment_path
 
-    root = segment_path(busiest_point)[0].id
+    root = segment_path(most_forked.head_segment_id)[0].id
     return {
         "home": "/",
         "topic": f"/topics/{slug}",
@@ -97,18 +98,19 @@ def main() -> int:
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", seen.before)
         event.listen(db.engine, "after_cursor_execute", seen.after)
-    print(f"{'page':28} {'path':34} {'status':>6} {'ms':>8} {'sql':>5} {'sql ms':>8} {'KB':>6}")
+    print(f"{'page':28} {'path':34} {'status':>6} {'ms':>8} {'cpu ms':>7} {'sql':>5} {'sql ms':>8} {'KB':>6}")
     distinct: dict[str, tuple[str, object]] = {}
     for label, path in paths.items():
-        timings, response = [], None
+        timings, cpu, response = [], [], None
         for _ in range(args.repeat):
             seen.runs.clear()
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             response = client.get(path)
             timings.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
         sql_ms = sum(t for *_, t in seen.runs) * 1000
         print(f"{label:28} {path:34} {response.status_code:>6} {statistics.median(timings):>8.1f} "
-              f"{len(seen.runs):>5} {sql_ms:>8.1f} {len(response.data) / 1024:>6.0f}")
+              f"{statistics.median(cpu):>7.1f} {len(seen.runs):>5} {sql_ms:>8.1f} {len(response.data) / 1024:>6.0f}")
         for statement, parameters, _ in seen.runs:
             distinct.setdefault(" ".join(statement.split()), (statement, parameters))
     if args.profile:
