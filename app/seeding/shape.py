@@ -192,7 +192,7 @@ class _Grower:
 
     def _fork(self, scene: int, length: int) -> None:
         rng, w = self.rng, self.w
-        origin = self._fork_origin(scene)
+        origin = self._fork_origin()
         head = w.head[origin]
         point = head
         target = rng.randint(1, w.position[head])
@@ -208,7 +208,7 @@ class _Grower:
         if length and root in self.next_character and rng.random() < 0.5:
             self._introduce(first, root)
 
-    def _fork_origin(self, scene: int) -> int:
+    def _fork_origin(self) -> int:
         """Half the forks go to the popular stories (most to the most popular), the rest anywhere public."""
         rng = self.rng
         if rng.random() < POPULAR_SHARE_OF_FORKS:
@@ -227,7 +227,7 @@ class _Grower:
         owner = w.owner[scene]
         base = w.position[parent] if parent >= 0 else 0
         root = self._root(parent) if parent >= 0 else len(w.scene)
-        hero = self.hero.get(root) or opening.split()[0]
+        hero = self.hero[root]
         age = w.started[scene]
         step = age / (length + 1)
         for k in range(length):
