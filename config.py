@@ -50,12 +50,26 @@ def _sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+def engine_options(url: str) -> dict:
+    """SQLAlchemy engine options: a sized, recycled, pre-pinged pool for a database server; SQLite keeps its own."""
+    if url.startswith("sqlite"):
+        return {"pool_pre_ping": True}
+    return {
+        # per web process: keep pool_size >= WEB_THREADS, and processes x (size + overflow) under max_connections
+        "pool_size": env_int("DB_POOL_SIZE", 5),
+        "max_overflow": env_int("DB_MAX_OVERFLOW", 5),
+        "pool_timeout": env_int("DB_POOL_TIMEOUT", 10),
+        "pool_recycle": env_int("DB_POOL_RECYCLE", 1800),
+        "pool_pre_ping": env_bool("DB_POOL_PRE_PING", True),
+    }
+
+
 class Config:
     INSTANCE_DIR = Path(env_str("INSTANCE_DIR", str(BASE_DIR / "instance")))
     SECRET_KEY = _secret_key(INSTANCE_DIR)
 
     SQLALCHEMY_DATABASE_URI = env_str("DATABASE_URL", _sqlite_url(INSTANCE_DIR / "storyforge.db"))
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = engine_options(SQLALCHEMY_DATABASE_URI)
     SQLALCHEMY_RECORD_QUERIES = False
 
     # Redis: the configured server, else an embedded redis-server started by `manage.py run` / `flask worker`.
@@ -82,6 +96,9 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
+
+    # Static files: url_for('static') adds ?v=<content hash>; versioned URLs are cached this long (seconds).
+    STATIC_MAX_AGE = env_int("STATIC_MAX_AGE", 365 * 86400)
 
     # Mail: SMTP when MAIL_SERVER is set, else messages land in instance/outbox/.
     MAIL_SERVER = env_str("MAIL_SERVER")
@@ -156,6 +173,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret"
     SQLALCHEMY_DATABASE_URI = env_str("TEST_DATABASE_URL", "sqlite://")
+    SQLALCHEMY_ENGINE_OPTIONS = engine_options(SQLALCHEMY_DATABASE_URI)
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = True
     PROVIDER_POLL_SECONDS = 0.01
@@ -166,12 +184,6 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    SQLALCHEMY_ENGINE_OPTIONS = {
-        "pool_pre_ping": True,
-        "pool_size": env_int("DB_POOL_SIZE", 5),
-        "max_overflow": env_int("DB_MAX_OVERFLOW", 5),
-        "pool_recycle": 1800,
-    }
 
 
 CONFIGS = {

@@ -1,15 +1,28 @@
-"""Production server settings (gunicorn -c gunicorn.conf.py wsgi:app)."""
+"""Production server settings: ``gunicorn -c gunicorn.conf.py wsgi:app``. Every value can be set from the environment.
+
+Sized for a small machine (2 cores): a few processes, because rendering pages is CPU work
+under one GIL per process, each with a few threads, because a request mostly waits on
+PostgreSQL and Redis. Keep DB_POOL_SIZE >= WEB_THREADS (see config.engine_options).
+"""
 import multiprocessing
 import os
 
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
 bind = os.environ.get("BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("WEB_WORKERS", multiprocessing.cpu_count() * 2))
-threads = int(os.environ.get("WEB_THREADS", 4))
 worker_class = "gthread"
-timeout = int(os.environ.get("WEB_TIMEOUT", 60))
-keepalive = 5
-max_requests = 2000
-max_requests_jitter = 200
-accesslog = "-"
+workers = _int("WEB_WORKERS", multiprocessing.cpu_count() + 1)
+threads = _int("WEB_THREADS", 4)
+timeout = _int("WEB_TIMEOUT", 60)
+graceful_timeout = _int("WEB_GRACEFUL_TIMEOUT", 30)
+keepalive = _int("WEB_KEEPALIVE", 5)
+# recycle workers now and then (a leak stays bounded); the jitter keeps them from restarting together
+max_requests = _int("WEB_MAX_REQUESTS", 10000)
+max_requests_jitter = max_requests // 10
+accesslog = os.environ.get("WEB_ACCESS_LOG", "-") or None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

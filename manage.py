@@ -97,10 +97,9 @@ def run() -> int:
         flask("db", "upgrade", env=env)
         flask("seed", "--demo", "--if-empty", env=env)  # a fresh site gets demo scenes; the worker renders them
         children.append(in_venv("-m", "flask", "worker", env=env))
-        children.append(in_venv(
-            "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
-            "--workers", env.get("WEB_WORKERS", "2"), "--graceful-timeout", "5", "wsgi:app", env=env,
-        ))
+        # gunicorn.conf.py sizes the server; here it only listens locally and stops quickly on Ctrl-C
+        web_env = {**env, "BIND": f"127.0.0.1:{port}", "WEB_GRACEFUL_TIMEOUT": env.get("WEB_GRACEFUL_TIMEOUT", "5")}
+        children.append(in_venv("-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app", env=web_env))
         print(f"\n  StoryForge is running on http://127.0.0.1:{port}  (Ctrl-C stops everything)\n", flush=True)
         while all(child.poll() is None for child in [*children, *([redis_proc] if redis_proc else [])]):
             time.sleep(0.5)

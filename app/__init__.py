@@ -28,11 +28,13 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from app.account import bp as account_bp
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
+    from app.assets import bp as assets_bp
     from app.feedback import bp as feedback_bp
     from app.people import bp as people_bp
     from app.scenes import bp as scenes_bp
     from app.stories import bp as stories_bp
 
+    app.register_blueprint(assets_bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp, url_prefix="/auth")
     app.register_blueprint(account_bp, url_prefix="/account")

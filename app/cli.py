@@ -46,15 +46,30 @@ def create_user(email: str, username: str, password: str | None, admin: bool, mo
 @click.command()
 @click.option("--demo", is_flag=True, help="Also create the demo account and its scenes (the worker renders them).")
 @click.option("--if-empty", is_flag=True, help="With --demo: only when the site has no scenes yet.")
-def seed(demo: bool, if_empty: bool):
-    """Create the starter topics, and with --demo the demo scenes (safe to run again)."""
-    from app.seeding import demo as demo_content
+@click.option("--scale", is_flag=True, help="Also build a load-test world: writers, scenes, forks, segments.")
+@click.option("--users", default=10_000, show_default=True, help="Writers to add (with --scale).")
+@click.option("--scenes", default=50_000, show_default=True, help="Scenes to add, a fifth of them forks (with --scale).")
+@click.option("--segments", default=250_000, show_default=True, help="Segments to add (with --scale).")
+@click.option("--clips", default=4, show_default=True, help="Real clips rendered once and shared by all segments.")
+@click.option("--add", is_flag=True, help="Add to an existing scale world instead of refusing.")
+@click.option("--random-seed", default=7, show_default=True, help="Seed of the world's shape.")
+def seed(demo: bool, if_empty: bool, scale: bool, users: int, scenes: int, segments: int, clips: int, add: bool,
+         random_seed: int):
+    """Create the starter topics (safe to run again); with --demo the demo scenes, with --scale a world at
+    production size."""
     from app.topics.catalog import seed_topics
 
     added = seed_topics()
     click.echo(f"Seeded {added} new topic(s).")
-    if not demo:
-        return
+    if demo:
+        _seed_demo(if_empty)
+    if scale:
+        _seed_scale(users, scenes, segments, clips, add, random_seed)
+
+
+def _seed_demo(if_empty: bool) -> None:
+    from app.seeding import demo as demo_content
+
     if if_empty and demo_content.has_scenes():
         click.echo("The site has scenes already; no demo content added.")
         return
@@ -68,6 +83,20 @@ def seed(demo: bool, if_empty: bool):
         return
     click.echo(f"Started {len(scenes)} demo scenes by '{demo_content.DEMO_USERNAME}'; the worker renders "
                f"{demo_content.demo_segment_count()} segments, first segments first.")
+
+
+def _seed_scale(users: int, scenes: int, segments: int, clips: int, add: bool, random_seed: int) -> None:
+    from app.seeding.scale import SCALE_PASSWORD, ScaleWorldRefused, build_scale_world
+    from app.seeding.shape import WorldSize, WorldTooSmall
+
+    try:
+        built = build_scale_world(WorldSize(users, scenes, segments), clips=clips, add=add, seed=random_seed,
+                                  report=lambda line: click.echo(f"  {line}"))
+    except (ScaleWorldRefused, WorldTooSmall) as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"Scale world: {built.users} writers, {built.scenes} scenes ({built.forks} forks), "
+               f"{built.segments} segments, {built.bible_changes} Bible changes in {built.seconds:.1f} s. "
+               f"Writers sign in as writer00001… with the password {SCALE_PASSWORD!r}.")
 
 
 def ensure_redis() -> object | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -27,19 +27,24 @@ class SegmentStatus(StrEnum):
 
 class Scene(TimestampMixin, db.Model):
     __tablename__ = "scenes"
+    __table_args__ = (
+        # listings read the newest activity first: the home page across topics, a topic page within one
+        Index("ix_scenes_recent", "updated_at", "id"),
+        Index("ix_scenes_topic_recent", "topic_id", "updated_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(120))
-    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), index=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"))
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     visibility: Mapped[str] = mapped_column(String(16), default=Visibility.PUBLIC.value)
     #: the newest ready segment of this branch; None until the first one is ready
     head_segment_id: Mapped[int | None] = mapped_column(
-        ForeignKey("segments.id", use_alter=True, ondelete="SET NULL")
+        ForeignKey("segments.id", use_alter=True, ondelete="SET NULL"), index=True
     )
     #: the segment of another scene this one was forked at (None for an original)
     forked_from_segment_id: Mapped[int | None] = mapped_column(
-        ForeignKey("segments.id", use_alter=True, ondelete="SET NULL")
+        ForeignKey("segments.id", use_alter=True, ondelete="SET NULL"), index=True
     )
     #: number of ready segments on the branch (kept with the head)
     segment_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from flask import current_app
@@ -40,7 +40,12 @@ class Cursor:
     scene_id: int
 
     def __str__(self) -> str:
-        return f"{self.updated_at.isoformat()}~{self.scene_id}"
+        when = self.updated_at
+        if when.tzinfo is not None:  # "…Z", not "+00:00": a "+" in a query string reads back as a space
+            when = when.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+        else:
+            when = when.isoformat()
+        return f"{when}~{self.scene_id}"
 
     @classmethod
     def parse(cls, text: str | None) -> Cursor | None:

@@ -1,4 +1,6 @@
 """Home and topic listings: cards, featured scenes, keyset pages, empty states, and a flat query count."""
+from datetime import datetime
+
 from app.extensions import db
 from app.models import Scene
 from app.story.listings import Cursor, recent_scenes
@@ -44,6 +46,9 @@ def test_a_scene_that_moves_while_paging_is_not_repeated(app, user):
 def test_cursor_round_trips_and_bad_ones_start_over():
     cursor = Cursor.parse("2026-11-26T10:00:00.123456~42")
     assert cursor and cursor.scene_id == 42 and str(cursor) == "2026-11-26T10:00:00.123456~42"
+    aware = Cursor.parse("2026-11-26T10:00:00.123456Z~42")  # PostgreSQL's times carry a zone
+    assert aware.updated_at.tzinfo is not None and str(aware) == "2026-11-26T10:00:00.123456Z~42"
+    assert "+" not in str(Cursor(datetime.fromisoformat("2026-11-26T11:00:00+01:00"), 7))
     for bad in (None, "", "x", "nope~1", "2026-11-26~x"):
         assert Cursor.parse(bad) is None
 

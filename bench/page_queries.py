@@ -1,0 +1,135 @@
+"""Where a page's time goes: SQL statements, SQL time and total time per page of the load-test mix.
+
+Run from the repository root against the scale world (see bench/README.md):
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/storyforge_scale REDIS_URL=redis://127.0.0.1:6379/7 \\
+        INSTANCE_DIR=/tmp/sf-scale-instance .venv/bin/python bench/page_queries.py [--explain] [--profile /scenes/ID]
+
+Each page is requested in-process with the Flask test client (production config, warm caches
+aside from the first request): the median wall and CPU time (this process: the app, not
+PostgreSQL) of --repeat runs, the number of SQL statements and the time spent in them. --explain prints PostgreSQL's EXPLAIN (ANALYZE, BUFFERS) of every distinct
+statement of the pages (with the parameters of its last run); --profile prints the cProfile of
+one path's request.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+@dataclass
+class Statements:
+    """SQL statements seen while it listens: text, parameters and time."""
+
+    runs: list[tuple[str, object, float]] = field(default_factory=list)
+    _started: dict[int, float] = field(default_factory=dict)
+
+    def before(self, conn, cursor, statement, parameters, context, executemany):
+        self._started[id(cursor)] = time.perf_counter()
+
+    def after(self, conn, cursor, statement, parameters, context, executemany):
+        took = time.perf_counter() - self._started.pop(id(cursor), time.perf_counter())
+        self.runs.append((statement, parameters, took))
+
+
+def pages(db, models) -> dict[str, str]:
+    """One path per kind of page in the load mix, picked from the scale world."""
+    from sqlalchemy import func, select
+
+    from app.seeding.clips import MEDIA_SCENE_TITLE
+
+    Scene, Segment = models.Scene, models.Segment
+    public = select(Scene.id).where(Scene.visibility == "public", Scene.head_segment_id.is_not(None))
+    typical = db.session.scalar(public.where(Scene.segment_count.between(4, 6), Scene.title != MEDIA_SCENE_TITLE)
+                                .order_by(Scene.id).limit(1))
+    long = db.session.scalar(public.order_by(Scene.segment_count.desc(), Scene.id).limit(1))
+    slug = db.session.scalar(select(models.Topic.slug).order_by(models.Topic.position).limit(1))
+    # the scene whose segments the most forks branch from, and the story tree it grows in
+    forks = (select(Segment.scene_id).join(Scene, Scene.forked_from_segment_id == Segment.id)
+             .group_by(Segment.scene_id).order_by(func.count(Scene.id).desc()).limit(1))
+    most_forked = db.session.get(Scene, db.session.scalar(forks))
+    from app.story.paths import segment_path
+
+    root = segment_path(most_forked.head_segment_id)[0].id
+    return {
+        "home": "/",
+        "topic": f"/topics/{slug}",
+        "scene (5 segments)": f"/scenes/{typical}",
+        "scene (longest)": f"/scenes/{long}",
+        "playlist (longest, cached)": f"/scenes/{long}/playlist.m3u8",
+        "api scene (5 segments)": f"/api/v1/scenes/{typical}",
+        "api scene (longest)": f"/api/v1/scenes/{long}",
+        "api bible (longest)": f"/api/v1/scenes/{long}/bible",
+        "story tree (most forked)": f"/stories/{root}",
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE each distinct statement")
+    parser.add_argument("--profile", metavar="PATH", help="cProfile one request to PATH")
+    args = parser.parse_args()
+    os.environ.setdefault("STORYFORGE_ENV", "production")
+    os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
+
+    from sqlalchemy import event
+
+    from app import create_app, models
+    from app.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        paths = pages(db, models)
+        db.session.remove()
+    client = app.test_client()
+    seen = Statements()
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", seen.before)
+        event.listen(db.engine, "after_cursor_execute", seen.after)
+    print(f"{'page':28} {'path':34} {'status':>6} {'ms':>8} {'cpu ms':>7} {'sql':>5} {'sql ms':>8} {'KB':>6}")
+    distinct: dict[str, tuple[str, object]] = {}
+    for label, path in paths.items():
+        timings, cpu, response = [], [], None
+        for _ in range(args.repeat):
+            seen.runs.clear()
+            started, started_cpu = time.perf_counter(), time.process_time()
+            response = client.get(path)
+            timings.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
+        sql_ms = sum(t for *_, t in seen.runs) * 1000
+        print(f"{label:28} {path:34} {response.status_code:>6} {statistics.median(timings):>8.1f} "
+              f"{statistics.median(cpu):>7.1f} {len(seen.runs):>5} {sql_ms:>8.1f} {len(response.data) / 1024:>6.0f}")
+        for statement, parameters, _ in seen.runs:
+            distinct.setdefault(" ".join(statement.split()), (statement, parameters))
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        client.get(args.profile)
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+    if args.explain:
+        with app.app_context(), db.engine.connect() as conn:
+            if conn.dialect.name != "postgresql":
+                sys.exit("--explain needs PostgreSQL")
+            for statement, parameters in distinct.values():
+                print("\n" + "=" * 100 + "\n" + " ".join(statement.split())[:600])
+                cursor = conn.connection.driver_connection.cursor()
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+                print("\n".join(row[0] for row in cursor.fetchall()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
