@@ -133,6 +133,8 @@ class Config:
     PLAYLIST_CACHE_SECONDS = env_int("PLAYLIST_CACHE_SECONDS", 86400)
     #: home and topic listings are cached until a scene changes, and at most this long
     LISTING_CACHE_SECONDS = env_int("LISTING_CACHE_SECONDS", 600)
+    #: whole public pages for signed-out readers, kept until anything they show changes (0 turns it off)
+    PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
     RUNWAY_API_KEY = env_str("RUNWAY_API_KEY")
     RUNWAY_API_BASE = env_str("RUNWAY_API_BASE", "https://api.dev.runwayml.com")
     RUNWAY_MODEL = env_str("RUNWAY_MODEL", "gen4_turbo")

@@ -47,7 +47,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     errors.register(app)
 
-    from app.story.listings import watch_for_changes
+    from app.caching import watch_for_changes
 
     watch_for_changes()
 

@@ -5,6 +5,7 @@ from flask import current_app, g, jsonify, request
 
 from app.api import bp
 from app.api.auth import api_login_required
+from app.caching import reader_page, skip_page_cache
 from app.continuity.bible import BibleError
 from app.continuity.injection import continuity_note
 from app.continuity.store import bible_at, check_continuation, correct_bible, entity_json
@@ -72,12 +73,16 @@ def create_scene():
 
 
 @bp.get("/scenes/<int:scene_id>")
+@reader_page
 def get_scene(scene_id: int):
     try:
         scene = access.visible_scene(scene_id, g.api_user)
     except access.NotFound:
         return json_error(404, "There is no scene with that id.")
-    return jsonify(scene=scene_json(scene, scene_view(scene)))
+    views = scene_view(scene)
+    if views and not views[-1].segment.is_ready:
+        skip_page_cache()  # the tail's job progress moves without a change the cache would notice
+    return jsonify(scene=scene_json(scene, views))
 
 
 @bp.post("/scenes/<int:scene_id>/segments")
@@ -175,6 +180,7 @@ def check_first_prompt():
 
 
 @bp.get("/scenes/<int:scene_id>/bible")
+@reader_page
 def get_bible(scene_id: int):
     """The Bible at the scene's head, or at ``?segment=<id>``."""
     try:

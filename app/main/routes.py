@@ -1,13 +1,15 @@
 from flask import jsonify, render_template, request
 from sqlalchemy import text
 
+from app.caching import cached_listing, reader_page
 from app.extensions import db, redis_client
 from app.main import bp
-from app.story.listings import Cursor, cached_listing, featured_scenes, recent_scenes
+from app.story.listings import Cursor, featured_scenes, recent_scenes
 from app.topics.catalog import list_topics
 
 
 @bp.get("/")
+@reader_page
 def home():
     after = Cursor.parse(request.args.get("after"))
     return render_template("main/home.html", topics=list_topics(limit=8),

@@ -2,13 +2,15 @@ from flask import abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.caching import cached_listing, reader_page
 from app.extensions import db
 from app.models import User
 from app.people import bp
-from app.story.listings import Cursor, cached_listing, scenes_by
+from app.story.listings import Cursor, scenes_by
 
 
 @bp.get("/users/<username>")
+@reader_page
 def profile(username: str):
     person = db.session.scalar(select(User).where(User.username == username))
     if person is None:

@@ -4,6 +4,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from app.caching import reader_page, skip_page_cache
 from app.continuity.bible import BibleError
 from app.continuity.injection import InjectedEntry, continuity_note
 from app.continuity.store import bible_at, correct_bible, first_appearances, last_appearances, positions_on_path
@@ -37,10 +38,11 @@ def _continuity_notes(segment) -> list[str]:
 
 
 @bp.route("/scenes/<int:scene_id>/bible", methods=["GET", "POST"])
+@reader_page
 def bible(scene_id: int):
     scene = _visible_scene(scene_id)
     can_edit = current_user.is_authenticated and (current_user.id == scene.owner_id or current_user.is_moderator)
-    form = BibleChangeForm()
+    form = BibleChangeForm() if can_edit else None  # a form means a CSRF token, and so a session cookie
     if request.method == "POST":
         if not can_edit:
             abort(403)
@@ -108,15 +110,20 @@ def new():
 
 
 @bp.get("/scenes/<int:scene_id>")
+@reader_page
 def show(scene_id: int, continue_form: ContinueForm | None = None, settings_form: SceneSettingsForm | None = None,
          status: int = 200):
     scene = _visible_scene(scene_id)
-    form = continue_form or ContinueForm(after_segment_id=scene.head_segment_id or "")
-    settings = settings_form or SceneSettingsForm(title=scene.title, visibility=scene.visibility)
+    signed_in = current_user.is_authenticated  # readers get no forms: no CSRF token, no session cookie
+    form = continue_form or (ContinueForm(after_segment_id=scene.head_segment_id or "") if signed_in else None)
+    settings = settings_form or (SceneSettingsForm(title=scene.title, visibility=scene.visibility) if signed_in else None)
     views = scene_view(scene)
-    return render_template("scenes/show.html", scene=scene, views=views, form=form, action_form=SegmentActionForm(),
+    cut = cuts.cut_for(scene)
+    if (views and not views[-1].segment.is_ready) or (cut and cut.active):
+        skip_page_cache()  # progress moves without a database change the cache would notice
+    return render_template("scenes/show.html", scene=scene, views=views, form=form, action_form=SegmentActionForm() if signed_in else None,
                            settings_form=settings,
-                           chapters=playback.chapters([v.segment for v in views]), cut=cuts.cut_for(scene),
+                           chapters=playback.chapters([v.segment for v in views]), cut=cut,
                            origin=lineage.origin_of(scene), forks=lineage.forks_of(scene, current_user)), status
 
 

@@ -4,6 +4,7 @@ import re
 from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
+from app.caching import reader_page
 from app.extensions import storage
 from app.models import Visibility
 from app.scenes import bp
@@ -68,6 +69,7 @@ def download(scene_id: int):
 
 
 @bp.get("/scenes/<int:scene_id>/watch")
+@reader_page
 def watch(scene_id: int):
     scene = _visible_scene(scene_id)
     views = scene_view(scene)

@@ -2,12 +2,14 @@ from flask import abort, g, jsonify, render_template, request
 from flask_login import current_user
 
 from app.api import bp as api_bp
+from app.caching import reader_page
 from app.errors import json_error
 from app.stories import bp
 from app.story.tree import start_time, story_tree, tree_json
 
 
 @bp.get("/stories/<int:root_id>")
+@reader_page
 def tree(root_id: int):
     came_from = request.args.get("from", type=int)
     story = story_tree(root_id, current_user, came_from)
@@ -18,6 +20,7 @@ def tree(root_id: int):
 
 
 @api_bp.get("/stories/<int:root_id>")
+@reader_page
 def tree_api(root_id: int):
     story = story_tree(root_id, g.api_user, request.args.get("from", type=int))
     if story is None:

@@ -5,31 +5,19 @@ costs the same however deep it is, and a scene that moves while someone reads
 doesn't make them skip or repeat others.
 
 Pages show ``SceneCard``s — plain values, so a listing can be cached whole in
-Redis (``cached_listing``). Every committed change to a scene or topic (a new
-segment moving a head, a new scene or fork, a title or visibility change)
-bumps one version number, and the cache keys carry it: stale listings are
-never read again and expire on their own.
+Redis (``app.caching.cached_listing``).
 """
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
 
-from flask import current_app
-from redis.exceptions import RedisError
-from sqlalchemy import and_, event, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
 
-from app.extensions import cache, db, redis_client, storage
-from app.models import Scene, Topic, User, Visibility
+from app.extensions import db
+from app.models import Scene, User, Visibility
 from app.story.views import media_url
-
-log = logging.getLogger(__name__)
-T = TypeVar("T")
-VERSION_KEY = "sf:listings:version"
 
 
 @dataclass(frozen=True)
@@ -135,45 +123,3 @@ def featured_scenes(limit: int = 4) -> list[SceneCard]:
     stmt = _listed().where(Scene.segment_count > 1).order_by(
         Scene.segment_count.desc(), Scene.updated_at.desc(), Scene.id.desc()).limit(limit)
     return [SceneCard.of(s) for s in db.session.scalars(stmt)]
-
-
-def listing_version() -> int:
-    return int(redis_client().get(VERSION_KEY) or 0)
-
-
-def cached_listing(name: str, build: Callable[[], T]) -> T:
-    """``build()``, cached under ``name`` until the next change to any scene (see the module docstring)."""
-    key = f"listing:{listing_version()}:{name}"
-    if (hit := cache.get(key)) is not None:
-        return hit
-    value = build()
-    timeout = current_app.config["LISTING_CACHE_SECONDS"]
-    if not storage().stable_public_urls:  # cards hold presigned poster URLs: drop them well before those expire
-        timeout = min(timeout, current_app.config["MEDIA_URL_TTL"] // 2)
-    cache.set(key, value, timeout=timeout)
-    return value
-
-
-def _note_changes(session: Session, flush_context, instances) -> None:
-    if any(isinstance(obj, Scene | Topic) for obj in (*session.new, *session.dirty, *session.deleted)):
-        session.info["listings_changed"] = True
-
-
-def _bump_after_commit(session: Session) -> None:
-    if session.info.pop("listings_changed", False):
-        try:
-            redis_client().incr(VERSION_KEY)
-        except RedisError:  # the change is committed; listings catch up when their cache entries expire
-            log.warning("could not bump the listing version; cached listings may be stale for a while")
-
-
-def _forget(session: Session, *args) -> None:
-    session.info.pop("listings_changed", None)
-
-
-def watch_for_changes() -> None:
-    """Bump the listing version after every commit that touched a scene or topic (any session, any process)."""
-    if not event.contains(Session, "before_flush", _note_changes):
-        event.listen(Session, "before_flush", _note_changes)
-        event.listen(Session, "after_commit", _bump_after_commit)
-        event.listen(Session, "after_rollback", _forget)

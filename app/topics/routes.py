@@ -1,16 +1,19 @@
 from flask import abort, render_template, request
 
-from app.story.listings import Cursor, cached_listing, recent_scenes
+from app.caching import cached_listing, reader_page
+from app.story.listings import Cursor, recent_scenes
 from app.topics import bp
 from app.topics.catalog import list_topics, topic_by_slug
 
 
 @bp.get("")
+@reader_page
 def index():
     return render_template("topics/index.html", topics=list_topics())
 
 
 @bp.get("/<slug>")
+@reader_page
 def show(slug: str):
     topic = topic_by_slug(slug)
     if topic is None:
