@@ -15,6 +15,7 @@ from app.extensions import db
 from app.generation.submit import GenerationRefused, cancel_generation, check_generation_allowed, start_generation
 from app.models import GenerationJob, Scene, Segment, SegmentStatus, Topic, User, Visibility
 from app.story.access import Forbidden, is_author_or_owner
+from app.story.paths import segment_path
 from app.story.prompts import PromptError, clean_prompt
 
 __all__ = [
@@ -121,6 +122,7 @@ def fork_at(scene: Scene, segment: Segment, user: User, title: str | None = None
         head_segment_id=segment.id,
         forked_from_segment_id=segment.id,
         segment_count=segment.position,
+        total_duration=round(sum(s.duration or 0.0 for s in segment_path(segment.id)), 3),
     )
     db.session.add(fork)
     db.session.commit()

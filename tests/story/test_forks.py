@@ -1,4 +1,6 @@
 """Forking at a segment, lineage, and merging a fork back."""
+import pytest
+
 from app.auth.accounts import create_api_token
 from app.extensions import db, storage
 from app.models import Scene
@@ -23,6 +25,8 @@ def test_fork_at_segment_2_shares_media_and_plays_1_2_then_its_own(app, client, 
     assert resp.status_code == 201
     fork = resp.json["scene"]
     assert fork["title"].endswith("— fork") and fork["segment_count"] == 2 and fork["owner"]["username"] == "forker"
+    shared = sum(s.duration for s in segment_path(path[1]))
+    assert fork["duration"] == pytest.approx(shared)  # the shared segments count towards the fork's length
     assert storage().total_bytes() == before
     grown = client.post(f"/api/v1/scenes/{fork['id']}/segments",
                         json={"prompt": "Mara turns back to the town.", "after_segment_id": path[1]},
