@@ -48,7 +48,8 @@ PAGES = Version("sf:version:pages", (Scene, Topic, Segment, DirectorsCut, BibleC
 VERSIONS = (LISTINGS, PAGES)
 
 
-def _timeout(setting: str) -> int:
+def cache_timeout(setting: str) -> int:
+    """The configured lifetime ``setting``, cut short when cached entries hold presigned media URLs."""
     timeout = current_app.config[setting]
     if not storage().stable_public_urls:  # entries hold presigned media URLs: drop them well before those expire
         timeout = min(timeout, current_app.config["MEDIA_URL_TTL"] // 2)
@@ -61,7 +62,7 @@ def cached_listing(name: str, build: Callable[[], T]) -> T:
     if (hit := cache.get(key)) is not None:
         return hit
     value = build()
-    cache.set(key, value, timeout=_timeout("LISTING_CACHE_SECONDS"))
+    cache.set(key, value, timeout=cache_timeout("LISTING_CACHE_SECONDS"))
     return value
 
 
@@ -90,7 +91,7 @@ def reader_page(view):
         response = current_app.make_response(view(*args, **kwargs))
         if (response.status_code == 200 and not response.direct_passthrough and not g.get("skip_page_cache")
                 and not session.modified and "Set-Cookie" not in response.headers):
-            cache.set(key, (response.get_data(), response.mimetype), timeout=_timeout("PAGE_CACHE_SECONDS"))
+            cache.set(key, (response.get_data(), response.mimetype), timeout=cache_timeout("PAGE_CACHE_SECONDS"))
         return response
 
     return wrapper

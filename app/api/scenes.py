@@ -16,7 +16,7 @@ from app.models import GenerationJob
 from app.story import access, cuts, lineage, writing
 from app.story.paths import segment_path
 from app.story.prompts import clean_prompt
-from app.story.views import scene_json, scene_view, segment_json
+from app.story.views import scene_json, scene_view, segment_json, work_in_progress
 
 
 def _body() -> dict:
@@ -80,7 +80,7 @@ def get_scene(scene_id: int):
     except access.NotFound:
         return json_error(404, "There is no scene with that id.")
     views = scene_view(scene)
-    if views and not views[-1].segment.is_ready:
+    if work_in_progress(views):
         skip_page_cache()  # the tail's job progress moves without a change the cache would notice
     return jsonify(scene=scene_json(scene, views))
 

@@ -14,7 +14,7 @@ from app.models import Segment
 from app.scenes import bp
 from app.scenes.forms import BibleChangeForm, ContinueForm, ForkForm, NewSceneForm, SceneSettingsForm, SegmentActionForm
 from app.story import access, cuts, lineage, playback, writing
-from app.story.views import media_url, scene_view
+from app.story.views import media_url, scene_view, work_in_progress
 from app.topics.catalog import list_topics
 
 
@@ -119,7 +119,7 @@ def show(scene_id: int, continue_form: ContinueForm | None = None, settings_form
     settings = settings_form or (SceneSettingsForm(title=scene.title, visibility=scene.visibility) if signed_in else None)
     views = scene_view(scene)
     cut = cuts.cut_for(scene)
-    if (views and not views[-1].segment.is_ready) or (cut and cut.active):
+    if work_in_progress(views) or (cut and cut.active):
         skip_page_cache()  # progress moves without a database change the cache would notice
     return render_template("scenes/show.html", scene=scene, views=views, form=form, action_form=SegmentActionForm() if signed_in else None,
                            settings_form=settings,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from app.caching import cache_timeout
 from app.extensions import cache, storage
 from app.media.concat import concat_mp4
 from app.media.hls import MediaPlaylist, MediaSegment, join_playlists
@@ -58,10 +59,7 @@ def branch_playlist(scene: Scene) -> Playlist:
     if (hit := cache.get(key)) is not None:
         return Playlist(*hit)
     playlist = _playlist(scene, segment_path(scene.head_segment_id))
-    timeout = current_app.config["PLAYLIST_CACHE_SECONDS"]
-    if not storage().stable_public_urls:  # presigned URLs must outlive the cached playlist that holds them
-        timeout = min(timeout, current_app.config["MEDIA_URL_TTL"] // 2)
-    cache.set(key, (playlist.text, playlist.etag), timeout=timeout)
+    cache.set(key, (playlist.text, playlist.etag), timeout=cache_timeout("PLAYLIST_CACHE_SECONDS"))
     return playlist
 
 

@@ -61,6 +61,11 @@ def segment_json(view: SegmentView) -> dict:
     }
 
 
+def work_in_progress(views: list[SegmentView]) -> bool:
+    """Whether the branch ends in a segment still generating (or failed): its page changes as the job moves."""
+    return bool(views) and not views[-1].segment.is_ready
+
+
 def scene_json(scene: Scene, views: list[SegmentView] | None = None) -> dict:
     data = {
         "id": scene.id,
