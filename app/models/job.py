@@ -7,8 +7,8 @@ from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import TimestampMixin
-from app.models.scene import Segment
+from app.models.base import PublicIdMixin, TimestampMixin
+from app.models.scene import Scene, Segment
 
 
 class JobStatus(StrEnum):
@@ -22,7 +22,7 @@ class JobStatus(StrEnum):
 ACTIVE_STATUSES = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
 
 
-class GenerationJob(TimestampMixin, db.Model):
+class GenerationJob(PublicIdMixin, TimestampMixin, db.Model):
     """The durable record of one segment's generation; the RQ job only carries its id."""
 
     __tablename__ = "generation_jobs"
@@ -88,6 +88,9 @@ class DirectorsCut(TimestampMixin, db.Model):
     duration: Mapped[float | None] = mapped_column(Float)
     error_message: Mapped[str | None] = mapped_column(Text)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    scene: Mapped[Scene] = relationship(viewonly=True)
+    head: Mapped[Segment] = relationship(viewonly=True)
 
     @property
     def active(self) -> bool:
