@@ -58,8 +58,8 @@ class GenerationJob(PublicIdMixin, TimestampMixin, db.Model):
         if self.status == JobStatus.FAILED:
             error = {"code": self.error_code, "message": self.error_message}
         return {
-            "id": self.id,
-            "segment_id": self.segment_id,
+            "id": self.public_id,
+            "segment_id": self.segment.public_id,
             "status": self.status,
             "stage": self.stage,
             "progress": self.progress,
@@ -97,6 +97,6 @@ class DirectorsCut(TimestampMixin, db.Model):
         return self.status in ACTIVE_STATUSES
 
     def to_json(self) -> dict:
-        return {"id": self.id, "scene_id": self.scene_id, "head_segment_id": self.head_segment_id,
+        return {"scene_id": self.scene.public_id, "head_segment_id": self.head.public_id,
                 "status": self.status, "progress": self.progress, "message": self.message,
                 "duration": self.duration, "error": self.error_message if self.status == JobStatus.FAILED else None}
