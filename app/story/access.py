@@ -17,8 +17,9 @@ So:
 Scenes, segments and jobs are found by **reference**: their random public id,
 which is the secret an unlisted link carries, or an old numeric id. Numeric
 ids can be counted, so they find only what the user could find by listing:
-public scenes (and the segments and jobs a public scene plays), and the user's
-own. Anything else named by number answers exactly like an unknown id.
+public scenes, the segments a public scene plays and the jobs writing into a
+public scene, and the user's own. Anything else named by number answers
+exactly like an unknown id.
 
 Media follows suit: a media key names its segment by public id, and the media
 route serves a request without a signature only for media the user could find
@@ -32,7 +33,7 @@ from sqlalchemy import ColumnElement, exists, or_, select, true
 from app.extensions import db
 from app.models import GenerationJob, Scene, Segment, Visibility
 
-#: the longest numeric id that fits a 64-bit primary key
+#: longer numbers could overflow a 64-bit key in the query, and no row has one: they name nothing
 _MAX_ID_DIGITS = 18
 
 
