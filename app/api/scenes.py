@@ -223,7 +223,8 @@ def change_bible(scene_ref: str):
                                key=body.get("key"), value=body.get("value"))
     except BibleError as err:
         return json_error(422, str(err), "invalid_change")
-    return jsonify(change={"segment_id": db.session.get(Segment, change.segment_id).public_id, "entity_id": change.entity_id, "op": change.op,
+    at = db.session.get(Segment, change.segment_id)
+    return jsonify(change={"segment_id": at.public_id, "entity_id": change.entity_id, "op": change.op,
                            "key": change.key, "value": change.value, "author": change.author}), 201
 
 
