@@ -11,6 +11,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="../static", instance_relative_config=False)
     app.config.from_object(config_class or config_from_env())
 
+    from app.routing import CONVERTERS
+
+    app.url_map.converters.update(CONVERTERS)  # before any blueprint's routes name them
+
     from app.extensions import cache, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)

@@ -56,9 +56,13 @@ def cache_timeout(setting: str) -> int:
     return timeout
 
 
+#: moves when what is cached changes shape (cards, URLs), so new code never serves entries old code kept
+CACHE_FORMAT = 2
+
+
 def cached_listing(name: str, build: Callable[[], T]) -> T:
     """``build()``, cached under ``name`` until the next change to any scene or topic."""
-    key = f"listing:{LISTINGS.current()}:{name}"
+    key = f"listing:v{CACHE_FORMAT}:{LISTINGS.current()}:{name}"
     if (hit := cache.get(key)) is not None:
         return hit
     value = build()
@@ -84,7 +88,7 @@ def reader_page(view):
     def wrapper(*args, **kwargs):
         if not _for_readers():
             return view(*args, **kwargs)
-        key = f"page:{PAGES.current()}:{request.full_path}"
+        key = f"page:v{CACHE_FORMAT}:{PAGES.current()}:{request.full_path}"
         if (hit := cache.get(key)) is not None:
             body, mimetype = hit
             return Response(body, mimetype=mimetype)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app, g, jsonify, request
+from sqlalchemy import select
 
 from app.api import bp
 from app.api.auth import api_login_required
@@ -12,7 +13,7 @@ from app.continuity.store import bible_at, check_continuation, correct_bible, en
 from app.errors import json_error
 from app.extensions import db
 from app.generation.services import prompt_expander
-from app.models import GenerationJob
+from app.models import Segment
 from app.story import access, cuts, lineage, writing
 from app.story.paths import segment_path
 from app.story.prompts import clean_prompt
@@ -43,6 +44,12 @@ def preview_json(result) -> dict:
     """The continuity check as the forms and API show it: errors, warnings, entities, injected, expanded prompt."""
     data = result.to_dict()
     expanded = prompt_expander(current_app.config).expand(result.prompt, {"injected": list(result.lines)})
+    issues = data["errors"] + data["warnings"]
+    cited = {i["since_segment"] for i in issues if i["since_segment"] is not None}
+    rows = db.session.execute(select(Segment.id, Segment.public_id).where(Segment.id.in_(cited))) if cited else ()
+    public_ids = {segment_id: public_id for segment_id, public_id in rows}
+    for issue in issues:  # segments are named by public id in everything the API answers
+        issue["since_segment"] = public_ids.get(issue["since_segment"])
     return {"ok": data["ok"], "errors": data["errors"], "warnings": data["warnings"],
             "entities": data["links"], "new_entities": data["new_entities"],
             "proposed_changes": data["proposed_changes"], "injected": data["injected"],
@@ -72,11 +79,11 @@ def create_scene():
     return jsonify(_started_json(started)), 202
 
 
-@bp.get("/scenes/<int:scene_id>")
+@bp.get("/scenes/<scene:scene_ref>")
 @reader_page
-def get_scene(scene_id: int):
+def get_scene(scene_ref: str):
     try:
-        scene = access.visible_scene(scene_id, g.api_user)
+        scene = access.visible_scene(scene_ref, g.api_user)
     except access.NotFound:
         return json_error(404, "There is no scene with that id.")
     views = scene_view(scene)
@@ -85,37 +92,40 @@ def get_scene(scene_id: int):
     return jsonify(scene=scene_json(scene, views))
 
 
-@bp.post("/scenes/<int:scene_id>/segments")
+@bp.post("/scenes/<scene:scene_ref>/segments")
 @api_login_required
-def continue_scene(scene_id: int):
+def continue_scene(scene_ref: str):
     try:
-        scene = access.visible_scene(scene_id, g.api_user)
+        scene = access.visible_scene(scene_ref, g.api_user)
         body = _body()
-        started = writing.continue_scene(scene, g.api_user, body.get("prompt", ""), body.get("after_segment_id"))
+        seen = access.seen_segment(body.get("after_segment_id"), g.api_user)
+        started = writing.continue_scene(scene, g.api_user, body.get("prompt", ""), seen.id if seen else None)
     except access.NotFound:
         return json_error(404, "There is no scene with that id.")
     except writing.SceneMoved as moved:
+        head = moved.scene.head
         return json_error(409, "This scene moved on: continue from the new end, or fork at the segment you saw.",
-                          "scene_moved", head_segment_id=moved.head_segment_id)
+                          "scene_moved", head_segment_id=head.public_id if head else None)
     except REFUSALS as err:
         return _refusal(err)
     body = _started_json(started)
     return jsonify(segment=body["segment"], job=body["job"]), 202
 
 
-@bp.get("/jobs/<int:job_id>")
-def get_job(job_id: int):
-    job = db.session.get(GenerationJob, job_id)
-    if job is None or not job.segment.scene.viewable_by(g.api_user):
+@bp.get("/jobs/<job:job_ref>")
+def get_job(job_ref: str):
+    try:
+        job = access.visible_job(job_ref, g.api_user)
+    except access.NotFound:
         return json_error(404, "There is no job with that id.")
     return jsonify(job.to_json())
 
 
-@bp.post("/segments/<int:segment_id>/retry")
+@bp.post("/segments/<segment:segment_ref>/retry")
 @api_login_required
-def retry_segment(segment_id: int):
+def retry_segment(segment_ref: str):
     try:
-        segment = access.visible_segment(segment_id, g.api_user)
+        segment = access.visible_segment(segment_ref, g.api_user)
         job = writing.retry_segment(segment, g.api_user)
     except access.NotFound:
         return json_error(404, "There is no segment with that id.")
@@ -126,11 +136,11 @@ def retry_segment(segment_id: int):
     return jsonify(job=job.to_json()), 202
 
 
-@bp.delete("/segments/<int:segment_id>")
+@bp.delete("/segments/<segment:segment_ref>")
 @api_login_required
-def discard_segment(segment_id: int):
+def discard_segment(segment_ref: str):
     try:
-        segment = access.visible_segment(segment_id, g.api_user)
+        segment = access.visible_segment(segment_ref, g.api_user)
         writing.discard_segment(segment, g.api_user)
     except access.NotFound:
         return json_error(404, "There is no segment with that id.")
@@ -141,10 +151,10 @@ def discard_segment(segment_id: int):
     return "", 204
 
 
-@bp.get("/scenes/<int:scene_id>/cut")
-def get_cut(scene_id: int):
+@bp.get("/scenes/<scene:scene_ref>/cut")
+def get_cut(scene_ref: str):
     try:
-        scene = access.visible_scene(scene_id, g.api_user)
+        scene = access.visible_scene(scene_ref, g.api_user)
     except access.NotFound:
         return json_error(404, "There is no scene with that id.")
     cut = cuts.cut_for(scene)
@@ -153,16 +163,16 @@ def get_cut(scene_id: int):
     return jsonify(cut.to_json())
 
 
-@bp.post("/scenes/<int:scene_id>/check")
-def check_scene_prompt(scene_id: int):
+@bp.post("/scenes/<scene:scene_ref>/check")
+def check_scene_prompt(scene_ref: str):
     """Check a continuation prompt against the Bible without generating anything."""
     try:
-        scene = access.visible_scene(scene_id, g.api_user)
+        scene = access.visible_scene(scene_ref, g.api_user)
         body = _body()
         text = clean_prompt(body.get("prompt", ""))
-        after = body.get("after_segment_id") or scene.head_segment_id
-        parent = access.visible_segment(int(after), g.api_user) if after else None
-    except (access.NotFound, TypeError, ValueError):
+        after = body.get("after_segment_id")
+        parent = access.visible_segment(after, g.api_user) if after else scene.head
+    except access.NotFound:
         return json_error(404, "There is no such scene or segment.")
     except REFUSALS as err:
         return _refusal(err)
@@ -179,27 +189,28 @@ def check_first_prompt():
     return jsonify(preview_json(check_continuation(None, text)))
 
 
-@bp.get("/scenes/<int:scene_id>/bible")
+@bp.get("/scenes/<scene:scene_ref>/bible")
 @reader_page
-def get_bible(scene_id: int):
-    """The Bible at the scene's head, or at ``?segment=<id>``."""
+def get_bible(scene_ref: str):
+    """The Bible at the scene's head, or at ``?segment=<segment id>``."""
     try:
-        scene = access.visible_scene(scene_id, g.api_user)
-        at = request.args.get("segment", type=int) or scene.head_segment_id
-        if at is not None:
-            access.visible_segment(at, g.api_user)
+        scene = access.visible_scene(scene_ref, g.api_user)
+        ref = request.args.get("segment")
+        at = access.visible_segment(ref, g.api_user) if ref else scene.head
     except access.NotFound:
         return json_error(404, "There is no such scene or segment.")
-    entities = bible_at(at).entities.values()
-    return jsonify(segment_id=at, entities=[entity_json(e) for e in entities])
+    path = segment_path(at.id) if at else []
+    public_ids = {s.id: s.public_id for s in path}
+    entities = [entity_json(e, public_ids) for e in bible_at(at.id if at else None).entities.values()]
+    return jsonify(segment_id=at.public_id if at else None, entities=entities)
 
 
-@bp.post("/scenes/<int:scene_id>/bible/changes")
+@bp.post("/scenes/<scene:scene_ref>/bible/changes")
 @api_login_required
-def change_bible(scene_id: int):
+def change_bible(scene_ref: str):
     """A correction by the scene's owner (or a moderator), recorded at the head."""
     try:
-        scene = access.visible_scene(scene_id, g.api_user)
+        scene = access.visible_scene(scene_ref, g.api_user)
         body = _body()
     except access.NotFound:
         return json_error(404, "There is no scene with that id.")
@@ -212,16 +223,17 @@ def change_bible(scene_id: int):
                                key=body.get("key"), value=body.get("value"))
     except BibleError as err:
         return json_error(422, str(err), "invalid_change")
-    return jsonify(change={"segment_id": change.segment_id, "entity_id": change.entity_id, "op": change.op,
+    at = db.session.get(Segment, change.segment_id)
+    return jsonify(change={"segment_id": at.public_id, "entity_id": change.entity_id, "op": change.op,
                            "key": change.key, "value": change.value, "author": change.author}), 201
 
 
-@bp.patch("/scenes/<int:scene_id>")
+@bp.patch("/scenes/<scene:scene_ref>")
 @api_login_required
-def change_scene(scene_id: int):
+def change_scene(scene_ref: str):
     """Rename the scene or change its visibility (its owner only): ``{title?, visibility?}``."""
     try:
-        scene = access.visible_scene(scene_id, g.api_user)
+        scene = access.visible_scene(scene_ref, g.api_user)
         body = _body()
         changed = writing.change_scene(scene, g.api_user, title=body.get("title"), visibility=body.get("visibility"))
     except access.NotFound:
@@ -233,22 +245,31 @@ def change_scene(scene_id: int):
     return jsonify(scene=scene_json(changed))
 
 
-def _int_field(body: dict, name: str) -> int:
+def _ref_field(body: dict, name: str) -> str:
+    """The public id (or old numeric id) in ``body[name]``."""
     value = body.get(name)
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
-        raise writing.StoryError(f"Send {name} as a number.", name, "invalid_field")
-    return int(value)
+    if isinstance(value, bool) or not isinstance(value, int | str) or value == "":
+        raise writing.StoryError(f"Send {name} as the id from the scene's JSON.", name, "invalid_field")
+    return str(value)
 
 
-@bp.post("/scenes/<int:scene_id>/forks")
+def _segment_on_path(scene, ref: str):
+    """The segment ``ref`` names when the caller may see it and it is on ``scene``'s branch, else None."""
+    try:
+        segment = access.visible_segment(ref, g.api_user)
+    except access.NotFound:
+        return None
+    return segment if segment.id in {s.id for s in segment_path(scene.head_segment_id)} else None
+
+
+@bp.post("/scenes/<scene:scene_ref>/forks")
 @api_login_required
-def fork_scene(scene_id: int):
+def fork_scene(scene_ref: str):
     """Fork the scene at one of its segments: a new scene owned by the caller, sharing the path."""
     try:
-        scene = access.visible_scene(scene_id, g.api_user)
+        scene = access.visible_scene(scene_ref, g.api_user)
         body = _body()
-        segment_id = _int_field(body, "segment_id")
-        segment = next((s for s in segment_path(scene.head_segment_id) if s.id == segment_id), None)
+        segment = _segment_on_path(scene, _ref_field(body, "segment_id"))
         if segment is None:
             return json_error(404, "There is no such segment in this scene.")
         fork = writing.fork_at(scene, segment, g.api_user, body.get("title"))
@@ -259,13 +280,13 @@ def fork_scene(scene_id: int):
     return jsonify(scene=scene_json(fork)), 201
 
 
-@bp.post("/scenes/<int:scene_id>/merge")
+@bp.post("/scenes/<scene:scene_ref>/merge")
 @api_login_required
-def merge_scene(scene_id: int):
+def merge_scene(scene_ref: str):
     """Fast-forward the scene to a fork of it (its owner only)."""
     try:
-        parent = access.visible_scene(scene_id, g.api_user)
-        fork = access.visible_scene(_int_field(_body(), "fork_scene_id"), g.api_user)
+        parent = access.visible_scene(scene_ref, g.api_user)
+        fork = access.visible_scene(_ref_field(_body(), "fork_scene_id"), g.api_user)
         merged = lineage.merge_fork(parent, fork, g.api_user)
     except access.NotFound:
         return json_error(404, "There is no such scene.")

@@ -1,28 +1,40 @@
-from flask import abort, g, jsonify, render_template, request
+from flask import abort, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.api import bp as api_bp
 from app.caching import reader_page
 from app.errors import json_error
+from app.models import Scene, Segment
 from app.stories import bp
+from app.story import access
 from app.story.tree import start_time, story_tree, tree_json
 
 
-@bp.get("/stories/<int:root_id>")
+def _came_from(user) -> Scene | None:
+    """The scene named by ``?from=`` (the branch the reader followed the link from), when they may see it."""
+    try:
+        return access.visible_scene(request.args["from"], user) if request.args.get("from") else None
+    except access.NotFound:
+        return None
+
+
+@bp.get("/stories/<segment:root_ref>")
 @reader_page
-def tree(root_id: int):
-    came_from = request.args.get("from", type=int)
-    story = story_tree(root_id, current_user, came_from)
+def tree(root_ref: str):
+    came_from = _came_from(current_user)
+    story = story_tree(access.lookup(Segment, root_ref), current_user, came_from)
     if story is None:
         abort(404)
-    return render_template("stories/tree.html", tree=story, highlight=came_from,
+    if root_ref != story.root.public_id:  # an old numeric URL: moved for good to the public-id one
+        return redirect(url_for("stories.tree", root_ref=story.root, **request.args.to_dict(flat=False)), 301)
+    return render_template("stories/tree.html", tree=story, highlight=came_from.id if came_from else None,
                            start_time=start_time)
 
 
-@api_bp.get("/stories/<int:root_id>")
+@api_bp.get("/stories/<segment:root_ref>")
 @reader_page
-def tree_api(root_id: int):
-    story = story_tree(root_id, g.api_user, request.args.get("from", type=int))
+def tree_api(root_ref: str):
+    story = story_tree(access.lookup(Segment, root_ref), g.api_user, _came_from(g.api_user))
     if story is None:
         return json_error(404, "There is no story with that root segment.")
     return jsonify(tree_json(story))

@@ -25,7 +25,7 @@ def test_hls_js_plays_across_both_discontinuities_and_seeks_into_segment_3(app, 
     app.config["GENERATION_IN_FLIGHT_LIMIT"] = 10
     scene_id = build_scene(user, worker)
     scene = db.session.get(Scene, scene_id)
-    page.goto(f"{live_server}/scenes/{scene_id}/watch")
+    page.goto(f"{live_server}/scenes/{scene.public_id}/watch")
     page.wait_for_function("window.storyforgePlayer && document.querySelector('video').readyState >= 1")
     assert page.get_attribute(".player", "data-engine") == "hls.js"
     boundaries = [float(b.get_attribute("data-start")) for b in page.locator(".chapter").all()][1:]
