@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import requests
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -38,6 +39,8 @@ class LumaSettings(StubSettings):
     queued_polls: int = 1
     #: Luma's documentation asks for image URLs; the stub also takes data URIs unless this is False
     accept_data_uris: bool = True
+    #: fetch every keyframe URL as Luma would, refusing the generation when it does not answer with an image
+    fetch_keyframes: bool = False
 
 
 @dataclass
@@ -68,6 +71,8 @@ class LumaStub(StubServer):
         super().reset()
         with self.lock:
             self.generations: dict[str, StubGeneration] = {}
+            #: (url, status, content type) of every keyframe fetched
+            self.fetched_keyframes: list[tuple[str, int, str]] = []
 
     @property
     def api_url(self) -> str:
@@ -133,6 +138,19 @@ class LumaStub(StubServer):
             is_data_uri = url.startswith("data:image/")
             if not (url.startswith(("https://", "http://")) or (is_data_uri and self.settings.accept_data_uris)):
                 return "keyframe url must be a publicly reachable image URL"
+            if self.settings.fetch_keyframes and not is_data_uri and (problem := self._unfetchable(url)):
+                return problem
+        return None
+
+    def _unfetchable(self, url: str) -> str | None:
+        try:
+            answer = requests.get(url, timeout=10)
+        except requests.RequestException as exc:
+            return f"keyframe url could not be fetched ({type(exc).__name__})"
+        with self.lock:
+            self.fetched_keyframes.append((url, answer.status_code, answer.headers.get("Content-Type", "")))
+        if answer.status_code != 200 or not answer.headers.get("Content-Type", "").startswith("image/"):
+            return f"keyframe url answered HTTP {answer.status_code} ({answer.headers.get('Content-Type')})"
         return None
 
     def get_generation(self, request: Request, generation_id: str) -> Response:
