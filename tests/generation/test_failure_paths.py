@@ -6,13 +6,14 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from rq import Worker
 from rq.job import Job
 
 from app.continuity.store import bible_at, correct_bible
 from app.extensions import db, redis_client
 from app.generation.recovery import MAX_ATTEMPTS
 from app.generation.submit import cancel_generation
-from app.models import GenerationJob, Scene, Segment
+from app.models import GenerationJob, Scene, Segment, User
 from app.story.writing import continue_scene, retry_segment
 from tests.factories import make_scene
 from tests.generation.workers import StagePause, job_row, start_worker, stop_worker, wait_for
@@ -21,6 +22,11 @@ from tests.generation.workers import StagePause, job_row, start_worker, stop_wor
 def _job(job_id: int) -> GenerationJob:
     db.session.expire_all()
     return db.session.get(GenerationJob, job_id)
+
+
+def _state_of(proc) -> str | None:
+    """The RQ state of the worker running in process ``proc``."""
+    return next((w.get_state() for w in Worker.all(connection=redis_client()) if w.pid == proc.pid), None)
 
 
 def _creates(stub) -> int:
@@ -65,14 +71,14 @@ def test_submit_timeout_is_not_resent_and_says_we_may_have_been_charged(app, use
     app.config.update(PROVIDER_READ_TIMEOUT=0.5)
     runway_stub.stall_next(1.5, path="/v1/text_to_video")
     started = make_scene(user, prompt="Mara crosses the bridge at dusk.")
-    job_id, segment_id = started.job.id, started.segment.id
+    job_id, segment_id, user_id = started.job.id, started.segment.id, user.id
     worker()
     job = _job(job_id)
     assert (job.status, job.error_code, job.attempts) == ("failed", "submit_uncertain", 1)
     assert "may have started a render (and charged for it)" in job.error_message
     wait_for(lambda: _creates(runway_stub) == 1, 5, "the stalled create to land at the provider")
 
-    retry_segment(db.session.get(Segment, segment_id), user)
+    retry_segment(db.session.get(Segment, segment_id), db.session.get(User, user_id))
     worker()
     assert _job(job_id).status == "succeeded" and _creates(runway_stub) == 2
 
@@ -146,21 +152,21 @@ def test_failure_outside_the_stages_is_recorded_by_the_failure_callback(app, use
     blocked.write_text("")
     app.config.update(WORK_DIR=blocked, JOB_RETRY_DELAYS=[0])
     started = make_scene(user)
-    job_id = started.job.id
+    job_id, segment_id = started.job.id, started.segment.id
     rq_job_id = _job(job_id).rq_job_id
     worker()
     job = _job(job_id)
     assert (job.status, job.error_code) == ("failed", "worker_error")
     assert job.error_message == "Generation stopped unexpectedly (NotADirectoryError). Retry the segment."
     assert Job.fetch(rq_job_id, connection=redis_client()).get_status() == "failed"
-    assert db.session.get(Segment, started.segment.id).status == "failed"
+    assert db.session.get(Segment, segment_id).status == "failed"
 
 
 def test_plan_stage_refuses_a_prompt_the_corrected_bible_now_contradicts(app, user, worker):
     """A continuation accepted at submit is refused at the plan stage when the Bible changed meanwhile."""
-    scene_id = make_scene(user, prompt="James, in a grey coat, waits on the pier.").scene.id
+    scene_id, user_id = make_scene(user, prompt="James, in a grey coat, waits on the pier.").scene.id, user.id
     worker()
-    scene = db.session.get(Scene, scene_id)
+    scene, user = db.session.get(Scene, scene_id), db.session.get(User, user_id)
     job_id = continue_scene(scene, user, "Later, James opens the door.", scene.head_segment_id).job.id
     james = next(e for e in bible_at(scene.head_segment_id).entities.values() if e.name == "James")
     correct_bible(db.session.get(Scene, scene_id), user, op="add_fact", entity_id=james.id, key="gone")
@@ -216,12 +222,12 @@ def test_stale_heartbeat_hands_the_job_to_another_worker_and_the_first_stops(app
         pause.wait_reached()
         held = job_row(started.job.id)
         assert held.stage == "render" and held.provider_task_id
+        first_rq_job = held.rq_job_id
         second = start_worker(app, env, log=second_log)
         job = wait_for(lambda: (j := job_row(started.job.id)).status == "succeeded" and j, 60, "the second worker")
-        assert job.rq_job_id != held.rq_job_id and job.attempts == 2
+        assert job.rq_job_id != first_rq_job and job.attempts == 2
         pause.release()
-        wait_for(lambda: Job.fetch(held.rq_job_id, connection=redis_client()).get_status() != "started", 30,
-                 "the first worker to stop")
+        wait_for(lambda: _state_of(first) == "idle", 30, "the first worker to stop its run")
     finally:
         stop_worker(first)
         if second is not None:
@@ -249,7 +255,8 @@ def test_lost_work_folder_and_vanished_task_are_recovered(app, user, runway_stub
         with runway_stub.lock:
             del runway_stub.tasks[first_task]
         pause.release()
-        job = wait_for(lambda: (j := job_row(started.job.id)).status in ("succeeded", "failed") and j, 60, "the job")
+        job = wait_for(lambda: (j := job_row(started.job.id)).status in ("succeeded", "failed") and j, 60,
+                       "the job")
     finally:
         stop_worker(proc)
     assert job.status == "succeeded", job.error_message

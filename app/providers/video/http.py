@@ -26,6 +26,7 @@ from app.providers.video.base import (
     PermanentProviderError,
     ProgressCallback,
     ProviderError,
+    TaskEndedError,
     TaskResult,
     TransientProviderError,
 )
@@ -318,6 +319,8 @@ def poll_until_done(
         pause = poll_interval
         try:
             state = read()
+        except TaskEndedError:
+            raise  # the task is gone: waiting cannot bring it back
         except TransientProviderError as exc:
             fraction = last_report[0] if last_report else 0.0
             report: tuple[float, str] = (fraction, f"{provider} is not answering right now; still waiting")
