@@ -124,7 +124,9 @@ def _run_stages(ctx: RunContext) -> None:
         ctx.stage_span = (lo, hi)
         ctx.report(0.0, label)
         started = time.perf_counter()
-        stage(ctx)
+        # writes wait for the checkpoint, after the hold on the job row: every run locks rows in the same order
+        with db.session.no_autoflush:
+            stage(ctx)
         # read artifacts afresh: every commit reloads the JSON column into a new dict
         ctx.artifacts.setdefault("timings", {})[name] = round(time.perf_counter() - started, 4)
         job.stage = name
