@@ -64,7 +64,7 @@ def orphan_reason(job: GenerationJob, rq_job: Job | None, workers: dict[str, Wor
     if status in _WAITING:
         return None
     if status != RQStatus.STARTED:
-        return f"its queue entry ended as {status}"
+        return f"its queue entry ended as {getattr(status, 'value', status)}"
     worker = workers.get(rq_job.worker_name or "")
     if worker is None:
         return "its worker is gone"

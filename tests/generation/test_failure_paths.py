@@ -14,7 +14,7 @@ from app.extensions import db, redis_client
 from app.generation.recovery import MAX_ATTEMPTS
 from app.generation.submit import cancel_generation
 from app.models import GenerationJob, Scene, Segment, User
-from app.story.writing import continue_scene, retry_segment
+from app.story.writing import continue_scene, discard_segment, retry_segment
 from tests.factories import make_scene
 from tests.generation.workers import StagePause, job_row, start_worker, stop_worker, wait_for
 
@@ -261,3 +261,18 @@ def test_lost_work_folder_and_vanished_task_are_recovered(app, user, runway_stub
         stop_worker(proc)
     assert job.status == "succeeded", job.error_message
     assert job.provider_task_id != first_task and job.attempts == 2 and _creates(runway_stub) == 2
+
+
+def test_cancel_the_provider_cannot_take_now_is_left_to_a_worker(app, user, runway_stub, worker):
+    """Discarding a failed segment cancels its task; when the provider is busy then, a worker cancels it later."""
+    started = make_scene(user, prompt="Mara walks into the storm [[safety]]")
+    segment_id, user_id, job_id = started.segment.id, user.id, started.job.id
+    worker()
+    task_id = _job(job_id).provider_task_id
+    assert task_id
+    runway_stub.fail_next(503, path="/v1/tasks/")
+    discard_segment(db.session.get(Segment, segment_id), db.session.get(User, user_id))
+    assert [c.status for c in runway_stub.calls("DELETE")] == [503]
+    worker(queues=("default",))
+    assert [c.status for c in runway_stub.calls("DELETE")] == [503, 204]
+    assert db.session.get(Segment, segment_id) is None and _job(job_id) is None
