@@ -7,6 +7,8 @@ MP4. Requires ``Authorization: Bearer <api_key>`` (401 otherwise) and validates 
 A generation is ``queued`` for ``queued_polls`` polls, then ``dreaming``, and
 ``completed`` on poll number ``queued_polls + polls_to_succeed``. Prompt triggers:
 ``[[safety]]`` fails it with a moderation reason, ``[[internal]]`` with an internal one.
+With ``fetch_keyframes`` the stub fetches each keyframe URL, as Luma does, and refuses the
+generation when the URL does not answer with an image.
 
     python -m tests.stubs.luma_stub --port 8102 [--api-key KEY] [--polls 3] [--flaky 0.3]
 """
