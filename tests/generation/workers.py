@@ -8,6 +8,7 @@ first look for ``<pause_dir>/at`` naming a stage; on reaching that stage it writ
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -50,9 +51,10 @@ def start_worker(app, extra: dict | None = None, *, pause_dir: Path | None = Non
 
 
 def stop_worker(proc: subprocess.Popen) -> None:
-    """SIGTERM (a warm shutdown), then SIGKILL if it hangs."""
+    """SIGINT (a warm shutdown; before RQ's handlers are in place it still unwinds the process, so its
+    coverage data is saved), then SIGKILL if it hangs."""
     if proc.poll() is None:
-        proc.terminate()
+        proc.send_signal(signal.SIGINT)
         try:
             proc.wait(30)
         except subprocess.TimeoutExpired:
