@@ -1,8 +1,10 @@
 """Configuration classes. Everything tunable is read from the environment here."""
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -46,6 +48,21 @@ def _secret_key(instance: Path) -> str:
     return key
 
 
+def embedded_redis_socket(instance: Path) -> Path:
+    """Where an instance's embedded Redis listens: ``instance/redis/redis.sock``, or, when that path is
+    too long for a unix socket, a name in the temp folder derived from the instance's path."""
+    path = instance / "redis" / "redis.sock"
+    if len(str(path).encode()) < 100:
+        return path
+    digest = hashlib.sha256(str(instance.resolve()).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"storyforge-redis-{digest}.sock"
+
+
+def limiter_storage_uri(redis_url: str) -> str:
+    """``redis_url`` as Flask-Limiter spells it (``redis+unix://`` for a unix socket)."""
+    return "redis+" + redis_url if redis_url.startswith("unix://") else redis_url
+
+
 def _sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
@@ -72,12 +89,16 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = engine_options(SQLALCHEMY_DATABASE_URI)
     SQLALCHEMY_RECORD_QUERIES = False
 
-    # Redis: the configured server, else an embedded redis-server started by `manage.py run` / `flask worker`.
-    EMBEDDED_REDIS_PORT = env_int("EMBEDDED_REDIS_PORT", 6390)
+    # Redis: the configured server, else this instance's own embedded redis-server (started by
+    # `manage.py run` / `flask redis` / `flask worker`) on a unix socket that only this instance uses,
+    # or on EMBEDDED_REDIS_PORT when one is set.
+    EMBEDDED_REDIS_PORT = env_int("EMBEDDED_REDIS_PORT", 0)
+    EMBEDDED_REDIS_SOCKET = embedded_redis_socket(INSTANCE_DIR)
     REDIS_URL = env_str("REDIS_URL")
     REDIS_EMBEDDED = REDIS_URL is None
     if REDIS_URL is None:
-        REDIS_URL = f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
+        REDIS_URL = (f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0" if EMBEDDED_REDIS_PORT
+                     else f"unix://{EMBEDDED_REDIS_SOCKET}?db=0")
 
     # Rate limits and account protection.
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
@@ -137,7 +158,8 @@ class Config:
     PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
     RUNWAY_API_KEY = env_str("RUNWAY_API_KEY")
     RUNWAY_API_BASE = env_str("RUNWAY_API_BASE", "https://api.dev.runwayml.com")
-    RUNWAY_MODEL = env_str("RUNWAY_MODEL", "gen4_turbo")
+    RUNWAY_MODEL = env_str("RUNWAY_MODEL", "gen4_turbo")  # image-to-video: continuations
+    RUNWAY_TEXT_MODEL = env_str("RUNWAY_TEXT_MODEL", "gen4.5")  # text-to-video: first segments
     LUMA_API_KEY = env_str("LUMA_API_KEY")
     LUMA_API_BASE = env_str("LUMA_API_BASE", "https://api.lumalabs.ai/dream-machine/v1")
     LUMA_MODEL = env_str("LUMA_MODEL", "ray-2")
@@ -146,10 +168,17 @@ class Config:
     PROVIDER_RETRY_ATTEMPTS = env_int("PROVIDER_RETRY_ATTEMPTS", 6)
     PROVIDER_BACKOFF_BASE = env_float("PROVIDER_BACKOFF_BASE", 1.0)
     PROVIDER_BACKOFF_MAX = env_float("PROVIDER_BACKOFF_MAX", 60.0)
+    PROVIDER_READ_TIMEOUT = env_float("PROVIDER_READ_TIMEOUT", 60.0)  # seconds an answer may take to arrive
     LLM_PROVIDER = env_str("LLM_PROVIDER", "openai" if env_str("LLM_BASE_URL") else "local")
     LLM_BASE_URL = env_str("LLM_BASE_URL")
     LLM_MODEL = env_str("LLM_MODEL", "gpt-4o-mini")
     LLM_API_KEY = env_str("LLM_API_KEY")
+    #: the most one expansion may take with the LLM, retries included; then the local expander writes it
+    LLM_MAX_SECONDS = env_float("LLM_MAX_SECONDS", 10.0)
+    LLM_FALLBACK = env_str("LLM_FALLBACK", "local")  # "none": an LLM failure fails the segment instead
+    #: the address people reach this site at; providers that fetch a reference frame themselves (Luma) get
+    #: signed media URLs under it when media is stored locally
+    PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL")
     PROMPT_MAX_CHARS = env_int("PROMPT_MAX_CHARS", 1000)
     CONTINUITY_BUDGET = env_int("CONTINUITY_BUDGET", 600)
     CONTINUITY_DRIFT_THRESHOLD = env_float("CONTINUITY_DRIFT_THRESHOLD", 12.0)

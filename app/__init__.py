@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from config import Config, config_from_env
+from config import Config, config_from_env, limiter_storage_uri
 
 
 def create_app(config_class: type[Config] | None = None) -> Flask:
@@ -21,7 +21,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
+    app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage_uri(app.config["REDIS_URL"]))
     app.config.setdefault("CACHE_TYPE", "RedisCache")
     app.config.setdefault("CACHE_REDIS_URL", app.config["REDIS_URL"])
     app.config.setdefault("CACHE_KEY_PREFIX", "sf-cache:")

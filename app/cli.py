@@ -100,12 +100,19 @@ def _seed_scale(users: int, scenes: int, segments: int, clips: int, add: bool, r
 
 
 def ensure_redis() -> object | None:
-    """Start the embedded Redis when no REDIS_URL is configured; returns the process we started."""
-    if not current_app.config["REDIS_EMBEDDED"]:
+    """Start this instance's embedded Redis when no REDIS_URL is configured; returns the process we started
+    (None when it already runs). Refuses a server that answers there but keeps another instance's data."""
+    cfg = current_app.config
+    if not cfg["REDIS_EMBEDDED"]:
         return None
     from app.services import embedded_redis
 
-    return embedded_redis.start(current_app.config["EMBEDDED_REDIS_PORT"], Path(current_app.config["INSTANCE_DIR"]) / "redis")
+    port = cfg["EMBEDDED_REDIS_PORT"]
+    try:
+        return embedded_redis.start(port, Path(cfg["INSTANCE_DIR"]) / "redis",
+                                    unix_socket=None if port else Path(cfg["EMBEDDED_REDIS_SOCKET"]))
+    except embedded_redis.NotOurRedis as err:
+        raise click.ClickException(str(err)) from err
 
 
 def _interrupt(signum, frame):
@@ -114,25 +121,33 @@ def _interrupt(signum, frame):
 
 @click.command("redis")
 def redis_command():
-    """Run the embedded Redis in the foreground (only when REDIS_URL is unset)."""
+    """Keep this instance's embedded Redis running in the foreground (only when REDIS_URL is unset).
+
+    Prints "Embedded Redis ready at <url>" once it answers; exits with 1 when the server stops.
+    """
     import time
 
     from app.services import embedded_redis
 
-    proc = ensure_redis()
-    if proc is None:
-        click.echo("Redis already reachable; nothing to start.")
+    cfg = current_app.config
+    if not cfg["REDIS_EMBEDDED"]:
+        click.echo(f"REDIS_URL is set ({cfg['REDIS_URL']}); no embedded Redis to run.")
         return
-    click.echo(f"Embedded Redis on 127.0.0.1:{current_app.config['EMBEDDED_REDIS_PORT']} (Ctrl-C stops it)")
+    proc = ensure_redis()
+    click.echo(f"Embedded Redis ready at {cfg['REDIS_URL']}" + (" (started earlier)" if proc is None else ""))
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGINT, _interrupt)
+    port, socket = cfg["EMBEDDED_REDIS_PORT"], None if cfg["EMBEDDED_REDIS_PORT"] else Path(cfg["EMBEDDED_REDIS_SOCKET"])
     try:
-        while proc.poll() is None:
+        while proc.poll() is None if proc is not None else embedded_redis.is_running(port, unix_socket=socket):
             time.sleep(0.5)
     except KeyboardInterrupt:
-        pass
+        if proc is None:  # a server of this instance that an earlier run left: it stops with us all the same
+            embedded_redis.shutdown(port, unix_socket=socket)
+        return
     finally:
         embedded_redis.stop(proc)
+    raise click.ClickException("the embedded Redis stopped")
 
 
 @click.command()

@@ -1,6 +1,8 @@
 """Generation jobs on the `generate` queue."""
 from __future__ import annotations
 
+import logging
+
 from flask import current_app
 from rq import get_current_job
 
@@ -8,6 +10,8 @@ from app.extensions import db
 from app.generation import services
 from app.generation.pipeline import fail, run_generation
 from app.models import GenerationJob
+
+log = logging.getLogger(__name__)
 
 
 def generate_segment(job_id: int) -> str:
@@ -21,11 +25,22 @@ def generate_segment(job_id: int) -> str:
 
 
 def record_failure(rq_job, connection, exc_type, exc_value, traceback) -> None:
-    """RQ failure callback: when the queue gives up on a job, the row says why."""
-    job = db.session.get(GenerationJob, rq_job.args[0]) if rq_job.args else None
-    if job is not None and job.active and job.rq_job_id == rq_job.id and not (rq_job.retries_left or 0):
-        fail(job, "worker_error", f"Generation stopped unexpectedly ({exc_type.__name__}). Retry the segment.")
-    db.session.remove()
+    """RQ failure callback: when the queue gives up on a job, the row says why.
+
+    Only the row this RQ job still holds is failed (see ``fail``); whatever happens here, the
+    session is rolled back and removed, so no transaction (and no SQLite write lock) outlives it.
+    """
+    try:
+        if rq_job.args and not (rq_job.retries_left or 0):
+            job = db.session.get(GenerationJob, rq_job.args[0])
+            if job is not None and job.active and job.rq_job_id == rq_job.id:
+                fail(job, "worker_error", f"Generation stopped unexpectedly ({exc_type.__name__}). Retry the segment.",
+                     owner=rq_job.id)
+    except Exception:  # noqa: BLE001 - a callback that raises would hide the job's own error
+        log.exception("could not record the failure of %s", rq_job.id)
+    finally:
+        db.session.rollback()
+        db.session.remove()
 
 
 def cancel_provider_task(provider_name: str, task_id: str) -> None:

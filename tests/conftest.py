@@ -90,9 +90,10 @@ def _empty_tables() -> None:
             names = ", ".join(f'"{t.name}"' for t in tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
-            conn.execute(text("PRAGMA foreign_keys=OFF"))
+            conn.execute(text("PRAGMA foreign_keys=OFF"))  # outside a transaction: the DELETEs below start one
             for table in reversed(tables):
                 conn.execute(table.delete())
+            conn.execute(text("DELETE FROM sqlite_sequence"))  # AUTOINCREMENT ids start at 1 again, as on PostgreSQL
 
 
 @pytest.fixture

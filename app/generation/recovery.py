@@ -18,12 +18,12 @@ from rq import Worker
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.job import JobStatus as RQStatus
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.extensions import db, redis_client
 from app.generation.pipeline import fail
 from app.generation.submit import enqueue
-from app.models import GenerationJob
+from app.models import GenerationJob, JobStatus
 from app.models.base import utcnow
 from app.models.job import ACTIVE_STATUSES
 
@@ -64,7 +64,7 @@ def orphan_reason(job: GenerationJob, rq_job: Job | None, workers: dict[str, Wor
     if status in _WAITING:
         return None
     if status != RQStatus.STARTED:
-        return f"its queue entry ended as {status}"
+        return f"its queue entry ended as {getattr(status, 'value', status)}"
     worker = workers.get(rq_job.worker_name or "")
     if worker is None:
         return "its worker is gone"
@@ -79,19 +79,35 @@ def orphan_reason(job: GenerationJob, rq_job: Job | None, workers: dict[str, Wor
 
 
 def resume(job: GenerationJob, reason: str) -> None:
-    """Put ``job`` back on the queue under a new RQ id (the old one can no longer run it)."""
+    """Put ``job`` back on the queue under a new RQ id (the old one can no longer run it).
+
+    The row is handed over only if it is still active under the RQ id it was judged by; the old
+    run, should it still be alive, loses its hold and stops at its next checkpoint.
+    """
     if job.attempts >= MAX_ATTEMPTS:
         fail(job, "worker_lost", "Generation was interrupted too many times. Retry the segment.")
         return
-    old = _rq_job(job.rq_job_id)
+    previous, fresh = job.rq_job_id, f"gen-{job.id}-{secrets.token_hex(4)}"
+    table = GenerationJob.__table__
+    handed_over = db.session.connection().execute(
+        update(table)
+        .where(table.c.id == job.id, table.c.status.in_(ACTIVE_STATUSES), _same_owner(table.c.rq_job_id, previous))
+        .values(status=JobStatus.QUEUED.value, rq_job_id=fresh,
+                message=f"Resuming after an interruption ({reason})"[:255])
+    ).rowcount == 1
+    db.session.commit()
+    if not handed_over:
+        return
+    old = _rq_job(previous)
     if old is not None:
         old.delete()
     log.warning("resuming generation job %s after stage %s: %s", job.id, job.stage, reason)
-    job.status = "queued"
-    job.message = f"Resuming after an interruption ({reason})"
-    job.rq_job_id = f"gen-{job.id}-{secrets.token_hex(4)}"
-    db.session.commit()
+    db.session.refresh(job)
     enqueue(job)
+
+
+def _same_owner(column, rq_job_id: str | None):
+    return column.is_(None) if rq_job_id is None else column == rq_job_id
 
 
 def _rq_job(rq_job_id: str | None) -> Job | None:

@@ -9,16 +9,18 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
+from sqlalchemy.orm.attributes import flag_modified
+
 from app.continuity import scoring
 from app.continuity.store import check_continuation, declared_of, plan_record, record_changes
-from app.extensions import db
 from app.generation.context import RunContext, StageFailed
+from app.generation.services import reference_frame_url
 from app.media import frames, hls
 from app.media.normalize import normalize as normalize_clip
 from app.media.probe import probe
 from app.models import SegmentStatus
 from app.models.base import utcnow
-from app.providers.video.base import RenderRequest
+from app.providers.video.base import ProviderError, RenderRequest
 from app.story.paths import segment_path
 from app.story.prompts import prompt_filter
 
@@ -42,7 +44,9 @@ def plan(ctx: RunContext) -> None:
         "previous_prompt": segment.parent.prompt if segment.parent else None,
     })
     segment.expanded_prompt = expansion.expanded_prompt
-    segment.plan = {**plan_record(result, segment), "expander": ctx.expander.name}
+    segment.plan = {**plan_record(result, segment), "expander": expansion.expander or ctx.expander.name}
+    if expansion.fallback_reason:  # the page and API show which expander wrote the prompt, and why
+        segment.plan["expander_fallback"] = expansion.fallback_reason
 
 
 def reference(ctx: RunContext) -> None:
@@ -56,12 +60,20 @@ def reference(ctx: RunContext) -> None:
     ctx.artifacts["reference_key"] = key
 
 
+#: why a create whose answer never came is not sent again
+UNCERTAIN_SUBMIT = (
+    "We asked {provider} to render this segment but never heard back, so it may have started a render "
+    "(and charged for it) that we cannot follow. Check your {provider} usage; retrying the segment starts a new render."
+)
+
+
 def render(ctx: RunContext) -> None:
     """Submit (once), follow and download the provider's render."""
     segment = ctx.segment
-    first_frame = None
+    first_frame, first_frame_url = None, None
     if key := ctx.artifacts.get("reference_key"):
         first_frame = ctx.storage.read_bytes(key)
+        first_frame_url = reference_frame_url(ctx.config, ctx.storage, key)
     request = RenderRequest(
         prompt=segment.expanded_prompt or segment.prompt,
         seed=segment.seed,
@@ -70,17 +82,47 @@ def render(ctx: RunContext) -> None:
         height=segment.height,
         fps=segment.fps,
         first_frame=first_frame,
+        first_frame_url=first_frame_url,
         bible=(segment.plan or {}).get("bible", {}),
     )
     job = ctx.job
     if not job.provider_task_id:
-        job.provider_task_id = ctx.provider.start(request)
-        db.session.commit()  # stored before polling: a resumed job never creates a second task
+        _submit(ctx, request)
     ctx.report(0.0, "waiting for the renderer")
     result = ctx.provider.wait(job.provider_task_id, request, ctx.report)
+    ctx.report(1.0, "downloading the video")  # a superseded or cancelled run stops here, before downloading
     raw = ctx.work_dir / "raw.mp4"
-    ctx.provider.fetch(result, raw)
+    ctx.provider.fetch(result, raw, ctx.report)
     ctx.artifacts["raw_path"] = str(raw)
+
+
+def _submit(ctx: RunContext, request: RenderRequest) -> None:
+    """Create the provider task and store its id before anything else.
+
+    A create is marked on the row before it is sent. Finding the mark without a task id means an
+    earlier create may have reached the provider without its answer reaching us (a timeout, a killed
+    worker); that create is not sent again, because a second one could be a second paid render.
+    """
+    job, provider = ctx.job, ctx.provider
+    uncertain = UNCERTAIN_SUBMIT.format(provider=getattr(provider, "label", provider.name))
+    if ctx.artifacts.get("submitting") and not provider.start_is_idempotent:
+        raise StageFailed("submit_uncertain", uncertain)
+    ctx.artifacts["submitting"] = utcnow().isoformat()
+    flag_modified(job, "artifacts")
+    ctx.commit()
+    try:
+        task_id = provider.start(request)
+    except ProviderError as err:
+        if err.code == "submit_uncertain":
+            raise StageFailed("submit_uncertain", uncertain) from err
+        ctx.artifacts.pop("submitting", None)  # the provider answered, so no task was made
+        flag_modified(job, "artifacts")
+        ctx.commit()
+        raise
+    ctx.task_id = job.provider_task_id = task_id
+    ctx.artifacts.pop("submitting", None)
+    flag_modified(job, "artifacts")
+    ctx.commit()  # stored before polling: a resumed job never creates a second task
 
 
 def normalize(ctx: RunContext) -> None:

@@ -9,7 +9,8 @@ from datetime import timedelta
 
 from flask import current_app
 from rq import Callback, Retry
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import flag_modified
 
 from app.extensions import db, queue
 from app.models import GenerationJob, JobStatus, Segment, SegmentStatus, User
@@ -18,6 +19,7 @@ from app.models.job import ACTIVE_STATUSES
 
 GENERATE_FUNC = "jobs.generate.generate_segment"
 FAILURE_CALLBACK = "jobs.generate.record_failure"
+CANCEL_FUNC = "jobs.generate.cancel_provider_task"
 
 _quotas_waived: ContextVar[bool] = ContextVar("quotas_waived", default=False)
 
@@ -89,6 +91,10 @@ def start_generation(segment: Segment, retry: bool = False) -> GenerationJob:
     job.message = "Waiting for a worker"
     job.error_code = job.error_message = None
     job.finished_at = None
+    if retry and "submitting" in (job.artifacts or {}):
+        # the writer asked again after a create whose outcome was unknown: that is their consent to a new one
+        job.artifacts = {k: v for k, v in job.artifacts.items() if k != "submitting"}
+        flag_modified(job, "artifacts")
     segment.status = SegmentStatus.PENDING.value
     db.session.flush()
     job.rq_job_id = f"gen-{job.id}-{secrets.token_hex(4)}"
@@ -116,20 +122,40 @@ def enqueue(job: GenerationJob) -> None:
         current_app.logger.exception("could not enqueue generation job %s; the reconciler will retry", job.id)
 
 
-def cancel_generation(segment: Segment) -> None:
-    """Stop a segment's generation: the row is cancelled, its RQ job and provider task cancelled too."""
+def cancel_generation(segment: Segment) -> GenerationJob | None:
+    """Cancel the segment's generation if it is still active, in the caller's transaction.
+
+    The row becomes ``cancelled`` only while it is queued or running (a guarded UPDATE, so a worker
+    that finishes at the same moment either wins, and the row says ``succeeded``, or sees the
+    cancellation at its next checkpoint and stops without another write). Returns the row as it is
+    now, or None when the segment has none. Stop the provider's render after committing, with
+    ``stop_provider_task``.
+    """
     job = db.session.scalar(select(GenerationJob).where(GenerationJob.segment_id == segment.id))
     if job is None:
+        return None
+    table = GenerationJob.__table__
+    db.session.connection().execute(
+        update(table)
+        .where(table.c.id == job.id, table.c.status.in_(ACTIVE_STATUSES))
+        .values(status=JobStatus.CANCELLED.value, message="Cancelled", finished_at=utcnow())
+    )
+    db.session.refresh(job)
+    return job
+
+
+def stop_provider_task(provider: str, task_id: str | None) -> None:
+    """Ask the provider to cancel a task now, with one quick try; if that fails a worker asks again."""
+    if not task_id or provider == "local":
         return
-    if job.active:
-        job.status = JobStatus.CANCELLED.value
-        job.message = "Cancelled"
-        job.finished_at = utcnow()
-    if job.provider_task_id and job.provider != "local":
-        try:
-            queue("default").enqueue_call(
-                "jobs.generate.cancel_provider_task", args=(job.provider, job.provider_task_id), result_ttl=600
-            )
-        except Exception:  # noqa: BLE001 - cancelling at the provider is best effort
-            current_app.logger.warning("could not queue provider cancel for task %s", job.provider_task_id)
-    db.session.commit()
+    from app.generation.services import video_provider
+
+    try:
+        video_provider(current_app.config, provider, quick=True).cancel(task_id)
+        return
+    except Exception:  # noqa: BLE001 - the provider is slow or down: leave it to a worker
+        current_app.logger.warning("could not cancel %s task %s now; a worker will try again", provider, task_id)
+    try:
+        queue("default").enqueue_call(CANCEL_FUNC, args=(provider, task_id), result_ttl=600)
+    except Exception:  # noqa: BLE001 - cancelling at the provider is best effort
+        current_app.logger.warning("could not queue provider cancel for task %s", task_id)

@@ -26,6 +26,7 @@ class GenerationJob(PublicIdMixin, TimestampMixin, db.Model):
     """The durable record of one segment's generation; the RQ job only carries its id."""
 
     __tablename__ = "generation_jobs"
+    __table_args__ = {"sqlite_autoincrement": True}  # RQ jobs and URLs name rows by id: never reuse one
 
     id: Mapped[int] = mapped_column(primary_key=True)
     segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"), unique=True)
@@ -74,6 +75,7 @@ class DirectorsCut(TimestampMixin, db.Model):
     """A scene's stitched, titled MP4 (one per scene, remade when the scene has grown)."""
 
     __tablename__ = "directors_cuts"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scene_id: Mapped[int] = mapped_column(ForeignKey("scenes.id", ondelete="CASCADE"), unique=True)

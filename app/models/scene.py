@@ -31,6 +31,7 @@ class Scene(PublicIdMixin, TimestampMixin, db.Model):
         # listings read the newest activity first: the home page across topics, a topic page within one
         Index("ix_scenes_recent", "updated_at", "id"),
         Index("ix_scenes_topic_recent", "topic_id", "updated_at", "id"),
+        {"sqlite_autoincrement": True},  # ids are never reused while anything may still name the old row
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,7 +77,7 @@ class Segment(PublicIdMixin, TimestampMixin, db.Model):
     """One generated clip. Immutable once ready; its media lives under ``media_prefix``."""
 
     __tablename__ = "segments"
-    __table_args__ = (UniqueConstraint("scene_id", "position"),)
+    __table_args__ = (UniqueConstraint("scene_id", "position"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scene_id: Mapped[int] = mapped_column(ForeignKey("scenes.id", ondelete="CASCADE"), index=True)

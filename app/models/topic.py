@@ -9,6 +9,7 @@ from app.models.base import TimestampMixin
 
 class Topic(TimestampMixin, db.Model):
     __tablename__ = "topics"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)

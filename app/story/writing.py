@@ -12,8 +12,14 @@ from app.continuity.bible import BibleError
 from app.continuity.declare import declared_changes
 from app.continuity.store import check_continuation
 from app.extensions import db
-from app.generation.submit import GenerationRefused, cancel_generation, check_generation_allowed, start_generation
-from app.models import GenerationJob, Scene, Segment, SegmentStatus, Topic, User, Visibility
+from app.generation.submit import (
+    GenerationRefused,
+    cancel_generation,
+    check_generation_allowed,
+    start_generation,
+    stop_provider_task,
+)
+from app.models import GenerationJob, JobStatus, Scene, Segment, SegmentStatus, Topic, User, Visibility
 from app.story.access import Forbidden, is_author_or_owner
 from app.story.paths import segment_path
 from app.story.prompts import PromptError, clean_prompt
@@ -157,14 +163,25 @@ def retry_segment(segment: Segment, user: User) -> GenerationJob:
 
 
 def discard_segment(segment: Segment, user: User) -> None:
-    """Delete a failed (or stuck) segment, releasing its slot so the scene can go on."""
+    """Delete a segment that is not finished, releasing its slot so the scene can go on.
+
+    A generation in progress is cancelled first (its worker stops at its next checkpoint, its
+    provider task is cancelled at once) and only then is the segment removed, with its job row.
+    A segment that finished in the meantime is kept: StoryError ``ready``.
+    """
     if not is_author_or_owner(segment, user):
         raise Forbidden("only the author can discard")
     if segment.status == SegmentStatus.READY:
         raise StoryError("A finished segment can't be discarded.", code="ready")
-    cancel_generation(segment)
+    job = cancel_generation(segment)
+    db.session.refresh(segment)
+    if segment.status == SegmentStatus.READY or (job is not None and job.status == JobStatus.SUCCEEDED):
+        db.session.rollback()
+        raise StoryError("This segment has just finished, so it can't be discarded.", code="ready")
+    provider, task_id = (job.provider, job.provider_task_id) if job is not None else (segment.provider, None)
     db.session.delete(segment)
     db.session.commit()
+    stop_provider_task(provider, task_id)
 
 
 def _clean_title(title) -> str:

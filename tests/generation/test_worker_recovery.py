@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
+from rq import Queue
+from rq.job import Job
 
 from app.extensions import db, redis_client
 from app.generation.recovery import recover_orphans
@@ -97,3 +99,26 @@ def test_waiting_job_is_left_alone(app, user):
     """A job still waiting in the queue is not touched by the reconciler."""
     make_scene(user)
     assert recover_orphans() == []
+
+
+@pytest.mark.parametrize(("rq_state", "reason"), [
+    ("finished", "its queue entry ended as finished"),
+    ("started", "its worker is gone"),
+])
+def test_active_row_whose_queue_entry_is_over_or_orphaned_is_resumed(app, user, worker, rq_state, reason):
+    """A running row whose RQ job ended, or whose worker is not registered any more, is resumed and completes."""
+    from rq.job import JobStatus as RQStatus
+
+    job_id = make_scene(user).job.id
+    job = _job(job_id)
+    rq_job = Job.fetch(job.rq_job_id, connection=redis_client())
+    Queue("generate", connection=redis_client()).remove(rq_job)
+    rq_job.worker_name = "a-worker-on-another-machine"
+    rq_job.set_status(RQStatus(rq_state))
+    rq_job.save()
+    job.status = "running"
+    db.session.commit()
+    assert recover_orphans() == [job_id]
+    assert reason in _job(job_id).message
+    worker()
+    assert _job(job_id).status == "succeeded"

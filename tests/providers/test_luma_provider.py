@@ -51,16 +51,18 @@ def test_continuation_passes_the_frame_url_from_the_uploader(luma_stub, clock, j
     assert (body["aspect_ratio"], body["duration"]) == ("9:16", "9s")
 
 
-def test_continuation_without_uploader_falls_back_to_a_data_uri(luma, luma_stub, jpeg_frame):
-    """Without image_url_for the frame travels as a data URI; a server that insists on URLs rejects it permanently."""
-    request = RenderRequest(prompt="She looks back.", seed=1, first_frame=jpeg_frame)
-    luma.start(request)
-    assert luma_stub.calls("POST")[0].json["keyframes"]["frame0"]["url"].startswith("data:image/jpeg;base64,")
-
+def test_continuation_sends_the_requests_frame_url_and_never_a_data_uri(luma, luma_stub, jpeg_frame):
+    """The frame goes as the URL the request carries; without one the render is refused before anything is sent."""
     luma_stub.configure(accept_data_uris=False)
+    luma.start(RenderRequest(prompt="She looks back.", seed=1, first_frame=jpeg_frame,
+                             first_frame_url="https://media.example.com/segments/1/last.jpg?sig=abc"))
+    assert luma_stub.calls("POST")[0].json["keyframes"]["frame0"] == {
+        "type": "image", "url": "https://media.example.com/segments/1/last.jpg?sig=abc"}
+
     with pytest.raises(PermanentProviderError) as caught:
-        luma.start(request)
-    assert "publicly reachable" in caught.value.message
+        luma.start(RenderRequest(prompt="She looks back.", seed=1, first_frame=jpeg_frame))
+    assert caught.value.code == "reference_unreachable" and "PUBLIC_BASE_URL" in caught.value.message
+    assert len(luma_stub.calls("POST")) == 1
 
 
 def test_moderation_failure_is_permanent(luma, luma_stub):

@@ -7,6 +7,7 @@ import pytest
 
 from app.providers.llm.base import ExpanderError
 from app.providers.llm.openai_compat import OpenAICompatExpander, extract_json_object
+from tests.providers.conftest import API_KEY
 
 CONTEXT = {
     "injected": [
@@ -118,6 +119,20 @@ def test_busy_server_gives_a_transient_error_after_retries(expander, openai_stub
 
     assert caught.value.transient is True
     assert len(clock.sleeps) == 2
+
+
+def test_retries_stop_when_the_time_budget_is_spent(openai_stub, clock):
+    """However many attempts are allowed, no retry waits past max_seconds: 6 tries over minutes become 3 within 10 s."""
+    expander = OpenAICompatExpander(openai_stub.api_url, "stub-model", api_key=API_KEY, max_attempts=6,
+                                    max_seconds=10.0, backoff_max=60.0, sleep=clock.sleep, clock=clock.monotonic,
+                                    random=lambda: 0.5)
+    openai_stub.fail_next(503, 6, retry_after="4")
+
+    with pytest.raises(ExpanderError) as caught:
+        expander.expand(PROMPT, CONTEXT)
+
+    assert caught.value.transient is True
+    assert clock.sleeps == [4.0, 4.0] and len(openai_stub.calls("POST")) == 3
 
 
 def test_429_then_success(expander, openai_stub, clock):

@@ -82,7 +82,7 @@ def test_long_prompt_is_cut_to_runways_1000_unit_limit(runway, runway_stub):
 
 
 def test_throttled_task_waits_in_queue_then_succeeds(runway, runway_stub, clock):
-    """A THROTTLED task is reported as queued and followed until it succeeds, polling every 6 s."""
+    """A THROTTLED task is reported as queued after every poll (the caller's heartbeat) until it succeeds, polling every 6 s."""
     runway_stub.configure(throttled_polls=2, polls_to_succeed=3)
     request = RenderRequest(prompt="Harbour at dawn.", seed=3)
     progress: list[tuple[float, str]] = []
@@ -90,7 +90,8 @@ def test_throttled_task_waits_in_queue_then_succeeds(runway, runway_stub, clock)
     result = runway.wait(runway.start(request), request, lambda f, t: progress.append((f, t)))
 
     assert result.output_url.startswith(runway_stub.url)
-    assert progress == [(0.0, "waiting in the provider's queue"), (0.5, "rendering at the provider: 50%")]
+    queued = (0.0, "waiting in the provider's queue")
+    assert progress == [queued, queued, queued, (0.5, "rendering at the provider: 50%")]
     assert clock.sleeps == [6.0] * 4
 
 

@@ -13,6 +13,7 @@ import tempfile
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
@@ -26,10 +27,10 @@ from werkzeug.wrappers import Request, Response
 _clip_lock = threading.Lock()
 
 
-def sample_clip(seconds: int = 5) -> bytes:
+def sample_clip(seconds: float = 5) -> bytes:
     """A real H.264 MP4 (320x180, 24 fps, ffmpeg's test pattern) of ``seconds``, made once
     with the imageio-ffmpeg binary and cached in the temp folder."""
-    path = Path(tempfile.gettempdir()) / f"storyforge-stub-clip-{seconds}s.mp4"
+    path = Path(tempfile.gettempdir()) / f"storyforge-stub-clip-{seconds:g}s.mp4"
     with _clip_lock:
         if not path.exists():
             part = path.with_name(f"{path.name}.{os.getpid()}.part")
@@ -99,6 +100,14 @@ class StubSettings:
     output_ttl: float | None = None
     #: asking for a finished task again issues a fresh output link
     refresh_outputs: bool = True
+    #: the first ``slow_downloads`` downloads of each task's output trickle out over this many seconds,
+    #: and stop short when their link expires on the way (as a storage service's signed URL does)
+    download_seconds: float = 0.0
+    slow_downloads: int = 0
+    #: outputs last this many seconds instead of the requested duration (e.g. a 0.2 s clip)
+    output_seconds: float | None = None
+    #: outputs are bytes no video tool can read
+    corrupt_outputs: bool = False
     seed: int = 1234
 
 
@@ -167,6 +176,9 @@ class StubServer:
             self.requests: list[RecordedRequest] = []
             self.creations: Counter[tuple[str, Any]] = Counter()
             self.downloads = 0
+            #: downloads of each task's output that were sent whole
+            self.completed_downloads: Counter[str] = Counter()
+            self._download_attempts: Counter[str] = Counter()
             self._failures: deque[_ScriptedFailure] = deque()
             self._stalls: deque[tuple[float, str]] = deque()
             self._cut_downloads = 0
@@ -262,11 +274,22 @@ class StubServer:
                 status=403,
                 mimetype="application/xml",
             )
-        clip = sample_clip(output.clip_seconds)
+        if self.settings.corrupt_outputs:
+            clip = b"this is not a video, whatever the name says. " * 2000
+        else:
+            clip = sample_clip(self.settings.output_seconds or output.clip_seconds)
         with self.lock:
             self.downloads += 1
+            self._download_attempts[output.task_id] += 1
+            slow = self.settings.download_seconds > 0 and self._download_attempts[output.task_id] <= self.settings.slow_downloads
             cut = self._cut_downloads > 0
             self._cut_downloads -= cut
+        if slow:
+            return Response(
+                self._trickle(clip, output),
+                mimetype="video/mp4",
+                headers={"Content-Length": str(len(clip)), "Connection": "close"},
+            )
         if cut:
             # an iterable body keeps werkzeug from correcting the announced length
             return Response(
@@ -274,7 +297,20 @@ class StubServer:
                 mimetype="video/mp4",
                 headers={"Content-Length": str(len(clip)), "Connection": "close"},
             )
+        with self.lock:
+            self.completed_downloads[output.task_id] += 1
         return Response(clip, mimetype="video/mp4")
+
+    def _trickle(self, clip: bytes, output: _Output, pieces: int = 8) -> Iterator[bytes]:
+        """``clip`` in ``pieces`` over ``download_seconds``, cut off as soon as its link expires."""
+        step = -(-len(clip) // pieces)
+        for start in range(0, len(clip), step):
+            if not self._output_valid(output):
+                return
+            yield clip[start:start + step]
+            time.sleep(self.settings.download_seconds / pieces)
+        with self.lock:
+            self.completed_downloads[output.task_id] += 1
 
     # -- request handling ------------------------------------------------------------
 

@@ -7,6 +7,8 @@ MP4. Requires ``Authorization: Bearer <api_key>`` (401 otherwise) and validates 
 A generation is ``queued`` for ``queued_polls`` polls, then ``dreaming``, and
 ``completed`` on poll number ``queued_polls + polls_to_succeed``. Prompt triggers:
 ``[[safety]]`` fails it with a moderation reason, ``[[internal]]`` with an internal one.
+With ``fetch_keyframes`` the stub fetches each keyframe URL, as Luma does, and refuses the
+generation when the URL does not answer with an image.
 
     python -m tests.stubs.luma_stub --port 8102 [--api-key KEY] [--polls 3] [--flaky 0.3]
 """
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import requests
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -38,6 +41,8 @@ class LumaSettings(StubSettings):
     queued_polls: int = 1
     #: Luma's documentation asks for image URLs; the stub also takes data URIs unless this is False
     accept_data_uris: bool = True
+    #: fetch every keyframe URL as Luma would, refusing the generation when it does not answer with an image
+    fetch_keyframes: bool = False
 
 
 @dataclass
@@ -68,6 +73,8 @@ class LumaStub(StubServer):
         super().reset()
         with self.lock:
             self.generations: dict[str, StubGeneration] = {}
+            #: (url, status, content type) of every keyframe fetched
+            self.fetched_keyframes: list[tuple[str, int, str]] = []
 
     @property
     def api_url(self) -> str:
@@ -133,6 +140,19 @@ class LumaStub(StubServer):
             is_data_uri = url.startswith("data:image/")
             if not (url.startswith(("https://", "http://")) or (is_data_uri and self.settings.accept_data_uris)):
                 return "keyframe url must be a publicly reachable image URL"
+            if self.settings.fetch_keyframes and not is_data_uri and (problem := self._unfetchable(url)):
+                return problem
+        return None
+
+    def _unfetchable(self, url: str) -> str | None:
+        try:
+            answer = requests.get(url, timeout=10)
+        except requests.RequestException as exc:
+            return f"keyframe url could not be fetched ({type(exc).__name__})"
+        with self.lock:
+            self.fetched_keyframes.append((url, answer.status_code, answer.headers.get("Content-Type", "")))
+        if answer.status_code != 200 or not answer.headers.get("Content-Type", "").startswith("image/"):
+            return f"keyframe url answered HTTP {answer.status_code} ({answer.headers.get('Content-Type')})"
         return None
 
     def get_generation(self, request: Request, generation_id: str) -> Response:

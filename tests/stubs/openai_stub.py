@@ -15,6 +15,8 @@ behaviour:
 - ``wrong_shape``      valid JSON with the wrong types
 - ``drop_descriptors`` forgets the injected lines
 - ``too_long``         an expanded prompt of 2500 characters
+- ``html``             a proxy's HTML page with HTTP 200 instead of JSON
+- ``outage``           HTTP 500 with an HTML error page, every time
 
     python -m tests.stubs.openai_stub --port 8103 [--mode schema] [--api-key KEY]
 """
@@ -34,7 +36,7 @@ from tests.stubs.common import StubServer, StubSettings, command_line, json_resp
 
 MODES = (
     "schema", "json_object_only", "text_only", "length", "refusal",
-    "invalid_json", "wrong_shape", "drop_descriptors", "too_long",
+    "invalid_json", "wrong_shape", "drop_descriptors", "too_long", "html", "outage",
 )
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:'s)?")
 _NOT_NAMES = {"The", "A", "An", "Then", "She", "He", "They", "It", "In", "At", "On"}
@@ -77,6 +79,9 @@ class OpenAIStub(StubServer):
         if not isinstance(body, dict) or not isinstance(body.get("messages"), list) or not body.get("model"):
             return _error("'model' and 'messages' are required.")
         mode = self.settings.mode
+        if mode in ("html", "outage"):
+            page = "<html><head><title>Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
+            return Response(page, status=200 if mode == "html" else 500, mimetype="text/html")
         response_format = body.get("response_format")
         kind = response_format.get("type") if isinstance(response_format, dict) else None
         if kind == "json_schema":

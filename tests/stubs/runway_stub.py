@@ -5,8 +5,11 @@ Speaks ``POST /v1/image_to_video``, ``POST /v1/text_to_video``, ``GET`` and ``DE
 serve a real MP4. Requires ``Authorization: Bearer <api_key>`` (401 otherwise) and
 ``X-Runway-Version: 2024-11-06`` (400 otherwise), and validates bodies like Runway does.
 
-A task is THROTTLED for the first ``throttled_polls`` polls, then PENDING, RUNNING with
-rising ``progress``, and SUCCEEDED on poll number ``throttled_polls + polls_to_succeed``.
+A task is THROTTLED for its first ``throttled_seconds`` and then its first ``throttled_polls``
+polls, then PENDING, RUNNING with rising ``progress``, and SUCCEEDED on poll number
+``throttled_polls + polls_to_succeed``. ``DELETE`` cancels an unfinished task (it then answers
+CANCELLED). Output links can expire (``output_ttl``) during slow downloads (``download_seconds``,
+``slow_downloads``); ``completed_downloads`` counts the downloads sent whole, per task.
 Prompt triggers: ``[[safety]]`` fails the task with ``SAFETY.INPUT.TEXT``,
 ``[[internal]]`` with ``INTERNAL.BAD_OUTPUT.CODE01``. ``nonsense`` makes the API answer
 garbage: "not_json", "wrong_shape", "unknown_status" or "no_output".
@@ -20,7 +23,8 @@ import base64
 import binascii
 import re
 import secrets
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,6 +56,8 @@ _DATA_URI = re.compile(r"^data:image/(?:jpeg|jpg|png|webp);base64,(.+)$", re.DOT
 class RunwaySettings(StubSettings):
     polls_to_succeed: int = 3
     throttled_polls: int = 0
+    #: a new task stays THROTTLED (over the concurrency limit) for this many seconds, however often it is polled
+    throttled_seconds: float = 0.0
     #: None, or "not_json" | "wrong_shape" | "unknown_status" | "no_output"
     nonsense: str | None = None
     flaky_kinds: tuple[int | str, ...] = (429, 503, "throttled")
@@ -63,6 +69,7 @@ class StubTask:
     body: dict[str, Any]
     created_at: str
     throttled_polls: int
+    created: float = field(default_factory=time.monotonic)
     polls: int = 0
     cancelled: bool = False
     output_token: str | None = None
@@ -195,6 +202,8 @@ class RunwayStub(StubServer):
             if request.environ.get("stub.failure") == "throttled":
                 if task.polls > task.throttled_polls:  # a started task is never throttled again
                     return self.transient_failure(503, self.settings.retry_after)
+                return json_response(self._describe(task, "THROTTLED"))
+            if not task.cancelled and time.monotonic() - task.created < self.settings.throttled_seconds:
                 return json_response(self._describe(task, "THROTTLED"))
             task.polls += 1
             return json_response(self._describe(task, self._status(task)))

@@ -17,6 +17,10 @@ class Expansion:
     expanded_prompt: str
     mentions: list[dict[str, Any]] = field(default_factory=list)
     proposed_changes: list[dict[str, Any]] = field(default_factory=list)
+    #: the expander that wrote this when it is not the configured one (see ``FallbackExpander``)
+    expander: str | None = None
+    #: why the configured expander did not write it
+    fallback_reason: str | None = None
 
 
 class ExpanderError(Exception):

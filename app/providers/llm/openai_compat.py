@@ -189,13 +189,18 @@ class OpenAICompatExpander(PromptExpander):
         temperature: float = 0.2,
         max_tokens: int = 1200,
         max_attempts: int = 3,
+        max_seconds: float | None = 10.0,
         backoff_base: float = 1.0,
         backoff_max: float = 20.0,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         random: Callable[[], float] = _random.random,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.url = base_url.rstrip("/") + "/chat/completions"
+        #: the most one ``expand`` may take, every try and wait included (None: only the attempts bound it)
+        self.max_seconds = max_seconds
+        self.clock = clock
         self.model = model
         self.api_key = api_key
         self.temperature = temperature
@@ -211,6 +216,7 @@ class OpenAICompatExpander(PromptExpander):
             session=session,
             sleep=sleep,
             random=random,
+            clock=clock,
         )
 
     def expand(self, prompt: str, context: dict[str, Any]) -> Expansion:
@@ -219,9 +225,10 @@ class OpenAICompatExpander(PromptExpander):
             {"role": "system", "content": SYSTEM_PROMPT},
             {"role": "user", "content": json.dumps(self._request_facts(prompt, context, injected), ensure_ascii=False)},
         ]
+        deadline = self.clock() + self.max_seconds if self.max_seconds else None
         while True:
             response_format = RESPONSE_FORMATS[self.format_level]
-            answer = self._ask(messages, response_format)
+            answer = self._ask(messages, response_format, deadline)
             if answer is not None:
                 return keep_descriptors(validate_expansion(self._read_json(answer, response_format)), injected)
             self.format_level += 1
@@ -234,7 +241,9 @@ class OpenAICompatExpander(PromptExpander):
                 facts[key] = context[key]
         return facts
 
-    def _ask(self, messages: list[dict[str, str]], response_format: dict[str, Any] | None) -> dict[str, Any] | None:
+    def _ask(
+        self, messages: list[dict[str, str]], response_format: dict[str, Any] | None, deadline: float | None = None
+    ) -> dict[str, Any] | None:
         """The first choice of the answer, or None when the server refused ``response_format``."""
         body: dict[str, Any] = {
             "model": self.model,
@@ -246,7 +255,7 @@ class OpenAICompatExpander(PromptExpander):
             body["response_format"] = response_format
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         try:
-            response = self.http.call("POST", self.url, json=body, headers=headers, accept=(400, 422))
+            response = self.http.call("POST", self.url, json=body, headers=headers, accept=(400, 422), deadline=deadline)
             if response.status_code in (400, 422):
                 message = error_message(response)
                 if response_format is not None and _FORMAT_COMPLAINT.search(message):

@@ -30,6 +30,8 @@ class RenderRequest:
     fps: int = 24
     #: JPEG or PNG bytes of the parent's last frame; None for a first segment
     first_frame: bytes | None = None
+    #: the same frame at a URL the provider can fetch itself (presigned or signed), when there is one
+    first_frame_url: str | None = None
     #: {"location": {"id", "name", "attributes"} | None,
     #:  "characters": [{"id", "name", "attributes"}], "props": [...],
     #:  "style": {"id", "name", "attributes"} | None, "action": str}
@@ -71,7 +73,7 @@ class PermanentProviderError(ProviderError):
 
 
 class OutputExpiredError(ProviderError):
-    """The task succeeded but its output can no longer be downloaded; a new task is needed."""
+    """The task's output is gone for good (the task itself is gone or no longer finished); a new task is needed."""
 
     transient = True
 
@@ -80,6 +82,8 @@ class VideoProvider(ABC):
     """Interface for local and remote video generators."""
 
     name: str = "base"
+    #: True when starting the same request twice makes one task (so a create may always be repeated)
+    start_is_idempotent: bool = False
 
     @abstractmethod
     def start(self, request: RenderRequest) -> str:
@@ -90,7 +94,7 @@ class VideoProvider(ABC):
         """Follow ``task_id`` until it ends; raise ProviderError on failure."""
 
     @abstractmethod
-    def fetch(self, result: TaskResult, dest: Path) -> Path:
+    def fetch(self, result: TaskResult, dest: Path, on_progress: ProgressCallback | None = None) -> Path:
         """Download the finished video to ``dest`` and return it."""
 
     def cancel(self, task_id: str) -> None:

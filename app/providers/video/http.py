@@ -26,6 +26,7 @@ from app.providers.video.base import (
     PermanentProviderError,
     ProgressCallback,
     ProviderError,
+    TaskEndedError,
     TaskResult,
     TransientProviderError,
 )
@@ -107,8 +108,10 @@ class HttpClient:
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         random: Callable[[], float] = _random.random,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.provider = provider
+        self.clock = clock
         self.max_attempts = max(1, max_attempts)
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
@@ -139,6 +142,7 @@ class HttpClient:
         timeout: float | tuple[float, float] | None = None,
         accept: Collection[int] = (),
         idempotent: bool = True,
+        deadline: float | None = None,
         **kw: Any,
     ) -> requests.Response:
         """Send a request, retrying HTTP 408/425/429/5xx-gateway answers, connection errors and
@@ -147,14 +151,15 @@ class HttpClient:
         Raises ``TransientProviderError`` (with ``retry_after``) when attempts run out and
         ``PermanentProviderError`` for any other 4xx/5xx answer. With ``idempotent=False``
         (task creation) a timeout after the request may have arrived is not resent, because a
-        second POST could pay for a second render.
+        second POST could pay for a second render. ``deadline`` (on ``clock``) bounds the whole
+        call, retries and waits included: no request outlives it and no retry starts after it.
         """
         attempts = max(1, max_attempts or self.max_attempts)
         base, cap = backoff_base, backoff_max
         timeout = self.timeout if timeout is None else timeout
         for attempt in range(1, attempts + 1):
             try:
-                response = self.session.request(method, url, timeout=timeout, **kw)
+                response = self.session.request(method, url, timeout=self._within(timeout, deadline), **kw)
             except requests.RequestException as exc:
                 if not isinstance(exc, TRANSPORT_ERRORS):
                     raise PermanentProviderError(
@@ -167,9 +172,9 @@ class HttpClient:
                         code="submit_uncertain",
                     ) from exc
                 delay = self.backoff(attempt, base=base, cap=cap)
-                if attempt == attempts:
+                if attempt == attempts or self._past(deadline, delay):
                     raise TransientProviderError(
-                        f"{self.provider} could not be reached after {attempts} attempts "
+                        f"{self.provider} could not be reached after {attempt} attempts "
                         f"({type(exc).__name__}); try again later.",
                         code="unreachable",
                         retry_after=delay,
@@ -188,17 +193,32 @@ class HttpClient:
                 )
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             delay = self.backoff(attempt, retry_after, base=base, cap=cap)
-            if attempt == attempts:
+            if attempt == attempts or self._past(deadline, delay):
                 message = error_message(response)
                 response.close()
                 raise TransientProviderError(
-                    f"{self.provider} is busy (HTTP {status}: {message}); gave up after {attempts} attempts.",
+                    f"{self.provider} is busy (HTTP {status}: {message}); gave up after {attempt} attempts.",
                     code=f"http_{status}",
                     retry_after=retry_after if retry_after is not None else delay,
                 )
             response.close()
             self.sleep(delay)
         raise AssertionError("unreachable: the loop always returns or raises")
+
+    def _past(self, deadline: float | None, delay: float) -> bool:
+        """True when waiting ``delay`` s for another try would pass ``deadline``."""
+        return deadline is not None and self.clock() + delay >= deadline
+
+    def _within(self, timeout: float | tuple[float, float], deadline: float | None) -> float | tuple[float, float]:
+        """``timeout`` shortened so that the request ends by ``deadline``."""
+        if deadline is None:
+            return timeout
+        remaining = deadline - self.clock()
+        if remaining <= 0:
+            raise TransientProviderError(f"{self.provider} ran out of the time allowed for it.", code="deadline")
+        if isinstance(timeout, tuple):
+            return (min(timeout[0], remaining), min(timeout[1], remaining))
+        return min(timeout, remaining)
 
     def json(self, response: requests.Response, what: str) -> Any:
         """The response body as JSON, or a ``ProviderError`` naming ``what`` was being read."""
@@ -211,8 +231,11 @@ class HttpClient:
                 code="bad_response",
             ) from exc
 
-    def download(self, url: str, dest: Path, *, chunk_size: int = 1 << 16) -> Path:
-        """Stream ``url`` to ``dest`` (atomically, via a ``.part`` file).
+    def download(
+        self, url: str, dest: Path, *, chunk_size: int = 1 << 16, on_progress: ProgressCallback | None = None
+    ) -> Path:
+        """Stream ``url`` to ``dest`` (atomically, via a ``.part`` file), telling ``on_progress``
+        after every chunk (a long download is a live worker).
 
         Raises ``OutputExpiredError`` when the URL answers 401/403/404/410; a transfer that
         breaks off or arrives short is downloaded again, like any transient failure.
@@ -229,7 +252,7 @@ class HttpClient:
                         code="output_expired",
                     )
                 try:
-                    size = self._stream_to(response, part, chunk_size)
+                    size = self._stream_to(response, part, chunk_size, on_progress)
                 except TRANSPORT_ERRORS as exc:
                     problem = f"the transfer broke off ({type(exc).__name__})"
                 else:
@@ -253,12 +276,19 @@ class HttpClient:
         return size == int(expected) > 0
 
     @staticmethod
-    def _stream_to(response: requests.Response, part: Path, chunk_size: int) -> int:
+    def _stream_to(
+        response: requests.Response, part: Path, chunk_size: int, on_progress: ProgressCallback | None
+    ) -> int:
+        expected = response.headers.get("Content-Length", "")
+        total = int(expected) if expected.isdigit() and int(expected) > 0 else None
         size = 0
         with part.open("wb") as fh:
             for chunk in response.iter_content(chunk_size):
                 fh.write(chunk)
                 size += len(chunk)
+                if on_progress is not None:
+                    of = f" of {total / 1e6:.1f}" if total else ""
+                    on_progress(min(size / total, 1.0) if total else 0.0, f"downloading the video: {size / 1e6:.1f}{of} MB")
         return size
 
 
@@ -279,7 +309,7 @@ def poll_until_done(
     ``read()`` fetches the task's state; a ``TransientProviderError`` from it (the provider
     is busy, the task itself lives on) is waited out. ``interpret(state, elapsed)`` returns
     (result or None, fraction done, readable text) and raises ``ProviderError`` when the task
-    ended badly. Progress is reported only when it changes. Exceeding ``max_wait`` raises
+    ended badly. Progress is reported after every poll. Exceeding ``max_wait`` raises
     ``TransientProviderError(code="timeout")``: the task may still finish, so a later
     ``wait`` on the same id can pick it up.
     """
@@ -289,6 +319,8 @@ def poll_until_done(
         pause = poll_interval
         try:
             state = read()
+        except TaskEndedError:
+            raise  # the task is gone: waiting cannot bring it back
         except TransientProviderError as exc:
             fraction = last_report[0] if last_report else 0.0
             report: tuple[float, str] = (fraction, f"{provider} is not answering right now; still waiting")
@@ -299,7 +331,7 @@ def poll_until_done(
             if result is not None:
                 return result
             report = (fraction, text)
-        if on_progress is not None and report != last_report:
+        if on_progress is not None:  # every poll: the caller's heartbeat moves even while nothing changes
             on_progress(*report)
         last_report = report
         remaining = max_wait - (clock() - started)

@@ -271,6 +271,7 @@ class LocalVideoProvider(VideoProvider):
     so starting the same request twice, or resuming after a crash, reuses the same clip."""
 
     name = "local"
+    start_is_idempotent = True  # the task id is the request's hash
 
     def __init__(self, work_dir: Path, *, preset: str = "veryfast", crf: int = 20):
         self.work_dir = Path(work_dir)
@@ -311,7 +312,7 @@ class LocalVideoProvider(VideoProvider):
             render_clip(request, output, preset=self.preset, crf=self.crf, on_progress=on_progress)
         return TaskResult(task_id=task_id, output_url=str(output))
 
-    def fetch(self, result: TaskResult, dest: Path) -> Path:
+    def fetch(self, result: TaskResult, dest: Path, on_progress: ProgressCallback | None = None) -> Path:
         """Copy the rendered clip to ``dest``."""
         source = Path(result.output_url)
         if not source.is_file():

@@ -6,9 +6,10 @@ follows it through ``queued`` → ``dreaming`` → ``completed`` | ``failed``, a
 dreaming is an estimate from the elapsed time against ``expected_render_seconds``.
 
 A continuation's first frame goes in ``keyframes.frame0`` as ``{"type": "image", "url"}``.
-Luma fetches that URL itself, so pass ``image_url_for(jpeg_bytes) -> public URL`` (e.g. an
-upload to the media bucket); without it the frame is sent as a data URI, which Luma's
-documentation does not promise to accept (a rejection surfaces as a permanent HTTP 400).
+Luma fetches that URL itself, so it must be one Luma can reach: the request's
+``first_frame_url`` (a presigned storage URL, or a signed absolute URL the app serves), else
+``image_url_for(jpeg_bytes) -> public URL``. Without either the render is refused before
+anything is sent: Luma's documentation does not promise to accept data URIs.
 
 A ``failed`` generation whose ``failure_reason`` mentions moderation, safety, policy or an
 invalid/unsupported request raises ``PermanentProviderError``; other reasons raise
@@ -30,7 +31,6 @@ from app.providers.video.base import (
     TaskResult,
 )
 from app.providers.video.http import (
-    image_data_uri,
     nearest_duration,
     nearest_ratio,
 )
@@ -97,7 +97,13 @@ class LumaProvider(RemoteProvider):
             "resolution": RESOLUTIONS[min(RESOLUTIONS, key=lambda px: (abs(px - short_side), px))],
         }
         if request.first_frame:
-            url = self.image_url_for(request.first_frame) if self.image_url_for else image_data_uri(request.first_frame)
+            url = request.first_frame_url or (self.image_url_for(request.first_frame) if self.image_url_for else None)
+            if not url:
+                raise PermanentProviderError(
+                    "Luma fetches a continuation's first frame itself, so it needs a URL it can reach: set "
+                    "PUBLIC_BASE_URL to this site's public address, or keep media on S3.",
+                    code="reference_unreachable",
+                )
             body["keyframes"] = {"frame0": {"type": "image", "url": url}}
         return body
 

@@ -15,7 +15,9 @@ from app.providers.video.base import (
     ProgressCallback,
     ProviderError,
     RenderRequest,
+    TaskEndedError,
     TaskResult,
+    TransientProviderError,
     VideoProvider,
 )
 from app.providers.video.http import HttpClient, poll_until_done
@@ -25,8 +27,8 @@ class RemoteProvider(VideoProvider):
     """A provider behind an HTTP API whose renders are tasks polled until they end.
 
     Subclasses say how to address a task (``_task_url``, ``_headers``) and how to
-    read its state (``_interpret``); waiting, downloading with one renewal of an
-    expired output link, and cancelling are the same for all of them.
+    read its state (``_interpret``); waiting, downloading (renewing expired output
+    links through the task) and cancelling are the same for all of them.
     """
 
     #: the provider's name in messages ("Runway"), its word for a task, and the setting that holds its key
@@ -97,21 +99,42 @@ class RemoteProvider(VideoProvider):
             on_progress=on_progress,
         )
 
-    def fetch(self, result: TaskResult, dest: Path) -> Path:
-        """Download the output; an expired link is renewed once by asking for the task again."""
-        try:
-            return self.http.download(result.output_url, dest)
-        except OutputExpiredError:
-            fresh = self._fresh_output_url(result.task_id)
-            if fresh is None:
-                raise
-        return self.http.download(fresh, dest)
+    def fetch(self, result: TaskResult, dest: Path, on_progress: ProgressCallback | None = None) -> Path:
+        """Download the output. A link that expired, before or during the download, is renewed by
+        asking for the task again, as often as needed within ``max_wait``: a finished task is never
+        given up while it still lists its output. ``OutputExpiredError`` means the task itself is
+        gone or no longer finished, so only a new task can help."""
+        url = result.output_url
+        started = self.clock()
+        renewals = 0
+        while True:
+            try:
+                return self.http.download(url, dest, on_progress=on_progress)
+            except OutputExpiredError as expired:
+                if self.clock() - started > self.max_wait:
+                    raise TransientProviderError(
+                        f"{self.label}'s output links kept expiring before the download finished "
+                        f"({renewals} renewed); the same {self.task_noun} will be downloaded later.",
+                        code="download_failed",
+                    ) from expired
+                fresh = self._fresh_output_url(result.task_id)
+                if fresh == url:  # the provider does not renew its links: only a new task has a video
+                    raise
+                url = fresh
+                renewals += 1
+                if on_progress is not None:
+                    on_progress(0.0, f"the download link expired; downloading again from a new one ({renewals})")
 
     def cancel(self, task_id: str) -> None:
         self.http.call("DELETE", self._task_url(task_id), headers=self._headers(), accept=(404,)).close()
 
     def _get_task(self, task_id: str) -> dict[str, Any]:
-        response = self.http.call("GET", self._task_url(task_id), headers=self._headers())
+        """The task's JSON. A task the provider no longer knows (404) raises ``TaskEndedError``: only a
+        new task can give this render now."""
+        response = self.http.call("GET", self._task_url(task_id), headers=self._headers(), accept=(404,))
+        if response.status_code == 404:
+            response.close()
+            raise TaskEndedError(f"{self.label} no longer has {self.task_noun} {task_id}.", code="task_gone")
         task = self.http.json(response, f"{self.task_noun} {task_id}")
         if not isinstance(task, dict):
             raise ProviderError(
@@ -119,10 +142,20 @@ class RemoteProvider(VideoProvider):
             )
         return task
 
-    def _fresh_output_url(self, task_id: str) -> str | None:
-        """A newly signed output URL of a finished task, or None when only a new task can help."""
+    def _fresh_output_url(self, task_id: str) -> str:
+        """A newly signed output URL of a finished task. Raises ``OutputExpiredError`` when the task
+        is gone or lists no output; a busy provider raises ``TransientProviderError`` (the task stays)."""
         try:
             result, _, _ = self._interpret(task_id, self._get_task(task_id), 0.0)
-        except ProviderError:
-            return None  # the task is gone (404) or no longer finished
-        return result.output_url if result else None
+        except TransientProviderError:
+            raise
+        except ProviderError as err:
+            raise OutputExpiredError(
+                f"The {self.label} {self.task_noun} {task_id} no longer has a video to download ({err.message}).",
+                code="output_expired",
+            ) from err
+        if result is None:
+            raise OutputExpiredError(
+                f"The {self.label} {self.task_noun} {task_id} is no longer finished.", code="output_expired"
+            )
+        return result.output_url

@@ -1,9 +1,14 @@
 """Runway's developer API (https://docs.dev.runwayml.com), API version 2024-11-06.
 
 A continuation (a request with ``first_frame``) goes to ``POST /v1/image_to_video`` with
-the parent's last frame as a data URI; a first segment has no frame, so it goes to
-``POST /v1/text_to_video`` with ``text_model`` (default ``gen4.5``, which also takes a
-seed). Both answer ``{"id"}``; ``GET /v1/tasks/{id}`` is polled until the task ends.
+the parent's last frame as a data URI and ``model`` (RUNWAY_MODEL); a first segment has no
+frame, so it goes to ``POST /v1/text_to_video`` with ``text_model`` (RUNWAY_TEXT_MODEL, default
+``gen4.5``, which also takes a seed). Both answer ``{"id"}``; ``GET /v1/tasks/{id}`` is polled
+until the task ends.
+
+Runway's API has no idempotency key and no way to list tasks (only ``GET`` and ``DELETE
+/v1/tasks/{id}``), so a create whose answer never arrived cannot be reconciled: it is never
+sent again automatically (see ``app.generation.stages``).
 
 Failed tasks: ``failureCode`` containing a ``SAFETY`` segment (``SAFETY.*``,
 ``INPUT_PREPROCESSING.SAFETY.*``) or starting with ``INPUT``/``ASSET`` describes the
