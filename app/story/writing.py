@@ -17,6 +17,7 @@ from app.models import GenerationJob, Scene, Segment, SegmentStatus, Topic, User
 from app.story.access import Forbidden, is_author_or_owner
 from app.story.paths import segment_path
 from app.story.prompts import PromptError, clean_prompt
+from app.text import TextRefused, clean_text
 
 __all__ = [
     "ContinuityRefused", "GenerationRefused", "PromptError", "SceneMoved", "Started", "StoryError",
@@ -168,7 +169,10 @@ def discard_segment(segment: Segment, user: User) -> None:
 
 
 def _clean_title(title) -> str:
-    title = " ".join(str(title or "").split())
+    try:
+        title = clean_text(title, "title")
+    except TextRefused as err:
+        raise StoryError(err.message, "title", err.code) from None
     if not title:
         raise StoryError("Give your scene a title.", "title")
     if len(title) > 120:
