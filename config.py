@@ -168,6 +168,9 @@ class Config:
     LISTING_CACHE_SECONDS = env_int("LISTING_CACHE_SECONDS", 600)
     #: whole public pages for signed-out readers, kept until anything they show changes (0 turns it off)
     PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
+    #: the most pages and listings kept at once (about 30 KB a page); the oldest go first
+    PAGE_CACHE_MAX_ENTRIES = env_int("PAGE_CACHE_MAX_ENTRIES", 2000)
+    LISTING_CACHE_MAX_ENTRIES = env_int("LISTING_CACHE_MAX_ENTRIES", 2000)
     RUNWAY_API_KEY = env_str("RUNWAY_API_KEY")
     RUNWAY_API_BASE = env_str("RUNWAY_API_BASE", "https://api.dev.runwayml.com")
     RUNWAY_MODEL = env_str("RUNWAY_MODEL", "gen4_turbo")

@@ -5,10 +5,8 @@ from flask import Flask, abort, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from app.query import MAX_ID
 from config import Config, config_from_env
-
-#: the largest id a database integer column holds (PostgreSQL bigint, SQLite INTEGER)
-MAX_ID = 2**63 - 1
 
 
 class DatabaseId(IntegerConverter):

@@ -11,6 +11,7 @@ from app.continuity.store import bible_at, correct_bible, first_appearances, las
 from app.continuity.store import history as bible_history
 from app.extensions import db
 from app.models import Segment
+from app.query import parse_id
 from app.scenes import bp
 from app.scenes.forms import BibleChangeForm, ContinueForm, ForkForm, NewSceneForm, SceneSettingsForm, SegmentActionForm
 from app.story import access, cuts, lineage, playback, writing
@@ -152,7 +153,7 @@ def continue_(scene_id: int):
     form = ContinueForm()
     if not form.validate_on_submit():
         return show(scene_id, continue_form=form, status=422)
-    seen = int(form.after_segment_id.data) if form.after_segment_id.data else None
+    seen = parse_id(form.after_segment_id.data)
     try:
         writing.continue_scene(scene, current_user, form.prompt.data, seen)
     except writing.SceneMoved as moved:
@@ -176,7 +177,7 @@ def fork(segment_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        carrier = access.carrier_scene(segment, current_user, request.args.get("scene", type=int))
+        carrier = access.carrier_scene(segment, current_user, parse_id(request.args.get("scene")))
         new_scene = writing.fork_at(carrier, segment, current_user, form.title.data)
         if form.prompt.data and form.prompt.data.strip():
             writing.continue_scene(new_scene, current_user, form.prompt.data, segment.id)
@@ -232,7 +233,7 @@ def merge(scene_id: int):
     if not SegmentActionForm().validate_on_submit():
         abort(400)
     try:
-        fork = access.visible_scene(request.form.get("fork_scene_id", type=int) or 0, current_user)
+        fork = access.visible_scene(parse_id(request.form.get("fork_scene_id")) or 0, current_user)
         lineage.merge_fork(scene, fork, current_user)
     except access.NotFound:
         abort(404)

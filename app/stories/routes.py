@@ -4,14 +4,15 @@ from flask_login import current_user
 from app.api import bp as api_bp
 from app.caching import reader_page
 from app.errors import json_error
+from app.query import parse_id
 from app.stories import bp
 from app.story.tree import start_time, story_tree, tree_json
 
 
 @bp.get("/stories/<int:root_id>")
-@reader_page
+@reader_page(params={"from": parse_id})
 def tree(root_id: int):
-    came_from = request.args.get("from", type=int)
+    came_from = parse_id(request.args.get("from"))
     story = story_tree(root_id, current_user, came_from)
     if story is None:
         abort(404)
@@ -20,9 +21,9 @@ def tree(root_id: int):
 
 
 @api_bp.get("/stories/<int:root_id>")
-@reader_page
+@reader_page(params={"from": parse_id})
 def tree_api(root_id: int):
-    story = story_tree(root_id, g.api_user, request.args.get("from", type=int))
+    story = story_tree(root_id, g.api_user, parse_id(request.args.get("from")))
     if story is None:
         return json_error(404, "There is no story with that root segment.")
     return jsonify(tree_json(story))
