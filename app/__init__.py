@@ -44,6 +44,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from app.account import bp as account_bp
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
+    from app.api import docs_bp as api_docs_bp
     from app.assets import bp as assets_bp
     from app.feedback import bp as feedback_bp
     from app.people import bp as people_bp
@@ -59,6 +60,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(stories_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(api_docs_bp, url_prefix="/api")
     app.register_blueprint(feedback_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     errors.register(app)

@@ -40,6 +40,8 @@ def json_error(status: int, message: str, code: str | None = None, **extra):
 def _render(status: int, detail: str | None = None):
     title, default = MESSAGES.get(status, MESSAGES[500])
     message = detail or default
+    if status == 404 and request.url_rule is None and request.path.startswith("/api/"):
+        message = "There is no such API endpoint. The endpoints are listed at /api/docs."
     if wants_json():
         return json_error(status, message)
     return render_template("errors/error.html", status=status, title=title, message=message), status

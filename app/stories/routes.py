@@ -1,7 +1,9 @@
-from flask import abort, g, jsonify, render_template, request
+from flask import abort, g, render_template, request
 from flask_login import current_user
 
 from app.api import bp as api_bp
+from app.api.schemas import TreeOut, TreeQuery
+from app.api.spec import answer, operation
 from app.caching import reader_page
 from app.errors import json_error
 from app.query import parse_id
@@ -22,8 +24,10 @@ def tree(root_id: int):
 
 @api_bp.get("/stories/<int:root_id>")
 @reader_page(params={"from": parse_id})
-def tree_api(root_id: int):
-    story = story_tree(root_id, g.api_user, parse_id(request.args.get("from")))
+@operation("A story tree: every segment grown from one root and the branches through it", query=TreeQuery,
+           responses={200: TreeOut}, tags=("stories",))
+def tree_api(root_id: int, query: TreeQuery):
+    story = story_tree(root_id, g.api_user, query.from_)
     if story is None:
         return json_error(404, "There is no story with that root segment.")
-    return jsonify(tree_json(story))
+    return answer(TreeOut, tree_json(story))
