@@ -71,8 +71,8 @@ def create_scene(owner: User, *, title: str, topic_slug: str, prompt: str, visib
         raise StoryError("Choose one of the topics.", "topic")
     text = clean_prompt(prompt)
     try:
-        changes = declared_changes(declared or [])
-    except BibleError as err:
+        changes = declared_changes(_clean_declared(declared or []))
+    except (BibleError, TextRefused) as err:
         raise StoryError(str(err), "characters", "invalid_declaration") from err
     _check_continuity(None, text, changes)
     check_generation_allowed(owner)
@@ -178,6 +178,14 @@ def _clean_title(title) -> str:
     if len(title) > 120:
         raise StoryError("Keep the title to 120 characters or fewer.", "title")
     return title
+
+
+def _clean_declared(declared: list[dict]) -> list[dict]:
+    """Declared entities with their names and attributes normalised like every other text (``app.text``)."""
+    return [{**entry, "name": clean_text(entry.get("name"), "name"),
+             "attributes": {clean_text(k, "attribute"): clean_text(v, "attribute value")
+                            for k, v in (entry.get("attributes") or {}).items()}}
+            for entry in declared]
 
 
 def _check_visibility(visibility) -> None:

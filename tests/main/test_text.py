@@ -63,3 +63,18 @@ def test_api_token_names_are_normalised(client, auth, user):
     token = csrf_token_from(client.get("/account").get_data(as_text=True))
     resp = client.post("/account/tokens", data={"tok-name": "lap\x00top", "csrf_token": token})
     assert resp.status_code == 422 and "control characters" in resp.get_data(as_text=True)
+
+
+def test_declared_entities_are_normalised_too(app, user):
+    """Names and attributes declared with a new scene follow the same rules (from the form or the API)."""
+    from app.story.writing import StoryError, create_scene
+
+    make_topic()
+    with pytest.raises(StoryError) as refused:
+        create_scene(user, title="Pier", topic_slug="space-opera", prompt="Mara waits.",
+                     declared=[{"kind": "character", "name": "Ma\u202era", "attributes": {}}])
+    assert refused.value.field == "characters" and "reading direction" in refused.value.message
+    started = create_scene(user, title="Pier", topic_slug="space-opera", prompt="Mara waits.",
+                           declared=[{"kind": "character", "name": f" {DECOMPOSED} ", "attributes": {"coat ": " red"}}])
+    declared = started.segment.plan["declared"]
+    assert declared[0]["value"] == "Amélie" and {"key": "coat", "value": "red"}.items() <= declared[1].items()
