@@ -58,10 +58,8 @@ class Operation:
             implied.update({400: schemas.Error, 413: schemas.Error, 422: schemas.Error})
         if self.query is not None:
             implied[422] = schemas.Error
-        if self.signed_in:
-            implied[401] = schemas.Error
-            if self.body is not None:
-                implied[400] = schemas.Error
+        if self.signed_in:  # a session's writes need their X-CSRFToken header (400 without)
+            implied.update({400: schemas.Error, 401: schemas.Error})
         return {**implied, **self.responses}
 
 
