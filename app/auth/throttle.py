@@ -33,6 +33,11 @@ DEVICE_COOKIE_DAYS = 365
 DEVICE_ACCOUNTS = 8
 
 
+def now() -> float:
+    """The time backoff is measured in (seconds since the epoch)."""
+    return time.time()
+
+
 class Throttled(Exception):
     """This client must wait ``retry_after`` seconds before trying this account again."""
 
@@ -89,17 +94,17 @@ def _keys(account: str, client: Client) -> list[str]:
     return keys
 
 
-def _wait(failures: int, last: float, after: int, now: float) -> float:
+def _wait(failures: int, last: float, after: int, current: float) -> float:
     if failures < after:
         return 0.0
     delay = min(2.0 ** (failures - after), current_app.config["LOGIN_BACKOFF_MAX_SECONDS"])
-    return max(0.0, last + delay - now)
+    return max(0.0, last + delay - current)
 
 
 def check(account: str, client: Client) -> None:
     """Raise Throttled when ``client`` must wait before trying ``account`` again."""
     cfg = current_app.config
-    now = time.time()
+    current = now()
     keys = _keys(account, client)
     pipe = redis_client().pipeline()
     for key in keys:
@@ -108,7 +113,7 @@ def check(account: str, client: Client) -> None:
     wait = 0.0
     for (failures, last), after in zip(pipe.execute(), limits, strict=False):
         if failures is not None:
-            wait = max(wait, _wait(int(failures), float(last or 0), after, now))
+            wait = max(wait, _wait(int(failures), float(last or 0), after, current))
     if wait > 0:
         raise Throttled(math.ceil(wait))
 
@@ -117,7 +122,7 @@ def record_failure(account: str, client: Client) -> None:
     pipe = redis_client().pipeline()
     for key in _keys(account, client):
         pipe.hincrby(key, "failures", 1)
-        pipe.hset(key, "last", time.time())
+        pipe.hset(key, "last", now())
         pipe.expire(key, current_app.config["LOGIN_FAILURE_WINDOW_SECONDS"])
     pipe.execute()
 
