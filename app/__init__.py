@@ -27,6 +27,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.url_map.converters["int"] = DatabaseId
     _behind_proxies(app)
 
+    from app.routing import CONVERTERS
+
+    app.url_map.converters.update(CONVERTERS)  # before any blueprint's routes name them
+
     from app.extensions import cache, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)

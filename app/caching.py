@@ -104,11 +104,13 @@ class BoundedStore:
 
 PAGE_STORE = BoundedStore("sf-pages:", "PAGE_CACHE_MAX_ENTRIES")
 LISTING_STORE = BoundedStore("sf-listings:", "LISTING_CACHE_MAX_ENTRIES")
+#: moves when what is cached changes shape (cards, URLs), so new code never serves entries old code kept
+CACHE_FORMAT = 2
 
 
 def cached_listing(name: str, build: Callable[[], T]) -> T:
     """``build()``, cached under ``name`` until the next change to any scene or topic."""
-    key = f"{LISTINGS.current()}:{name}"
+    key = f"v{CACHE_FORMAT}:{LISTINGS.current()}:{name}"
     if (hit := LISTING_STORE.get(key)) is not None:
         return pickle.loads(hit)  # noqa: S301 - only this module writes these keys
     value = build()
@@ -130,7 +132,7 @@ def _for_readers() -> bool:
 def _page_key(params: Mapping[str, Callable[[str | None], Any]]) -> str:
     """The path plus each declared parameter as the view reads it (absent or malformed ones read as None)."""
     read = "&".join(f"{name}={parse(request.args.get(name))}" for name, parse in sorted(params.items()))
-    return f"{PAGES.current()}:{request.path}?{read}"
+    return f"v{CACHE_FORMAT}:{PAGES.current()}:{request.path}?{read}"
 
 
 def reader_page(view=None, *, params: Mapping[str, Callable[[str | None], Any]] | None = None):

@@ -58,12 +58,12 @@ class Targets:
     """What the simulated readers ask for, sampled from the database before the run."""
 
     topics: list[str]
-    recent: list[int]
-    random: list[int]
-    long: list[int]
+    recent: list[str]
+    random: list[str]
+    long: list[str]
     writers: int
 
-    def scene(self) -> int:
+    def scene(self) -> str:
         """Half the reads go to what the home and topic pages show, half anywhere public."""
         return random.choice(self.recent if random.random() < 0.5 else self.random)
 
@@ -75,9 +75,9 @@ def sample_targets(database_url: str, sample: int = 5000) -> Targets:
         ids = lambda sql: [row[0] for row in conn.execute(text(sql))]  # noqa: E731
         targets = Targets(
             topics=ids("SELECT slug FROM topics ORDER BY position"),
-            recent=ids(f"SELECT id FROM scenes WHERE {listed} ORDER BY updated_at DESC LIMIT 200"),
-            random=ids(f"SELECT id FROM scenes WHERE {listed} ORDER BY random() LIMIT {sample}"),
-            long=ids(f"SELECT id FROM scenes WHERE {listed} AND segment_count >= 150"),
+            recent=ids(f"SELECT public_id FROM scenes WHERE {listed} ORDER BY updated_at DESC LIMIT 200"),
+            random=ids(f"SELECT public_id FROM scenes WHERE {listed} ORDER BY random() LIMIT {sample}"),
+            long=ids(f"SELECT public_id FROM scenes WHERE {listed} AND segment_count >= 150"),
             writers=conn.execute(text("SELECT count(*) FROM users WHERE username LIKE 'writer%'")).scalar_one(),
         )
     engine.dispose()

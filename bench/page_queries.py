@@ -50,7 +50,7 @@ def pages(db, models) -> dict[str, str]:
     from app.seeding.clips import MEDIA_SCENE_TITLE
 
     Scene, Segment = models.Scene, models.Segment
-    public = select(Scene.id).where(Scene.visibility == "public", Scene.head_segment_id.is_not(None))
+    public = select(Scene.public_id).where(Scene.visibility == "public", Scene.head_segment_id.is_not(None))
     typical = db.session.scalar(public.where(Scene.segment_count.between(4, 6), Scene.title != MEDIA_SCENE_TITLE)
                                 .order_by(Scene.id).limit(1))
     long = db.session.scalar(public.order_by(Scene.segment_count.desc(), Scene.id).limit(1))
@@ -61,7 +61,7 @@ def pages(db, models) -> dict[str, str]:
     most_forked = db.session.get(Scene, db.session.scalar(forks))
     from app.story.paths import segment_path
 
-    root = segment_path(most_forked.head_segment_id)[0].id
+    root = segment_path(most_forked.head_segment_id)[0].public_id
     return {
         "home": "/",
         "topic": f"/topics/{slug}",

@@ -88,7 +88,7 @@ def _render_demo() -> dict:
     title = next(p.title for p in DEMO_SCENES if p.key == "fox-detective")
     scene = db.session.scalar(select(Scene).where(Scene.title == title))
     path = segment_path(scene.head_segment_id)
-    ids = {"scene": scene.id, "root": path[0].id, "second": path[1].id}
+    ids = {"scene": scene.public_id, "root": path[0].public_id, "second": path[1].public_id}
     db.session.remove()
     return ids
 

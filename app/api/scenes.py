@@ -6,6 +6,7 @@ import hashlib
 from flask import current_app, g, jsonify, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
+from sqlalchemy import select
 
 from app.api import bp
 from app.api import schemas as s
@@ -17,7 +18,7 @@ from app.continuity.store import bible_at, check_continuation, correct_bible, en
 from app.errors import json_error
 from app.extensions import db, limiter
 from app.generation.services import prompt_expander
-from app.models import GenerationJob
+from app.models import Segment
 from app.story import access, cuts, lineage, writing
 from app.story.paths import segment_path
 from app.story.prompts import clean_prompt
@@ -43,6 +44,12 @@ def preview_json(result) -> dict:
     """The continuity check as the forms and API show it: errors, warnings, entities, injected, expanded prompt."""
     data = result.to_dict()
     expanded = prompt_expander(current_app.config).expand(result.prompt, {"injected": list(result.lines)})
+    issues = data["errors"] + data["warnings"]
+    cited = {i["since_segment"] for i in issues if i["since_segment"] is not None}
+    rows = db.session.execute(select(Segment.id, Segment.public_id).where(Segment.id.in_(cited))) if cited else ()
+    public_ids = {segment_id: public_id for segment_id, public_id in rows}
+    for issue in issues:  # segments are named by public id in everything the API answers
+        issue["since_segment"] = public_ids.get(issue["since_segment"])
     return {"ok": data["ok"], "errors": data["errors"], "warnings": data["warnings"],
             "entities": data["links"], "new_entities": data["new_entities"],
             "proposed_changes": data["proposed_changes"], "injected": data["injected"],
@@ -87,12 +94,12 @@ def create_scene(body: s.NewScene):
     return answer(s.Started, _started_json(started), 202)
 
 
-@bp.get("/scenes/<int:scene_id>")
+@bp.get("/scenes/<scene:scene_ref>")
 @reader_page
 @operation("A scene and its ordered segments, with media URLs", responses={200: s.SceneAnswer}, tags=("scenes",))
-def get_scene(scene_id: int):
+def get_scene(scene_ref: str):
     try:
-        scene = access.visible_scene(scene_id, g.api_user)
+        scene = access.visible_scene(scene_ref, g.api_user)
     except access.NotFound:
         return _not_found()
     views = scene_view(scene)
@@ -101,38 +108,41 @@ def get_scene(scene_id: int):
     return answer(s.SceneAnswer, {"scene": scene_json(scene, views)})
 
 
-@bp.post("/scenes/<int:scene_id>/segments")
+@bp.post("/scenes/<scene:scene_ref>/segments")
 @operation("Continue a scene after the head you saw (409 scene_moved when it moved on)", signed_in=True,
            body=s.Continuation, responses={202: s.Continued, **WRITES}, tags=("scenes",))
-def continue_scene(scene_id: int, body: s.Continuation):
+def continue_scene(scene_ref: str, body: s.Continuation):
     try:
-        scene = access.visible_scene(scene_id, g.api_user)
-        started = writing.continue_scene(scene, g.api_user, body.prompt, body.after_segment_id)
+        scene = access.visible_scene(scene_ref, g.api_user)
+        seen = access.seen_segment(body.after_segment_id, g.api_user)
+        started = writing.continue_scene(scene, g.api_user, body.prompt, seen.id if seen else None)
     except access.NotFound:
         return _not_found()
     except writing.SceneMoved as moved:
+        head = moved.scene.head
         return json_error(409, "This scene moved on: continue from the new end, or fork at the segment you saw.",
-                          "scene_moved", head_segment_id=moved.head_segment_id)
+                          "scene_moved", head_segment_id=head.public_id if head else None)
     except REFUSALS as err:
         return _refusal(err)
     return answer(s.Continued, _started_json(started), 202)
 
 
-@bp.get("/jobs/<int:job_id>")
+@bp.get("/jobs/<job:job_ref>")
 @operation("A generation job's status, stage, progress and error", responses={200: s.JobOut}, tags=("jobs",))
-def get_job(job_id: int):
-    job = db.session.get(GenerationJob, job_id)
-    if job is None or not job.segment.scene.viewable_by(g.api_user):
+def get_job(job_ref: str):
+    try:
+        job = access.visible_job(job_ref, g.api_user)
+    except access.NotFound:
         return _not_found("job")
     return answer(s.JobOut, job.to_json())
 
 
-@bp.post("/segments/<int:segment_id>/retry")
+@bp.post("/segments/<segment:segment_ref>/retry")
 @operation("Start a failed segment again from its last completed stage", signed_in=True,
            responses={202: s.JobAnswer, **WRITES}, tags=("segments",))
-def retry_segment(segment_id: int):
+def retry_segment(segment_ref: str):
     try:
-        segment = access.visible_segment(segment_id, g.api_user)
+        segment = access.visible_segment(segment_ref, g.api_user)
         job = writing.retry_segment(segment, g.api_user)
     except access.NotFound:
         return _not_found("segment")
@@ -143,12 +153,12 @@ def retry_segment(segment_id: int):
     return answer(s.JobAnswer, {"job": job.to_json()}, 202)
 
 
-@bp.delete("/segments/<int:segment_id>")
+@bp.delete("/segments/<segment:segment_ref>")
 @operation("Discard a failed or unfinished segment, releasing its place", signed_in=True,
            responses={204: None, **WRITES}, tags=("segments",))
-def discard_segment(segment_id: int):
+def discard_segment(segment_ref: str):
     try:
-        segment = access.visible_segment(segment_id, g.api_user)
+        segment = access.visible_segment(segment_ref, g.api_user)
         writing.discard_segment(segment, g.api_user)
     except access.NotFound:
         return _not_found("segment")
@@ -159,11 +169,11 @@ def discard_segment(segment_id: int):
     return "", 204
 
 
-@bp.get("/scenes/<int:scene_id>/cut")
+@bp.get("/scenes/<scene:scene_ref>/cut")
 @operation("The director's cut's status", responses={200: s.CutOut}, tags=("scenes",))
-def get_cut(scene_id: int):
+def get_cut(scene_ref: str):
     try:
-        scene = access.visible_scene(scene_id, g.api_user)
+        scene = access.visible_scene(scene_ref, g.api_user)
     except access.NotFound:
         return _not_found()
     cut = cuts.cut_for(scene)
@@ -172,15 +182,15 @@ def get_cut(scene_id: int):
     return answer(s.CutOut, cut.to_json())
 
 
-@bp.post("/scenes/<int:scene_id>/check")
+@bp.post("/scenes/<scene:scene_ref>/check")
 @check_limit
 @operation("Check a continuation prompt against the Scene Bible without generating anything",
            body=s.PromptCheck, responses={200: s.CheckOut, 422: s.Error, 429: s.Error}, tags=("continuity",))
-def check_scene_prompt(scene_id: int, body: s.PromptCheck):
+def check_scene_prompt(scene_ref: str, body: s.PromptCheck):
     try:
-        scene = access.visible_scene(scene_id, g.api_user)
-        after = body.after_segment_id or scene.head_segment_id
-        parent = access.visible_segment(after, g.api_user) if after else None
+        scene = access.visible_scene(scene_ref, g.api_user)
+        after = body.after_segment_id
+        parent = access.visible_segment(after, g.api_user) if after is not None else scene.head
         text = clean_prompt(body.prompt)
     except access.NotFound:
         return json_error(404, "There is no such scene or segment.")
@@ -201,28 +211,27 @@ def check_first_prompt(body: s.FirstPromptCheck):
     return answer(s.CheckOut, preview_json(check_continuation(None, text)))
 
 
-@bp.get("/scenes/<int:scene_id>/bible")
-@reader_page(params={"segment": str})  # only a valid segment makes a 200 worth keeping
+@bp.get("/scenes/<scene:scene_ref>/bible")
+@reader_page(params={"segment": str})  # only a segment that exists makes a 200 worth keeping
 @operation("The Scene Bible at the scene's head, or at one of its segments", query=s.BibleQuery,
            responses={200: s.BibleOut}, tags=("continuity",))
-def get_bible(scene_id: int, query: s.BibleQuery):
+def get_bible(scene_ref: str, query: s.BibleQuery):
     try:
-        scene = access.visible_scene(scene_id, g.api_user)
-        at = query.segment or scene.head_segment_id
-        if at is not None:
-            access.visible_segment(at, g.api_user)
+        scene = access.visible_scene(scene_ref, g.api_user)
+        at = access.visible_segment(query.segment, g.api_user) if query.segment is not None else scene.head
     except access.NotFound:
         return json_error(404, "There is no such scene or segment.")
-    entities = bible_at(at).entities.values()
-    return answer(s.BibleOut, {"segment_id": at, "entities": [entity_json(e) for e in entities]})
+    public_ids = {seg.id: seg.public_id for seg in (segment_path(at.id) if at else [])}
+    entities = [entity_json(e, public_ids) for e in bible_at(at.id if at else None).entities.values()]
+    return answer(s.BibleOut, {"segment_id": at.public_id if at else None, "entities": entities})
 
 
-@bp.post("/scenes/<int:scene_id>/bible/changes")
+@bp.post("/scenes/<scene:scene_ref>/bible/changes")
 @operation("Correct the Scene Bible (the scene's owner or a moderator), recorded at the head", signed_in=True,
            body=s.BibleChangeRequest, responses={201: s.ChangeAnswer, **WRITES}, tags=("continuity",))
-def change_bible(scene_id: int, body: s.BibleChangeRequest):
+def change_bible(scene_ref: str, body: s.BibleChangeRequest):
     try:
-        scene = access.visible_scene(scene_id, g.api_user)
+        scene = access.visible_scene(scene_ref, g.api_user)
     except access.NotFound:
         return _not_found()
     if not (g.api_user.id == scene.owner_id or g.api_user.is_moderator):
@@ -232,15 +241,17 @@ def change_bible(scene_id: int, body: s.BibleChangeRequest):
                                value=body.value)
     except BibleError as err:
         return json_error(422, str(err), "invalid_change")
-    return answer(s.ChangeAnswer, {"change": change}, 201)
+    return answer(s.ChangeAnswer, {"change": {
+        "segment_id": db.session.get(Segment, change.segment_id).public_id, "entity_id": change.entity_id,
+        "op": change.op, "key": change.key, "value": change.value, "author": change.author}}, 201)
 
 
-@bp.patch("/scenes/<int:scene_id>")
+@bp.patch("/scenes/<scene:scene_ref>")
 @operation("Rename a scene or change its visibility (its owner only)", signed_in=True, body=s.SceneChange,
            responses={200: s.SceneAnswer, **WRITES}, tags=("scenes",))
-def change_scene(scene_id: int, body: s.SceneChange):
+def change_scene(scene_ref: str, body: s.SceneChange):
     try:
-        scene = access.visible_scene(scene_id, g.api_user)
+        scene = access.visible_scene(scene_ref, g.api_user)
         changed = writing.change_scene(scene, g.api_user, title=body.title, visibility=body.visibility)
     except access.NotFound:
         return _not_found()
@@ -251,13 +262,22 @@ def change_scene(scene_id: int, body: s.SceneChange):
     return answer(s.SceneAnswer, {"scene": scene_json(changed)})
 
 
-@bp.post("/scenes/<int:scene_id>/forks")
+def _segment_on_path(scene, ref: s.Ref):
+    """The segment ``ref`` names when the caller may see it and it is on ``scene``'s branch, else None."""
+    try:
+        segment = access.visible_segment(ref, g.api_user)
+    except access.NotFound:
+        return None
+    return segment if segment.id in {seg.id for seg in segment_path(scene.head_segment_id)} else None
+
+
+@bp.post("/scenes/<scene:scene_ref>/forks")
 @operation("Fork the scene at one of its segments: a new scene of yours sharing the path", signed_in=True,
            body=s.ForkRequest, responses={201: s.SceneAnswer, **WRITES}, tags=("scenes",))
-def fork_scene(scene_id: int, body: s.ForkRequest):
+def fork_scene(scene_ref: str, body: s.ForkRequest):
     try:
-        scene = access.visible_scene(scene_id, g.api_user)
-        segment = next((seg for seg in segment_path(scene.head_segment_id) if seg.id == body.segment_id), None)
+        scene = access.visible_scene(scene_ref, g.api_user)
+        segment = _segment_on_path(scene, body.segment_id)
         if segment is None:
             return json_error(404, "There is no such segment in this scene.")
         fork = writing.fork_at(scene, segment, g.api_user, body.title)
@@ -268,12 +288,12 @@ def fork_scene(scene_id: int, body: s.ForkRequest):
     return answer(s.SceneAnswer, {"scene": scene_json(fork)}, 201)
 
 
-@bp.post("/scenes/<int:scene_id>/merge")
+@bp.post("/scenes/<scene:scene_ref>/merge")
 @operation("Fast-forward the scene to a fork of it (its owner only); 409 merge_refused says why not",
            signed_in=True, body=s.MergeRequest, responses={200: s.SceneAnswer, **WRITES}, tags=("scenes",))
-def merge_scene(scene_id: int, body: s.MergeRequest):
+def merge_scene(scene_ref: str, body: s.MergeRequest):
     try:
-        parent = access.visible_scene(scene_id, g.api_user)
+        parent = access.visible_scene(scene_ref, g.api_user)
         fork = access.visible_scene(body.fork_scene_id, g.api_user)
         merged = lineage.merge_fork(parent, fork, g.api_user)
     except access.NotFound:

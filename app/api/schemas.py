@@ -1,9 +1,11 @@
 """The API's request and response shapes. They validate every body and query string, shape every answer,
 and are the OpenAPI document (``app.api.spec``), so the document cannot drift from what the API does.
 
-Requests are strict: a prompt sent as a number, a visibility sent as a list or an id sent as "abc" or 1.5
-is a 422 naming the field, never coerced and never stored. An id that no row can have (0, negative, past
-2^63) is simply not found (404). Text goes through ``app.text.clean_text`` like the forms' text does.
+Requests are strict: a prompt sent as a number, a visibility sent as a list or an id sent as 1.5, true or
+"a-b" is a 422 naming the field, never coerced and never stored. Scenes, segments and jobs are named by
+their public ids (an old numeric id still names what anyone could list); a number no row can have (0,
+negative, past 2^63) is simply not found (404). Text goes through ``app.text.clean_text`` like the forms'
+text does.
 """
 from __future__ import annotations
 
@@ -33,8 +35,11 @@ def _clean(what: str):
     return AfterValidator(clean)
 
 
-#: a row id (scene, segment, job): a JSON integer; one no row can have is a 404, not a 422
-RowId = Annotated[int, AfterValidator(_within_database_range), Field(json_schema_extra={"minimum": 1})]
+PUBLIC_ID = r"^[A-Za-z0-9]{1,32}$"
+#: a scene, segment or job named in a query string: its public id (or an old numeric id)
+RefText = Annotated[str, StringConstraints(pattern=PUBLIC_ID)]
+#: the same in a JSON body, where an old numeric id may also come as a number (one no row can have is a 404)
+Ref = RefText | Annotated[int, AfterValidator(_within_database_range), Field(json_schema_extra={"minimum": 1})]
 Visibility = Literal["public", "unlisted", "private"]
 Title = Annotated[str, StringConstraints(max_length=1000), _clean("title"),
                   Field(description="1–120 characters once spaces are collapsed; NFC; no control or direction characters")]
@@ -72,12 +77,12 @@ class NewScene(Request):
 
 class Continuation(Request):
     prompt: Prompt
-    after_segment_id: RowId | None = Field(None, description="the head segment you saw; null for an empty scene")
+    after_segment_id: Ref | None = Field(None, description="the head segment you saw; null for an empty scene")
 
 
 class PromptCheck(Request):
     prompt: Prompt
-    after_segment_id: RowId | None = Field(None, description="check as a continuation of this segment (default: head)")
+    after_segment_id: Ref | None = Field(None, description="check as a continuation of this segment (default: head)")
 
 
 class FirstPromptCheck(Request):
@@ -97,22 +102,21 @@ class SceneChange(Request):
 
 
 class ForkRequest(Request):
-    segment_id: RowId
+    segment_id: Ref
     title: Title | None = None
 
 
 class MergeRequest(Request):
-    fork_scene_id: RowId
+    fork_scene_id: Ref
 
 
 class BibleQuery(Query):
-    segment: Annotated[int, AfterValidator(_within_database_range)] | None = Field(
-        None, description="read the Bible at this segment of the scene (default: its head)")
+    segment: RefText | None = Field(None, description="read the Bible at this segment of the scene (default: its head)")
 
 
 class TreeQuery(Query):
-    from_: int | None = Field(None, alias="from",
-                              description="the scene the reader came from: its branch shows even when unlisted")
+    from_: RefText | None = Field(None, alias="from",
+                                  description="the scene the reader came from: its branch shows even when unlisted")
 
 
 # --- answers ----------------------------------------------------------------------------------------
@@ -175,8 +179,8 @@ class JobError(Answer):
 
 
 class JobOut(Answer):
-    id: int
-    segment_id: int
+    id: str
+    segment_id: str
     status: str
     stage: str | None
     progress: int
@@ -192,9 +196,9 @@ class Media(Answer):
 
 
 class SegmentOut(Answer):
-    id: int
+    id: str
     position: int
-    parent_id: int | None
+    parent_id: str | None
     status: str
     prompt: str
     expanded_prompt: str | None
@@ -211,13 +215,13 @@ class SegmentOut(Answer):
 
 
 class SceneOut(Answer):
-    id: int
+    id: str
     title: str
     topic: str
     owner: Person
     visibility: Visibility
-    head_segment_id: int | None
-    forked_from_segment_id: int | None
+    head_segment_id: str | None
+    forked_from_segment_id: str | None
     segment_count: int
     duration: float
     created_at: str
@@ -245,9 +249,8 @@ class JobAnswer(Answer):
 
 
 class CutOut(Answer):
-    id: int
-    scene_id: int
-    head_segment_id: int
+    scene_id: str
+    head_segment_id: str
     status: str
     progress: int
     message: str | None
@@ -272,13 +275,13 @@ class CheckOut(Answer):
 
 class AttributeOut(Answer):
     value: str
-    since_segment: int | None
+    since_segment: str | None
 
 
 class FactOut(Answer):
     name: str
-    since_segment: int | None
-    ended_segment: int | None
+    since_segment: str | None
+    ended_segment: str | None
 
 
 class EntityOut(Answer):
@@ -288,17 +291,17 @@ class EntityOut(Answer):
     aliases: list[str]
     attributes: dict[str, AttributeOut]
     facts: list[FactOut]
-    first_seen: int | None
-    last_seen: int | None
+    first_seen: str | None
+    last_seen: str | None
 
 
 class BibleOut(Answer):
-    segment_id: int | None
+    segment_id: str | None
     entities: list[EntityOut]
 
 
 class ChangeOut(Answer):
-    segment_id: int
+    segment_id: str
     entity_id: str
     op: str
     key: str | None
@@ -311,25 +314,25 @@ class ChangeAnswer(Answer):
 
 
 class TreeSegment(Answer):
-    id: int
-    parent_id: int | None
+    id: str
+    parent_id: str | None
     position: int
     author: str
     duration: float | None
 
 
 class TreeBranch(Answer):
-    scene_id: int
+    scene_id: str
     title: str
     owner: str
     original: bool
     segment_count: int
-    segment_ids: list[int]
-    forked_from_segment_id: int | None
+    segment_ids: list[str]
+    forked_from_segment_id: str | None
     last_activity: str
 
 
 class TreeOut(Answer):
-    root_segment_id: int
+    root_segment_id: str
     segments: list[TreeSegment]
     branches: list[TreeBranch]

@@ -22,6 +22,7 @@ from pydantic.json_schema import models_json_schema
 from app.api import schemas
 from app.errors import API_CODES, json_error
 from app.query import MAX_ID
+from app.routing import CONVERTERS
 
 #: statuses every operation may answer besides its own: unknown path ids, wrong method, oversized body
 COMMON = {404: "Not found (or not visible to you).", 405: "Method not allowed on this path."}
@@ -107,9 +108,16 @@ def _parse(model: type[BaseModel], data: dict):
         raise Invalid(_refusal(err)) from None
 
 
+#: what pydantic puts in an error's location for the member of a union that failed ("constrained-str", …)
+_UNION_TAG = re.compile(r"^(constrained-)?(str|int|float|bool|list|dict|none)$|^function-|\[")
+
+
+def _field(loc: tuple) -> str:
+    return ".".join(str(part) for part in loc if not (isinstance(part, str) and _UNION_TAG.search(part))) or "body"
+
+
 def _refusal(err: ValidationError):
-    problems = [{"field": ".".join(str(part) for part in e["loc"]) or "body", "message": e["msg"], "type": e["type"]}
-                for e in err.errors(include_url=False)]
+    problems = [{"field": _field(e["loc"]), "message": e["msg"], "type": e["type"]} for e in err.errors(include_url=False)]
     first = problems[0]
     if any(p["type"] == "not_found" for p in problems):
         missing = next(p for p in problems if p["type"] == "not_found")
@@ -130,8 +138,13 @@ _CONVERTED = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
 def _path_parameters(rule) -> list[dict]:
     params = []
     for match in _CONVERTED.finditer(rule.rule):
-        schema = ({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID}
-                  if match["converter"] == "int" else {"type": "string"})
+        converter = match["converter"]
+        if converter == "int":
+            schema = {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID}
+        elif converter in CONVERTERS:  # scenes, segments, jobs: a public id (or an old numeric id)
+            schema = {"type": "string", "pattern": schemas.PUBLIC_ID}
+        else:
+            schema = {"type": "string"}
         params.append({"name": match["name"], "in": "path", "required": True, "schema": schema})
     return params
 

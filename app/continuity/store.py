@@ -1,6 +1,7 @@
 """The Scene Bible in the database: bible_at(segment), checking a continuation, recording changes."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, replace
 
 from flask import current_app
@@ -120,13 +121,18 @@ def history(segment_id: int | None) -> list[BibleChange]:
     return sorted(rows, key=lambda r: (order[r.segment_id], r.id))
 
 
-def entity_json(entity) -> dict:
+def entity_json(entity, public_ids: Mapping[int, str]) -> dict:
+    """The entity as the API shows it, segments named by their public ids (``public_ids``: id → public id)."""
+    def segment(segment_id: int | None) -> str | None:
+        return public_ids.get(segment_id) if segment_id is not None else None
+
     return {
         "id": entity.id, "kind": entity.kind, "name": entity.name, "aliases": list(entity.aliases),
-        "attributes": {k: {"value": a.value, "since_segment": a.since_segment} for k, a in entity.attributes.items()},
-        "facts": [{"name": f.name, "since_segment": f.since_segment, "ended_segment": f.ended_segment}
+        "attributes": {k: {"value": a.value, "since_segment": segment(a.since_segment)}
+                       for k, a in entity.attributes.items()},
+        "facts": [{"name": f.name, "since_segment": segment(f.since_segment), "ended_segment": segment(f.ended_segment)}
                   for f in entity.facts.values()],
-        "first_seen": entity.first_seen, "last_seen": entity.last_seen,
+        "first_seen": segment(entity.first_seen), "last_seen": segment(entity.last_seen),
     }
 
 

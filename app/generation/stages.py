@@ -93,7 +93,7 @@ def normalize(ctx: RunContext) -> None:
     out = ctx.work_dir / "video.mp4"
     ctx.report(0.0, "converting to the house format")
     normalize_clip(raw, out, width=segment.width, height=segment.height, fps=segment.fps, preset=ctx.config["X264_PRESET"])
-    segment.media_prefix = f"segments/{segment.id}/"
+    segment.media_prefix = f"segments/{segment.public_id}/"  # a public id: nobody finds media by counting
     segment.video_key = f"{segment.media_prefix}video.mp4"
     ctx.storage.put_file(segment.video_key, out, "video/mp4")
     segment.duration = round(probe(out).duration, 3)

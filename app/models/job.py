@@ -7,8 +7,8 @@ from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import TimestampMixin
-from app.models.scene import Segment
+from app.models.base import PublicIdMixin, TimestampMixin
+from app.models.scene import Scene, Segment
 
 
 class JobStatus(StrEnum):
@@ -22,7 +22,7 @@ class JobStatus(StrEnum):
 ACTIVE_STATUSES = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
 
 
-class GenerationJob(TimestampMixin, db.Model):
+class GenerationJob(PublicIdMixin, TimestampMixin, db.Model):
     """The durable record of one segment's generation; the RQ job only carries its id."""
 
     __tablename__ = "generation_jobs"
@@ -58,8 +58,8 @@ class GenerationJob(TimestampMixin, db.Model):
         if self.status == JobStatus.FAILED:
             error = {"code": self.error_code, "message": self.error_message}
         return {
-            "id": self.id,
-            "segment_id": self.segment_id,
+            "id": self.public_id,
+            "segment_id": self.segment.public_id,
             "status": self.status,
             "stage": self.stage,
             "progress": self.progress,
@@ -89,11 +89,14 @@ class DirectorsCut(TimestampMixin, db.Model):
     error_message: Mapped[str | None] = mapped_column(Text)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
+    scene: Mapped[Scene] = relationship(viewonly=True)
+    head: Mapped[Segment] = relationship(viewonly=True)
+
     @property
     def active(self) -> bool:
         return self.status in ACTIVE_STATUSES
 
     def to_json(self) -> dict:
-        return {"id": self.id, "scene_id": self.scene_id, "head_segment_id": self.head_segment_id,
+        return {"scene_id": self.scene.public_id, "head_segment_id": self.head.public_id,
                 "status": self.status, "progress": self.progress, "message": self.message,
                 "duration": self.duration, "error": self.error_message if self.status == JobStatus.FAILED else None}

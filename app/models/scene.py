@@ -7,7 +7,7 @@ from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, Un
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import TimestampMixin
+from app.models.base import PublicIdMixin, TimestampMixin
 from app.models.topic import Topic
 from app.models.user import User
 
@@ -25,7 +25,7 @@ class SegmentStatus(StrEnum):
     FAILED = "failed"
 
 
-class Scene(TimestampMixin, db.Model):
+class Scene(PublicIdMixin, TimestampMixin, db.Model):
     __tablename__ = "scenes"
     __table_args__ = (
         # listings read the newest activity first: the home page across topics, a topic page within one
@@ -53,6 +53,7 @@ class Scene(TimestampMixin, db.Model):
     topic: Mapped[Topic] = relationship()
     owner: Mapped[User] = relationship()
     head: Mapped[Segment | None] = relationship(foreign_keys=[head_segment_id], post_update=True)
+    forked_from: Mapped[Segment | None] = relationship(foreign_keys=[forked_from_segment_id], viewonly=True)
 
     @property
     def is_public(self) -> bool:
@@ -71,7 +72,7 @@ class Scene(TimestampMixin, db.Model):
         return bool(user and user.is_authenticated and (user.id == self.owner_id or user.is_moderator))
 
 
-class Segment(TimestampMixin, db.Model):
+class Segment(PublicIdMixin, TimestampMixin, db.Model):
     """One generated clip. Immutable once ready; its media lives under ``media_prefix``."""
 
     __tablename__ = "segments"

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -10,8 +10,7 @@ from app.continuity.injection import InjectedEntry, continuity_note
 from app.continuity.store import bible_at, correct_bible, first_appearances, last_appearances, positions_on_path
 from app.continuity.store import history as bible_history
 from app.extensions import db
-from app.models import Segment
-from app.query import parse_id
+from app.models import Scene, Segment
 from app.scenes import bp
 from app.scenes.forms import BibleChangeForm, ContinueForm, ForkForm, NewSceneForm, SceneSettingsForm, SegmentActionForm
 from app.story import access, cuts, lineage, playback, writing
@@ -38,10 +37,10 @@ def _continuity_notes(segment) -> list[str]:
     return [continuity_note(InjectedEntry.from_dict(e)) for e in entries]
 
 
-@bp.route("/scenes/<int:scene_id>/bible", methods=["GET", "POST"])
+@bp.route("/scenes/<scene:scene_ref>/bible", methods=["GET", "POST"])
 @reader_page
-def bible(scene_id: int):
-    scene = _visible_scene(scene_id)
+def bible(scene_ref: str):
+    scene = _visible_scene(scene_ref)
     can_edit = current_user.is_authenticated and (current_user.id == scene.owner_id or current_user.is_moderator)
     form = BibleChangeForm() if can_edit else None  # a form means a CSRF token, and so a session cookie
     if request.method == "POST":
@@ -55,7 +54,7 @@ def bible(scene_id: int):
                 flash(f"That change doesn't fit the Bible: {err}", "error")
             else:
                 flash(f"Recorded: {change.entity_id} {change.op.replace('_', ' ')}.", "success")
-                return redirect(url_for("scenes.bible", scene_id=scene.id))
+                return redirect(url_for("scenes.bible", scene_ref=scene))
     entities = sorted(bible_at(scene.head_segment_id).entities.values(), key=lambda e: (e.kind, e.id))
     return render_template("scenes/bible.html", scene=scene, entities=entities, can_edit=can_edit, form=form,
                            history=bible_history(scene.head_segment_id), stills=first_appearances(entities),
@@ -69,18 +68,32 @@ def _has_vendor(name: str) -> bool:
     return (Path(current_app.static_folder) / "vendor" / name).is_file()
 
 
-def _visible_scene(scene_id: int):
+def _visible_scene(ref: str) -> Scene:
+    """The scene the URL names, if the reader may see it; an old numeric URL moves to the public-id one."""
     try:
-        return access.visible_scene(scene_id, current_user)
+        scene = access.visible_scene(ref, current_user)
     except access.NotFound:
         abort(404)
+    if ref != scene.public_id:
+        abort(_moved_to(scene_ref=scene.public_id))
+    return scene
 
 
-def _visible_segment(segment_id: int) -> Segment:
+def _visible_segment(ref: str) -> Segment:
+    """The segment the URL names, if the reader may see it; an old numeric URL moves to the public-id one."""
     try:
-        return access.visible_segment(segment_id, current_user)
+        segment = access.visible_segment(ref, current_user)
     except access.NotFound:
         abort(404)
+    if ref != segment.public_id:
+        abort(_moved_to(segment_ref=segment.public_id))
+    return segment
+
+
+def _moved_to(**refs: str) -> Response:
+    """This request's URL with public ids in place of numeric ones: moved for good (308 keeps a POST a POST)."""
+    url = url_for(request.endpoint, **{**request.view_args, **refs}, **request.args.to_dict(flat=False))
+    return redirect(url, 301 if request.method in ("GET", "HEAD") else 308)
 
 
 @bp.route("/scenes/new", methods=["GET", "POST"])
@@ -104,21 +117,22 @@ def new():
             status = 422
         else:
             flash("Your scene is on its way: the first segment is generating.", "success")
-            return redirect(url_for("scenes.show", scene_id=started.scene.id))
+            return redirect(url_for("scenes.show", scene_ref=started.scene))
     elif form.errors:
         status = 422
     return render_template("scenes/new.html", form=form), status
 
 
-@bp.get("/scenes/<int:scene_id>")
+@bp.get("/scenes/<scene:scene_ref>")
 @reader_page
-def show(scene_id: int, continue_form: ContinueForm | None = None, settings_form: SceneSettingsForm | None = None,
+def show(scene_ref: str, continue_form: ContinueForm | None = None, settings_form: SceneSettingsForm | None = None,
          status: int = 200):
-    scene = _visible_scene(scene_id)
-    signed_in = current_user.is_authenticated  # readers get no forms: no CSRF token, no session cookie
-    form = continue_form or (ContinueForm(after_segment_id=scene.head_segment_id or "") if signed_in else None)
-    settings = settings_form or (SceneSettingsForm(title=scene.title, visibility=scene.visibility) if signed_in else None)
+    scene = _visible_scene(scene_ref)
     views = scene_view(scene)
+    signed_in = current_user.is_authenticated  # readers get no forms: no CSRF token, no session cookie
+    form = continue_form or (ContinueForm(after_segment_id=scene.head.public_id if scene.head else "")
+                             if signed_in else None)
+    settings = settings_form or (SceneSettingsForm(title=scene.title, visibility=scene.visibility) if signed_in else None)
     cut = cuts.cut_for(scene)
     if work_in_progress(views) or (cut and cut.active):
         skip_page_cache()  # progress moves without a database change the cache would notice
@@ -128,56 +142,56 @@ def show(scene_id: int, continue_form: ContinueForm | None = None, settings_form
                            origin=lineage.origin_of(scene), forks=lineage.forks_of(scene, current_user)), status
 
 
-@bp.post("/scenes/<int:scene_id>/settings")
+@bp.post("/scenes/<scene:scene_ref>/settings")
 @login_required
-def settings(scene_id: int):
-    scene = _visible_scene(scene_id)
+def settings(scene_ref: str):
+    scene = _visible_scene(scene_ref)
     form = SceneSettingsForm()
     if not form.validate_on_submit():
-        return show(scene_id, settings_form=form, status=422)
+        return show(scene_ref, settings_form=form, status=422)
     try:
         writing.change_scene(scene, current_user, title=form.title.data, visibility=form.visibility.data)
     except access.Forbidden:
         abort(403)
     except writing.StoryError as err:
         getattr(form, err.field or "title").errors.append(err.message)
-        return show(scene_id, settings_form=form, status=422)
+        return show(scene_ref, settings_form=form, status=422)
     flash(f"Saved. The scene is now {scene.visibility}.", "success")
-    return redirect(url_for("scenes.show", scene_id=scene.id))
+    return redirect(url_for("scenes.show", scene_ref=scene))
 
 
-@bp.post("/scenes/<int:scene_id>/continue")
+@bp.post("/scenes/<scene:scene_ref>/continue")
 @login_required
-def continue_(scene_id: int):
-    scene = _visible_scene(scene_id)
+def continue_(scene_ref: str):
+    scene = _visible_scene(scene_ref)
     form = ContinueForm()
     if not form.validate_on_submit():
-        return show(scene_id, continue_form=form, status=422)
-    seen = parse_id(form.after_segment_id.data)
+        return show(scene_ref, continue_form=form, status=422)
+    seen = access.seen_segment(form.after_segment_id.data, current_user)
     try:
-        writing.continue_scene(scene, current_user, form.prompt.data, seen)
+        writing.continue_scene(scene, current_user, form.prompt.data, seen.id if seen else None)
     except writing.SceneMoved as moved:
-        return render_template("scenes/moved.html", scene=scene, moved=moved, prompt=form.prompt.data,
+        return render_template("scenes/moved.html", scene=scene, moved=moved, seen=seen, prompt=form.prompt.data,
                                fork_form=ForkForm(prompt=form.prompt.data)), 409
     except writing.GenerationRefused as err:
         flash(err.message, "error")
-        return show(scene_id, continue_form=form, status=429)
+        return show(scene_ref, continue_form=form, status=429)
     except (writing.PromptError, writing.StoryError) as err:
         form.prompt.errors.append(err.message)
-        return show(scene_id, continue_form=form, status=422)
+        return show(scene_ref, continue_form=form, status=422)
     flash("Your segment is generating. Watch its progress below.", "success")
-    return redirect(url_for("scenes.show", scene_id=scene.id, _anchor="generating"))
+    return redirect(url_for("scenes.show", scene_ref=scene, _anchor="generating"))
 
 
-@bp.post("/segments/<int:segment_id>/fork")
+@bp.post("/segments/<segment:segment_ref>/fork")
 @login_required
-def fork(segment_id: int):
-    segment = _visible_segment(segment_id)
+def fork(segment_ref: str):
+    segment = _visible_segment(segment_ref)
     form = ForkForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        carrier = access.carrier_scene(segment, current_user, parse_id(request.args.get("scene")))
+        carrier = access.carrier_scene(segment, current_user, request.args.get("scene"))
         new_scene = writing.fork_at(carrier, segment, current_user, form.title.data)
         if form.prompt.data and form.prompt.data.strip():
             writing.continue_scene(new_scene, current_user, form.prompt.data, segment.id)
@@ -185,15 +199,15 @@ def fork(segment_id: int):
         abort(404)
     except (writing.StoryError, writing.PromptError, writing.GenerationRefused) as err:
         flash(err.message, "error")
-        return redirect(url_for("scenes.show", scene_id=carrier.id))
+        return redirect(url_for("scenes.show", scene_ref=carrier))
     flash("You forked the scene. It's yours to take anywhere.", "success")
-    return redirect(url_for("scenes.show", scene_id=new_scene.id))
+    return redirect(url_for("scenes.show", scene_ref=new_scene))
 
 
-@bp.post("/segments/<int:segment_id>/retry")
+@bp.post("/segments/<segment:segment_ref>/retry")
 @login_required
-def retry(segment_id: int):
-    segment = _visible_segment(segment_id)
+def retry(segment_ref: str):
+    segment = _visible_segment(segment_ref)
     if not SegmentActionForm().validate_on_submit():
         abort(400)
     try:
@@ -204,14 +218,14 @@ def retry(segment_id: int):
         flash(err.message, "error")
     else:
         flash("Trying again, from where it stopped.", "success")
-    return redirect(url_for("scenes.show", scene_id=segment.scene_id, _anchor="generating"))
+    return redirect(url_for("scenes.show", scene_ref=segment.scene, _anchor="generating"))
 
 
-@bp.post("/segments/<int:segment_id>/discard")
+@bp.post("/segments/<segment:segment_ref>/discard")
 @login_required
-def discard(segment_id: int):
-    segment = _visible_segment(segment_id)
-    scene_id = segment.scene_id
+def discard(segment_ref: str):
+    segment = _visible_segment(segment_ref)
+    scene_ref = segment.scene.public_id
     if not SegmentActionForm().validate_on_submit():
         abort(400)
     try:
@@ -223,17 +237,17 @@ def discard(segment_id: int):
     else:
         flash("Segment discarded. The scene is open for the next prompt.", "success")
     db.session.remove()
-    return redirect(url_for("scenes.show", scene_id=scene_id))
+    return redirect(url_for("scenes.show", scene_ref=scene_ref))
 
 
-@bp.post("/scenes/<int:scene_id>/merge")
+@bp.post("/scenes/<scene:scene_ref>/merge")
 @login_required
-def merge(scene_id: int):
-    scene = _visible_scene(scene_id)
+def merge(scene_ref: str):
+    scene = _visible_scene(scene_ref)
     if not SegmentActionForm().validate_on_submit():
         abort(400)
     try:
-        fork = access.visible_scene(parse_id(request.form.get("fork_scene_id")) or 0, current_user)
+        fork = access.visible_scene(request.form.get("fork_scene_id", ""), current_user)
         lineage.merge_fork(scene, fork, current_user)
     except access.NotFound:
         abort(404)
@@ -243,4 +257,4 @@ def merge(scene_id: int):
         flash(str(err), "error")
     else:
         flash(f"Merged “{fork.title}” into this scene.", "success")
-    return redirect(url_for("scenes.show", scene_id=scene.id))
+    return redirect(url_for("scenes.show", scene_ref=scene))

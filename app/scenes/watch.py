@@ -12,7 +12,7 @@ from app.scenes.forms import SegmentActionForm
 from app.scenes.routes import _visible_scene, _visible_segment
 from app.story import cuts, playback
 from app.story.paths import segment_path
-from app.story.views import scene_view
+from app.story.views import scene_view, signs_media
 
 HLS_MIME = "application/vnd.apple.mpegurl"
 
@@ -30,33 +30,33 @@ def _playlist_response(scene, playlist: playback.Playlist) -> Response:
     return response.make_conditional(request)
 
 
-@bp.get("/scenes/<int:scene_id>/playlist.m3u8")
-def scene_playlist(scene_id: int):
-    scene = _visible_scene(scene_id)
+@bp.get("/scenes/<scene:scene_ref>/playlist.m3u8")
+def scene_playlist(scene_ref: str):
+    scene = _visible_scene(scene_ref)
     try:
         return _playlist_response(scene, playback.branch_playlist(scene))
     except playback.NothingToPlay:
         abort(404, "This scene has no finished segment to play yet.")
 
 
-@bp.get("/segments/<int:segment_id>/playlist.m3u8")
-def segment_playlist(segment_id: int):
-    segment = _visible_segment(segment_id)
+@bp.get("/segments/<segment:segment_ref>/playlist.m3u8")
+def segment_playlist(segment_ref: str):
+    segment = _visible_segment(segment_ref)
     try:
         return _playlist_response(segment.scene, playback.segment_playlist(segment.scene, segment))
     except playback.NothingToPlay:
         abort(404, "This segment isn't ready to play yet.")
 
 
-@bp.get("/scenes/<int:scene_id>/captions.vtt")
-def captions(scene_id: int):
-    scene = _visible_scene(scene_id)
+@bp.get("/scenes/<scene:scene_ref>/captions.vtt")
+def captions(scene_ref: str):
+    scene = _visible_scene(scene_ref)
     return Response(playback.captions_vtt(segment_path(scene.head_segment_id)), mimetype="text/vtt")
 
 
-@bp.get("/scenes/<int:scene_id>/download.mp4")
-def download(scene_id: int):
-    scene = _visible_scene(scene_id)
+@bp.get("/scenes/<scene:scene_ref>/download.mp4")
+def download(scene_ref: str):
+    scene = _visible_scene(scene_ref)
     try:
         key = playback.branch_download(scene)
     except playback.NothingToPlay:
@@ -64,23 +64,23 @@ def download(scene_id: int):
     filename = _filename(scene)
     path = storage().local_path(key)
     if path is None:
-        return redirect(storage().url(key, private=scene.visibility == Visibility.PRIVATE))
+        return redirect(storage().url(key, private=signs_media(scene)))
     return send_file(path, mimetype="video/mp4", as_attachment=True, download_name=filename, conditional=True)
 
 
-@bp.get("/scenes/<int:scene_id>/watch")
+@bp.get("/scenes/<scene:scene_ref>/watch")
 @reader_page
-def watch(scene_id: int):
-    scene = _visible_scene(scene_id)
+def watch(scene_ref: str):
+    scene = _visible_scene(scene_ref)
     views = scene_view(scene)
     return render_template("scenes/watch.html", scene=scene, views=views,
                            chapters=playback.chapters([v.segment for v in views]), user=current_user)
 
 
-@bp.post("/scenes/<int:scene_id>/cut")
+@bp.post("/scenes/<scene:scene_ref>/cut")
 @login_required
-def request_cut(scene_id: int):
-    scene = _visible_scene(scene_id)
+def request_cut(scene_ref: str):
+    scene = _visible_scene(scene_ref)
     if not SegmentActionForm().validate_on_submit():
         abort(400)
     try:
@@ -89,17 +89,17 @@ def request_cut(scene_id: int):
         flash(str(err), "error")
     else:
         flash("Your director's cut is being made. It takes a little while; watch its progress below.", "success")
-    return redirect(url_for("scenes.show", scene_id=scene.id, _anchor="directors-cut"))
+    return redirect(url_for("scenes.show", scene_ref=scene, _anchor="directors-cut"))
 
 
-@bp.get("/scenes/<int:scene_id>/cut.mp4")
-def cut_download(scene_id: int):
-    scene = _visible_scene(scene_id)
+@bp.get("/scenes/<scene:scene_ref>/cut.mp4")
+def cut_download(scene_ref: str):
+    scene = _visible_scene(scene_ref)
     cut = cuts.cut_for(scene)
     if cut is None or not cut.video_key:
         abort(404, "This scene has no director's cut yet.")
     path = storage().local_path(cut.video_key)
     if path is None:
-        return redirect(storage().url(cut.video_key, private=scene.visibility == Visibility.PRIVATE))
+        return redirect(storage().url(cut.video_key, private=signs_media(scene)))
     return send_file(path, mimetype="video/mp4", as_attachment=request.args.get("download") == "1",
                      download_name=_filename(scene, "directors-cut"), conditional=True)

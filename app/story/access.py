@@ -13,13 +13,28 @@ So:
   not on its branch;
 - private scenes can be forked only by their owner, and the fork is private
   too, so nobody else can carry private segments into view.
+
+Scenes, segments and jobs are found by **reference**: their random public id,
+which is the secret an unlisted link carries, or an old numeric id. Numeric
+ids can be counted, so they find only what the user could find by listing:
+public scenes, the segments a public scene plays and the jobs writing into a
+public scene, and the user's own. Anything else named by number answers
+exactly like an unknown id.
+
+Media follows suit: a media key names its segment by public id, and the media
+route serves a request without a signature only for media the user could find
+by listing (``media_visible``); pages of unlisted and private scenes hand out
+signed URLs.
 """
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, exists, or_, select, true
 
 from app.extensions import db
-from app.models import Scene, Segment, Visibility
+from app.models import GenerationJob, Scene, Segment, Visibility
+
+#: longer numbers could overflow a 64-bit key in the query, and no row has one: they name nothing
+_MAX_ID_DIGITS = 18
 
 
 class NotFound(LookupError):
@@ -39,6 +54,15 @@ def visible_to(user) -> ColumnElement[bool]:
     return Scene.visibility != Visibility.PRIVATE
 
 
+def listed_to(user) -> ColumnElement[bool]:
+    """SQL criterion: scenes ``user`` could find by listing (``Scene.listed_for`` as a WHERE clause)."""
+    if user is not None and getattr(user, "is_authenticated", False):
+        if user.is_moderator:
+            return true()
+        return or_(Scene.visibility == Visibility.PUBLIC, Scene.owner_id == user.id)
+    return Scene.visibility == Visibility.PUBLIC
+
+
 def scenes_playing(segment_id: int):
     """SELECT of the scenes whose branch runs through ``segment_id`` (their head is it or below it)."""
     down = select(Segment.id).where(Segment.id == segment_id).cte("below", recursive=True)
@@ -48,19 +72,32 @@ def scenes_playing(segment_id: int):
 
 def segment_viewable(segment: Segment, user) -> bool:
     """The rule above: the scene that wrote it is visible, or some visible scene plays it."""
-    if segment.scene.viewable_by(user):
+    return _seen_through(segment, user, segment.scene.viewable_by, visible_to)
+
+
+def segment_listed(segment: Segment, user) -> bool:
+    """Whether ``user`` could find the segment by listing: a public scene (or one of theirs) plays it."""
+    return _seen_through(segment, user, segment.scene.listed_for, listed_to)
+
+
+def _seen_through(segment: Segment, user, scene_rule, sql_rule) -> bool:
+    if scene_rule(user):
         return True
     if not segment.is_ready:
         return False
-    return bool(db.session.scalar(select(exists(scenes_playing(segment.id).where(visible_to(user)).subquery()))))
+    return bool(db.session.scalar(select(exists(scenes_playing(segment.id).where(sql_rule(user)).subquery()))))
 
 
-def carrier_scene(segment: Segment, user, preferred_id: int | None = None) -> Scene:
-    """A scene ``user`` may see that plays ``segment``: ``preferred_id`` when it does, else the writer's."""
-    if preferred_id and preferred_id != segment.scene_id:
-        scene = db.session.scalar(scenes_playing(segment.id).where(Scene.id == preferred_id, visible_to(user)))
-        if scene is not None:
-            return scene
+def carrier_scene(segment: Segment, user, preferred_ref: str | None = None) -> Scene:
+    """A scene ``user`` may see that plays ``segment``: the one ``preferred_ref`` names when it does, else
+    the writer's."""
+    if preferred_ref:
+        preferred = lookup(Scene, preferred_ref)
+        if preferred is not None and preferred.id != segment.scene_id:
+            scene = db.session.scalar(scenes_playing(segment.id).where(Scene.id == preferred.id,
+                                                                       _scene_rule(preferred_ref, user)))
+            if scene is not None:
+                return scene
     if segment.scene.viewable_by(user):
         return segment.scene
     scene = db.session.scalars(scenes_playing(segment.id).where(visible_to(user)).order_by(Scene.id)).first()
@@ -69,27 +106,70 @@ def carrier_scene(segment: Segment, user, preferred_id: int | None = None) -> Sc
     return scene
 
 
-def visible_scene(scene_id: int, user) -> Scene:
-    scene = db.session.get(Scene, scene_id)
-    if scene is None or not scene.viewable_by(user):
-        raise NotFound(f"scene {scene_id}")
+def is_numeric(ref) -> bool:
+    """Whether ``ref`` is an old sequential id rather than a public id."""
+    return str(ref).isascii() and str(ref).isdigit()
+
+
+def lookup(model, ref):
+    """The row of ``model`` (Scene, Segment, GenerationJob) that ``ref`` names, visible or not; None when
+    none does. Callers apply the access rule: stricter for numeric references (``is_numeric``)."""
+    ref = str(ref)
+    if is_numeric(ref):
+        return db.session.get(model, int(ref)) if len(ref) <= _MAX_ID_DIGITS else None
+    if not ref or len(ref) > 32:
+        return None
+    return db.session.scalar(select(model).where(model.public_id == ref))
+
+
+def _scene_rule(ref, user) -> ColumnElement[bool]:
+    return listed_to(user) if is_numeric(ref) else visible_to(user)
+
+
+def visible_scene(ref: str | int, user) -> Scene:
+    """The scene ``ref`` names, when ``user`` may see it (by number: when they could find it by listing)."""
+    scene = lookup(Scene, ref)
+    if scene is None or not (scene.listed_for(user) if is_numeric(ref) else scene.viewable_by(user)):
+        raise NotFound(f"scene {ref}")
     return scene
 
 
-def visible_segment(segment_id: int, user) -> Segment:
-    segment = db.session.get(Segment, segment_id)
-    if segment is None or not segment_viewable(segment, user):
-        raise NotFound(f"segment {segment_id}")
+def visible_segment(ref: str | int, user) -> Segment:
+    """The segment ``ref`` names, when ``user`` may see it (by number: when they could find it by listing)."""
+    segment = lookup(Segment, ref)
+    if segment is None or not (segment_listed if is_numeric(ref) else segment_viewable)(segment, user):
+        raise NotFound(f"segment {ref}")
     return segment
 
 
+def visible_job(ref: str | int, user) -> GenerationJob:
+    """The generation job ``ref`` names, when ``user`` may see the scene it writes into (by number: list)."""
+    job = lookup(GenerationJob, ref)
+    scene = job.segment.scene if job is not None else None
+    if scene is None or not (scene.listed_for(user) if is_numeric(ref) else scene.viewable_by(user)):
+        raise NotFound(f"job {ref}")
+    return job
+
+
+def seen_segment(ref, user) -> Segment | None:
+    """The segment a writer says they continued after: None when ``ref`` is empty or names nothing they may
+    see (so a continuation after it reads as "the scene moved on")."""
+    if ref is None or ref == "" or isinstance(ref, bool):
+        return None
+    try:
+        return visible_segment(ref, user)
+    except NotFound:
+        return None
+
+
 def media_visible(key: str, user) -> bool:
-    """Whether ``user`` may fetch the media stored under ``key`` (``segments/<id>/...``)."""
+    """Whether ``user`` may fetch the media under ``key`` (``segments/<segment ref>/...``) without a
+    signature: when they could find its segment by listing."""
     parts = key.split("/")
-    if len(parts) < 3 or parts[0] != "segments" or not parts[1].isdigit():
+    if len(parts) < 3 or parts[0] != "segments":
         return False
-    segment = db.session.get(Segment, int(parts[1]))
-    return segment is not None and segment_viewable(segment, user)
+    segment = lookup(Segment, parts[1])
+    return segment is not None and segment_listed(segment, user)
 
 
 def is_author_or_owner(segment: Segment, user) -> bool:

@@ -84,7 +84,7 @@ def make_cut(cut_id: int) -> None:
     try:
         plan = plan_for(scene, cut.head_segment_id, work)
         out = make_directors_cut(plan, work / "cut.mp4", on_progress=progress, preset=current_app.config["X264_PRESET"])
-        key = f"cuts/{scene.id}/{cut.head_segment_id}.mp4"
+        key = f"cuts/{scene.public_id}/{cut.head.public_id}.mp4"  # public ids: nobody finds a cut by counting
         storage().put_file(key, out, "video/mp4")
         old = cut.video_key
         cut.video_key, cut.duration = key, round(probe(out).duration, 3)

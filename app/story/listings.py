@@ -52,9 +52,9 @@ class Cursor:
 
 @dataclass(frozen=True)
 class SceneCard:
-    """What a listing shows of a scene."""
+    """What a listing shows of a scene (named by its public id, as its URL is)."""
 
-    id: int
+    public_id: str
     title: str
     topic: str
     owner: str
@@ -71,7 +71,7 @@ class SceneCard:
     @classmethod
     def of(cls, scene: Scene) -> SceneCard:
         head = scene.head
-        return cls(id=scene.id, title=scene.title, topic=scene.topic.name, owner=scene.owner.username,
+        return cls(public_id=scene.public_id, title=scene.title, topic=scene.topic.name, owner=scene.owner.username,
                    segment_count=scene.segment_count, duration=scene.total_duration,
                    is_fork=scene.forked_from_segment_id is not None, visibility=scene.visibility,
                    thumb_url=media_url(scene, head.thumb_key) if head else None,

@@ -16,9 +16,9 @@ from app.caching import cache_timeout
 from app.extensions import cache, storage
 from app.media.concat import concat_mp4
 from app.media.hls import MediaPlaylist, MediaSegment, join_playlists
-from app.models import Scene, Segment, Visibility
+from app.models import Scene, Segment
 from app.story.paths import segment_path
-from app.story.views import media_url
+from app.story.views import media_url, signs_media
 
 
 class NothingToPlay(LookupError):
@@ -53,7 +53,7 @@ def _resolver(scene: Scene, segment: Segment):
 
 def branch_playlist(scene: Scene) -> Playlist:
     """The scene's VOD playlist: its segments joined with discontinuities (cached by head id)."""
-    if scene.visibility == Visibility.PRIVATE:  # signed URLs expire: never share or keep them
+    if signs_media(scene):  # signed URLs expire: never share or keep them
         return _playlist(scene, segment_path(scene.head_segment_id))
     key = f"playlist:{scene.id}:{scene.head_segment_id}:{scene.visibility}"
     if (hit := cache.get(key)) is not None:
@@ -99,7 +99,7 @@ def captions_vtt(segments: list[Segment]) -> str:
     """A WebVTT track with one cue per segment: its prompt and author."""
     lines = ["WEBVTT", ""]
     for segment, start, end in chapters(segments):
-        lines += [f"segment-{segment.id}", f"{_timestamp(start)} --> {_timestamp(end)}",
+        lines += [f"segment-{segment.public_id}", f"{_timestamp(start)} --> {_timestamp(end)}",
                   f"{cue_text(segment.prompt)} — {cue_text(segment.author.username)}", ""]
     return "\n".join(lines)
 
@@ -109,7 +109,7 @@ def branch_download(scene: Scene) -> str:
     segments = [s for s in segment_path(scene.head_segment_id) if s.is_ready]
     if not segments:
         raise NothingToPlay(scene.id)
-    key = f"branches/{scene.head_segment_id}.mp4"
+    key = f"branches/{scene.head.public_id}.mp4"  # named by public id: nobody finds a branch by counting
     store = storage()
     if store.exists(key):
         return key

@@ -49,16 +49,15 @@ class StoryTree:
         return (last[0] + 22, MARGIN + LANE_HEIGHT * branch.lane), last
 
 
-def story_tree(root_id: int, viewer, came_from: int | None = None) -> StoryTree | None:
-    """The tree under segment ``root_id`` as ``viewer`` may see it (None when the root is unknown or hidden).
+def story_tree(root: Segment | None, viewer, came_from: Scene | None = None) -> StoryTree | None:
+    """The tree under segment ``root`` as ``viewer`` may see it (None when there is no root or nothing to show).
 
     Branches shown: the public ones, the viewer's own, and ``came_from`` (the scene the viewer followed the
-    link from) when they may see it; unlisted branches stay out of the drawing for everyone else.
+    link from, which they may see); unlisted branches stay out of the drawing for everyone else.
     """
-    root = db.session.get(Segment, root_id)
     if root is None or root.parent_id is not None:
         return None
-    down = select(Segment.id).where(Segment.id == root_id).cte("tree", recursive=True)
+    down = select(Segment.id).where(Segment.id == root.id).cte("tree", recursive=True)
     down = down.union_all(select(Segment.id).join(down, Segment.parent_id == down.c.id))
     segments = {s.id: s for s in db.session.scalars(
         select(Segment).where(Segment.id.in_(select(down.c.id)), Segment.status == SegmentStatus.READY)
@@ -66,7 +65,7 @@ def story_tree(root_id: int, viewer, came_from: int | None = None) -> StoryTree 
     scenes = db.session.scalars(
         select(Scene).where(Scene.head_segment_id.in_(list(segments))).options(selectinload(Scene.owner))
         .order_by(Scene.created_at, Scene.id))
-    visible = [s for s in scenes if s.listed_for(viewer) or (s.id == came_from and s.viewable_by(viewer))]
+    visible = [s for s in scenes if s.listed_for(viewer) or (came_from is not None and s.id == came_from.id)]
     if not visible:
         return None
     branches = []
@@ -94,14 +93,20 @@ def _lay_out(tree: StoryTree) -> None:
 
 
 def tree_json(tree: StoryTree) -> dict:
+    """The tree for the API; scenes and segments are named by their public ids."""
+    def public(segment_id: int | None) -> str | None:
+        segment = tree.segments.get(segment_id) if segment_id is not None else None
+        return segment.public_id if segment else None
+
     return {
-        "root_segment_id": tree.root.id,
-        "segments": [{"id": s.id, "parent_id": s.parent_id, "position": s.position, "author": s.author.username,
-                      "duration": s.duration} for s in sorted(tree.segments.values(), key=lambda s: (s.position, s.id))
-                     if s.id in tree.layout],
-        "branches": [{"scene_id": b.scene.id, "title": b.scene.title, "owner": b.scene.owner.username,
-                      "original": b.original, "segment_count": len(b.segment_ids), "segment_ids": b.segment_ids,
-                      "forked_from_segment_id": b.scene.forked_from_segment_id,
+        "root_segment_id": tree.root.public_id,
+        "segments": [{"id": s.public_id, "parent_id": public(s.parent_id), "position": s.position,
+                      "author": s.author.username, "duration": s.duration}
+                     for s in sorted(tree.segments.values(), key=lambda s: (s.position, s.id)) if s.id in tree.layout],
+        "branches": [{"scene_id": b.scene.public_id, "title": b.scene.title, "owner": b.scene.owner.username,
+                      "original": b.original, "segment_count": len(b.segment_ids),
+                      "segment_ids": [public(i) for i in b.segment_ids],
+                      "forked_from_segment_id": public(b.scene.forked_from_segment_id),
                       "last_activity": b.scene.updated_at.isoformat()} for b in tree.branches],
     }
 

@@ -19,9 +19,16 @@ class SegmentView:
 
 
 def media_url(scene: Scene, key: str | None) -> str | None:
+    """A URL for the media under ``key`` as shown on ``scene``: signed unless the scene is public."""
     if not key:
         return None
-    return storage().url(key, private=scene.visibility == Visibility.PRIVATE)
+    return storage().url(key, private=signs_media(scene))
+
+
+def signs_media(scene: Scene) -> bool:
+    """Whether the scene's media URLs are signed: only public scenes' media is served to anyone who asks
+    (``access.media_visible``)."""
+    return scene.visibility != Visibility.PUBLIC
 
 
 def scene_view(scene: Scene) -> list[SegmentView]:
@@ -42,9 +49,9 @@ def scene_view(scene: Scene) -> list[SegmentView]:
 def segment_json(view: SegmentView) -> dict:
     s = view.segment
     return {
-        "id": s.id,
+        "id": s.public_id,
         "position": s.position,
-        "parent_id": s.parent_id,
+        "parent_id": s.parent.public_id if s.parent_id else None,
         "status": s.status,
         "prompt": s.prompt,
         "expanded_prompt": s.expanded_prompt,
@@ -68,13 +75,13 @@ def work_in_progress(views: list[SegmentView]) -> bool:
 
 def scene_json(scene: Scene, views: list[SegmentView] | None = None) -> dict:
     data = {
-        "id": scene.id,
+        "id": scene.public_id,
         "title": scene.title,
         "topic": scene.topic.slug,
         "owner": {"id": scene.owner.id, "username": scene.owner.username},
         "visibility": scene.visibility,
-        "head_segment_id": scene.head_segment_id,
-        "forked_from_segment_id": scene.forked_from_segment_id,
+        "head_segment_id": scene.head.public_id if scene.head_segment_id else None,
+        "forked_from_segment_id": scene.forked_from.public_id if scene.forked_from_segment_id else None,
         "segment_count": scene.segment_count,
         "duration": scene.total_duration,
         "created_at": scene.created_at.isoformat(),

@@ -5,7 +5,7 @@ password, a reset) ends them all. Failed sign-ins are counted in Redis per accou
 so the lockout columns go.
 
 Revision ID: 56c3efb3a81d
-Revises: 56738ad07e97
+Revises: 230524257d6a
 Create Date: 2026-12-01 13:48:58.134160
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '56c3efb3a81d'
-down_revision = '56738ad07e97'
+down_revision = '230524257d6a'
 branch_labels = None
 depends_on = None
 

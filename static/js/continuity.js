@@ -37,7 +37,7 @@
         if (!prompt) { box.textContent = ""; return; }
         var mine = ++seq;
         var body = { prompt: prompt };
-        if (box.getAttribute("data-after")) { body.after_segment_id = parseInt(box.getAttribute("data-after"), 10); }
+        if (box.getAttribute("data-after")) { body.after_segment_id = box.getAttribute("data-after"); }
         window.storyforge.api("POST", box.getAttribute("data-check-url"), body).then(function (res) {
           if (mine === seq) { render(box, res.data); field.setAttribute("aria-invalid", res.data.ok === false ? "true" : "false"); }
         }).catch(function () {});

@@ -4,7 +4,7 @@
   var POLL_MS = 1000;
 
   function watch(box) {
-    var url = box.getAttribute("data-cut-url") || "/api/v1/jobs/" + box.getAttribute("data-job-id");
+    var url = box.getAttribute("data-cut-url") || box.getAttribute("data-job-url");
     var stage = box.querySelector(".job-stage");
     var percent = box.querySelector(".job-percent");
     var bar = box.querySelector(".job-bar");
@@ -32,6 +32,6 @@
     tick();
   }
 
-  document.querySelectorAll(".job[data-job-id]").forEach(watch);
+  document.querySelectorAll(".job[data-job-url]").forEach(watch);
   document.querySelectorAll(".job[data-cut-url]").forEach(watch);
 })();

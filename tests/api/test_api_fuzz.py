@@ -51,20 +51,22 @@ def world(app, user):
     fork = fork_at(scene, scene.head, user, "Harbour, retold")
     grow(fork, 1)
     queued = make_scene(make_user("ines"), title="Queued", topic=topic)
-    return {"scene_id": [scene.id, fork.id, queued.scene.id], "fork_scene_id": [fork.id],
-            "segment_id": [s.id for s in segments] + [queued.segment.id], "after_segment_id": [segments[-1].id],
-            "root_id": [segments[0].id], "job_id": [queued.job.id], "topic": ["noir-city"],
+    segment_refs = [s.public_id for s in segments] + [queued.segment.public_id]
+    scene_refs = [scene.public_id, fork.public_id, queued.scene.public_id]
+    return {"scene_ref": scene_refs, "fork_scene_id": [fork.public_id], "segment_ref": segment_refs,
+            "segment_id": segment_refs, "after_segment_id": [segments[-1].public_id],
+            "root_ref": [segments[0].public_id], "job_ref": [queued.job.public_id], "topic": ["noir-city"],
             "token": create_api_token(user, "fuzz").raw}
 
 
 def _aim_at_the_world(case, world) -> None:
-    """Point odd generated ids (and some topics) at rows that exist, so success paths are fuzzed too."""
+    """Point about half the generated references (and topics) at rows that exist, so success paths are
+    fuzzed too: those of odd length, or odd numbers."""
     def real(name, value):
-        if name == "topic" and isinstance(value, str) and len(value) % 2:
-            return world["topic"][0]
-        if name in world and isinstance(value, int) and not isinstance(value, bool) and value % 2:
-            return world[name][value % len(world[name])]
-        return value
+        if name not in world or isinstance(value, bool) or not isinstance(value, int | str):
+            return value
+        pick = value if isinstance(value, int) else len(value)
+        return world[name][pick % len(world[name])] if pick % 2 else value
 
     for name, value in (case.path_parameters or {}).items():
         case.path_parameters[name] = real(name, value)

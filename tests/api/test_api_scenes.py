@@ -7,7 +7,7 @@ import pytest
 from app.auth.accounts import create_api_token
 from app.extensions import db
 from app.models import GenerationJob, Scene, Segment
-from tests.factories import make_topic, make_user
+from tests.factories import by_public_id, make_topic, make_user
 
 
 @pytest.fixture
@@ -122,7 +122,7 @@ def test_ten_simultaneous_continuations_give_one_202_and_nine_409(app, client, b
     with ThreadPoolExecutor(10) as pool:
         statuses = sorted(pool.map(attempt, tokens))
     assert statuses == [202] + [409] * 9
-    assert db.session.query(Segment).filter_by(scene_id=scene_id, position=2).count() == 1
+    assert db.session.query(Segment).filter_by(scene_id=by_public_id(Scene, scene_id).id, position=2).count() == 1
 
 
 def test_discard_failed_segment_releases_the_slot(app, client, bearer, topic, worker):
@@ -131,7 +131,7 @@ def test_discard_failed_segment_releases_the_slot(app, client, bearer, topic, wo
     worker()
     head = client.get(f"/api/v1/scenes/{scene_id}").json["scene"]["head_segment_id"]
     seg = client.post(f"/api/v1/scenes/{scene_id}/segments", json={"prompt": "Ray opens the door.", "after_segment_id": head}, headers=bearer).json["segment"]
-    row = db.session.get(Segment, seg["id"])
+    row = by_public_id(Segment, seg["id"])
     row.prompt = "Ray decides to behead the informant."  # the filter refuses it at stage 1
     db.session.commit()
     worker()
@@ -146,11 +146,11 @@ def test_discard_failed_segment_releases_the_slot(app, client, bearer, topic, wo
 def test_retry_resumes_a_failed_segment(app, client, bearer, topic, worker):
     """Retry re-queues a failed segment's job and it completes."""
     data = _create(client, bearer).json
-    job = db.session.get(GenerationJob, data["job"]["id"])
+    job = by_public_id(GenerationJob, data["job"]["id"])
     job.segment.prompt = "Ray decides to behead the informant."
     db.session.commit()
     worker()
-    row = db.session.get(Segment, data["segment"]["id"])
+    row = by_public_id(Segment, data["segment"]["id"])
     assert row.status == "failed"
     row.prompt = "Ray decides to leave the informant alone."
     db.session.commit()

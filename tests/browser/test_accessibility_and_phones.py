@@ -24,7 +24,7 @@ def story(app, user, worker) -> dict:
     scene = db.session.get(Scene, scene_id)
     path = segment_path(scene.head_segment_id)
     fork = fork_at(scene, path[0], make_user("bob"), "Bob's harbour")
-    return {"topic": topic, "scene": scene_id, "root": path[0].id, "fork": fork.id}
+    return {"topic": topic, "scene": scene.public_id, "root": path[0].public_id, "fork": fork.public_id}
 
 
 def sign_in(page, base: str, who: str = "mara") -> None:

@@ -28,7 +28,7 @@ def test_hls_js_plays_across_both_discontinuities_and_seeks_into_segment_3(app, 
     scene_id = build_scene(user, worker)
     scene = db.session.get(Scene, scene_id)
     violations = watch_for_csp_violations(page)
-    response = page.goto(f"{live_server}/scenes/{scene_id}/watch")
+    response = page.goto(f"{live_server}/scenes/{scene.public_id}/watch")
     assert "unsafe-inline" not in response.headers["content-security-policy"]
     assert "worker-src 'self' blob:" in response.headers["content-security-policy"]
     wait_until(page, "window.storyforgePlayer && document.querySelector('video').readyState >= 1")

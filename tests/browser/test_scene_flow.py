@@ -35,10 +35,11 @@ def test_create_scene_and_watch_first_segment_play(app, user, live_server, live_
 
 def test_contradicting_prompt_shows_the_error_before_submitting(app, user, worker, live_server, page):
     """Typing a prompt that contradicts the Bible into the continue form shows the error inline, before submit."""
-    from tests.factories import build_scene
+    from app.models import Scene
+    from tests.factories import build_scene, public_id
 
     make_topic("noir-city", "Noir City")
-    scene_id = build_scene(user, worker, ["Mara, in a red coat, waits on the pier."])
+    scene_id = public_id(Scene, build_scene(user, worker, ["Mara, in a red coat, waits on the pier."]))
     _sign_in(page, live_server)
     page.goto(f"{live_server}/scenes/{scene_id}")
     page.get_by_label("What happens next?").fill("Mara, in a green coat, walks away.")

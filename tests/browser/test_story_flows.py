@@ -5,7 +5,7 @@ from app.extensions import db
 from app.models import Scene
 from tests.browser.helpers import wait_until
 from tests.browser.test_accessibility_and_phones import sign_in
-from tests.factories import PASSWORD, build_scene, make_topic, make_user
+from tests.factories import PASSWORD, build_scene, make_topic, make_user, public_id
 
 
 def tab_to(page, selector: str, limit: int = 80) -> None:
@@ -51,10 +51,10 @@ def test_continue_a_scene_and_watch_the_new_segment_arrive(app, user, worker, li
     make_topic("harbour-tales", "Harbour Tales")
     scene_id = build_scene(user, worker, ["Mara, in a red coat, waits on the pier."])
     sign_in(page, live_server)
-    page.goto(f"{live_server}/scenes/{scene_id}")
+    page.goto(f"{live_server}/scenes/{public_id(Scene, scene_id)}")
     page.get_by_label("What happens next?").fill("A gull lands on Mara's shoulder.")
     page.get_by_role("button", name="Continue this scene").click()
-    page.wait_for_url(f"**/scenes/{scene_id}#generating")
+    page.wait_for_url(f"**/scenes/{public_id(Scene, scene_id)}#generating")
     assert page.locator(".flash-success").is_visible()
     assert page.locator(".segment-placeholder, .segment-poster").count() == 2
     wait_until(page, "document.querySelectorAll('.segment-poster').length === 2", timeout=60_000)
@@ -69,13 +69,13 @@ def test_fork_here_then_see_the_tree(app, user, worker, live_server, page):
     scene_id = build_scene(user, worker, ["Mara waits on the pier.", "A gull lands beside her."])
     make_user("bob")
     sign_in(page, live_server, "bob")
-    page.goto(f"{live_server}/scenes/{scene_id}")
+    page.goto(f"{live_server}/scenes/{public_id(Scene, scene_id)}")
     page.get_by_role("button", name="Fork here at segment 1").click()
     page.locator(".lineage").wait_for()
     assert "at segment 1 by bob" in page.locator(".lineage").inner_text()
-    fork_id = int(page.url.rstrip("/").split("/")[-1])
+    fork_id = page.url.rstrip("/").split("/")[-1]
     page.get_by_role("link", name="Story tree").click()
     page.wait_for_url("**/stories/**")
     assert page.locator(".tree-label").count() == 2
-    assert page.locator(".tree-branch-current").get_attribute("data-scene-id") == str(fork_id)
+    assert page.locator(".tree-branch-current").get_attribute("data-scene-id") == fork_id
     assert page.locator(".tree-list a[aria-current=true]").inner_text().endswith("— fork")

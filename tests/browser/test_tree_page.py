@@ -1,6 +1,7 @@
 """The story tree drawn in Chromium."""
 import itertools
 
+from tests.factories import tree_url
 from tests.story.test_tree import three_branches
 
 
@@ -12,7 +13,7 @@ def test_tree_renders_in_chromium(app, client, user, worker, live_server, page):
     assert page.locator("svg.story-tree .tree-node").count() == len(data["segments"])
     labels = page.locator(".tree-label").all_text_contents()
     assert len(labels) == 3 and any(label.startswith("★ ") for label in labels)
-    assert page.locator(".tree-branch-current").get_attribute("data-scene-id") == str(forks[1])
+    assert page.locator(".tree-branch-current").get_attribute("data-scene-id") == forks[1]
     assert page.locator(".tree-list a").count() == 3
     page.locator(f".tree-branch[data-scene-id='{forks[1]}'] .tree-node").last.click()
     page.wait_for_url(f"**/scenes/{forks[1]}/watch?t=*")
@@ -25,7 +26,7 @@ def test_a_hundred_branch_tree_stays_readable(app, user, live_server, page):
 
     original_id, root = hundred_branches(user)
     page.set_viewport_size({"width": 1280, "height": 800})
-    page.goto(f"{live_server}/stories/{root}?from={original_id + 50}")
+    page.goto(f"{live_server}{tree_url(root, came_from=original_id + 50)}")
     boxes = page.eval_on_selector_all(".tree-label", "els => els.map(e => { const r = e.getBBox(); "
                                       "return [r.x, r.y, r.x + r.width, r.y + r.height]; })")
     assert len(boxes) == 100

@@ -23,8 +23,8 @@ def test_topic_pages_walk_by_keyset_without_repeats_or_gaps(app, client, user):
     assert first.count('class="card"') == 24 and "Older scenes" in first and "← Newest" not in first
     page = recent_scenes(24, None, topic.id)
     rest = recent_scenes(24, page.next, topic.id)
-    seen = [s.id for s in page.cards + rest.cards]
-    assert sorted(seen) == sorted(s.id for s in made) and len(set(seen)) == 30 and rest.next is None
+    seen = [s.public_id for s in page.cards + rest.cards]
+    assert sorted(seen) == sorted(s.public_id for s in made) and len(set(seen)) == 30 and rest.next is None
     second = client.get(f"/topics/{topic.slug}?after={page.next}").get_data(as_text=True)
     assert second.count('class="card"') == 6 and "← Newest" in second and "Older scenes" not in second
     assert client.get(f"/topics/{topic.slug}?after=garbage").get_data(as_text=True).count('class="card"') == 24
@@ -36,11 +36,11 @@ def test_a_scene_that_moves_while_paging_is_not_repeated(app, user):
     topic = make_topic("sea-stories", "Sea Stories")
     made = _scenes(10, topic, user)
     page = recent_scenes(5, None, topic.id)
-    mover = next(s for s in made if s.id not in {p.id for p in page.cards})
+    mover = next(s for s in made if s.public_id not in {p.public_id for p in page.cards})
     grow(db.session.get(Scene, mover.id), 1)  # now the newest: ahead of the cursor
     rest = recent_scenes(5, page.next, topic.id)
-    assert not {s.id for s in page.cards} & {s.id for s in rest.cards}
-    assert len(rest.cards) == 4 and mover.id not in {s.id for s in rest.cards}
+    assert not {s.public_id for s in page.cards} & {s.public_id for s in rest.cards}
+    assert len(rest.cards) == 4 and mover.public_id not in {s.public_id for s in rest.cards}
 
 
 def test_cursor_round_trips_and_bad_ones_start_over():

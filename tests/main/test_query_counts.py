@@ -1,7 +1,7 @@
 """Pages send a fixed number of SQL statements however many items they show (home and topics: test_listings)."""
 import pytest
 
-from tests.factories import bare_scene, grow, make_user
+from tests.factories import bare_scene, grow, make_user, public_id, scene_url
 from tests.story.test_tree import hundred_branches
 
 
@@ -20,13 +20,13 @@ def test_a_scene_of_200_segments_costs_what_one_of_5_does(client, auth, user, qu
     if signed_in:
         auth.login()
     for page in ("", "/watch", "/bible"):
-        assert _count(client, queries, f"/scenes/{big}{page}") == _count(client, queries, f"/scenes/{small}{page}")
-    assert _count(client, queries, f"/api/v1/scenes/{big}") == _count(client, queries, f"/api/v1/scenes/{small}")
+        assert _count(client, queries, scene_url(big, page)) == _count(client, queries, scene_url(small, page))
+    assert _count(client, queries, scene_url(big, api=True)) == _count(client, queries, scene_url(small, api=True))
 
 
 def test_a_tree_of_100_branches_costs_what_one_of_2_does(client, user):
     from app.extensions import db
-    from app.models import Scene
+    from app.models import Scene, Segment
     from tests.conftest import QueryCounter
 
     queries = QueryCounter(db.engine)
@@ -37,8 +37,9 @@ def test_a_tree_of_100_branches_costs_what_one_of_2_does(client, user):
     db.session.add(fork)
     db.session.commit()
     grow(fork, 1)
-    small_root = path[0].id
+    small_root = path[0].public_id
     _, big_root = hundred_branches(user)
+    big_root = public_id(Segment, big_root)
     for url in ("/stories/{}", "/api/v1/stories/{}"):
         assert _count(client, queries, url.format(big_root)) == _count(client, queries, url.format(small_root))
 

@@ -10,7 +10,7 @@ from app.media.probe import probe
 from app.models import Scene
 from app.story.paths import segment_path
 from app.story.writing import continue_scene
-from tests.factories import build_scene, make_user
+from tests.factories import build_scene, make_user, scene_url, segment_url
 
 
 def check_playlist(text: str, segments: int, fmp4: bool) -> list[float]:
@@ -43,7 +43,7 @@ def _segment_durations(scene_id: int) -> list[float]:
 
 def test_scene_playlist_structure(client, three_segments):
     """The scene playlist joins three segments with two discontinuities and sums to their durations."""
-    resp = client.get(f"/scenes/{three_segments}/playlist.m3u8")
+    resp = client.get(scene_url(three_segments, "/playlist.m3u8"))
     assert resp.status_code == 200 and resp.mimetype == "application/vnd.apple.mpegurl"
     durations = check_playlist(resp.get_data(as_text=True), 3, fmp4=False)
     assert sum(durations) == pytest.approx(sum(_segment_durations(three_segments)), abs=0.1)
@@ -53,7 +53,7 @@ def test_fmp4_playlists_redeclare_the_map_after_each_discontinuity(app, client, 
     """With HLS_FORMAT=fmp4 each segment brings its own EXT-X-MAP."""
     app.config.update(HLS_FORMAT="fmp4", GENERATION_IN_FLIGHT_LIMIT=10)
     scene_id = build_scene(user, worker, ["Dawn on the pier.", "Gulls circle the mast."])
-    check_playlist(client.get(f"/scenes/{scene_id}/playlist.m3u8").get_data(as_text=True), 2, fmp4=True)
+    check_playlist(client.get(scene_url(scene_id, "/playlist.m3u8")).get_data(as_text=True), 2, fmp4=True)
 
 
 def test_ffmpeg_decodes_the_whole_scene_from_its_playlist(app, three_segments, live_server):
@@ -68,28 +68,28 @@ def test_ffmpeg_decodes_the_whole_scene_from_its_playlist(app, three_segments, l
 
 def test_playlist_is_cached_by_head_with_etag(client, three_segments, user, worker):
     """The playlist has an ETag; an unchanged scene answers 304; a new segment gives a new playlist."""
-    first = client.get(f"/scenes/{three_segments}/playlist.m3u8")
+    first = client.get(scene_url(three_segments, "/playlist.m3u8"))
     etag = first.headers["ETag"]
-    assert client.get(f"/scenes/{three_segments}/playlist.m3u8", headers={"If-None-Match": etag}).status_code == 304
+    assert client.get(scene_url(three_segments, "/playlist.m3u8"), headers={"If-None-Match": etag}).status_code == 304
     scene = db.session.get(Scene, three_segments)
     continue_scene(scene, scene.owner, "The ferry docks at last.", scene.head_segment_id)
     worker()
-    grown = client.get(f"/scenes/{three_segments}/playlist.m3u8", headers={"If-None-Match": etag})
+    grown = client.get(scene_url(three_segments, "/playlist.m3u8"), headers={"If-None-Match": etag})
     assert grown.status_code == 200 and grown.headers["ETag"] != etag
     check_playlist(grown.get_data(as_text=True), 4, fmp4=False)
 
 
 def test_segment_playlist_plays_one_segment(client, three_segments):
     """/segments/<id>/playlist.m3u8 lists only that segment's parts."""
-    head = db.session.get(Scene, three_segments).head_segment_id
-    text = client.get(f"/segments/{head}/playlist.m3u8").get_data(as_text=True)
+    head = db.session.get(Scene, three_segments).head
+    text = client.get(segment_url(head, "/playlist.m3u8")).get_data(as_text=True)
     check_playlist(text, 1, fmp4=False)
-    assert f"/segments/{head}/" in text
+    assert f"/media/segments/{head.public_id}/" in text  # its media lives under its public id
 
 
 def test_captions_have_one_cue_per_segment(client, three_segments):
     """The WebVTT track carries each segment's prompt from its start to its end."""
-    vtt = client.get(f"/scenes/{three_segments}/captions.vtt")
+    vtt = client.get(scene_url(three_segments, "/captions.vtt"))
     assert vtt.mimetype == "text/vtt"
     text = vtt.get_data(as_text=True)
     assert text.startswith("WEBVTT")
@@ -100,18 +100,18 @@ def test_captions_have_one_cue_per_segment(client, three_segments):
 
 def test_download_is_one_mp4_of_the_branch(app, client, three_segments):
     """download.mp4 is one faststart MP4 whose duration is the sum of the segments, made once per head."""
-    resp = client.get(f"/scenes/{three_segments}/download.mp4")
+    resp = client.get(scene_url(three_segments, "/download.mp4"))
     assert resp.status_code == 200 and resp.mimetype == "video/mp4"
     assert "harbour-lights.mp4" in resp.headers["Content-Disposition"]
     body = resp.get_data()
     assert body[4:8] == b"ftyp" and body.find(b"moov") < body.find(b"mdat")  # faststart: index before data
-    head = db.session.get(Scene, three_segments).head_segment_id
-    path = storage().local_path(f"branches/{head}.mp4")
+    head = db.session.get(Scene, three_segments).head
+    path = storage().local_path(f"branches/{head.public_id}.mp4")
     info = probe(path, exact=True)
     assert info.duration == pytest.approx(sum(_segment_durations(three_segments)), abs=0.1)
     assert info.video_codec == "h264" and info.audio_codec == "aac"
     mtime = path.stat().st_mtime_ns
-    client.get(f"/scenes/{three_segments}/download.mp4")
+    client.get(scene_url(three_segments, "/download.mp4"))
     assert path.stat().st_mtime_ns == mtime  # cached by head id, not rebuilt
 
 
@@ -133,10 +133,10 @@ def test_range_request_answers_206_with_the_right_bytes(client, three_segments):
 def test_private_scene_playlist_and_media_need_permission(app, client, auth, user, worker):
     """A private scene's playlist is 404 to others; its signed media URLs work, unsigned ones are refused."""
     scene_id = build_scene(user, worker, ["A locked diary on the desk."], visibility="private")
-    assert client.get(f"/scenes/{scene_id}/playlist.m3u8").status_code == 404
-    assert client.get(f"/scenes/{scene_id}/download.mp4").status_code == 404
+    assert client.get(scene_url(scene_id, "/playlist.m3u8")).status_code == 404
+    assert client.get(scene_url(scene_id, "/download.mp4")).status_code == 404
     auth.login()
-    resp = client.get(f"/scenes/{scene_id}/playlist.m3u8")
+    resp = client.get(scene_url(scene_id, "/playlist.m3u8"))
     assert resp.status_code == 200 and resp.headers["Cache-Control"] == "private, no-store"
     uri = next(line for line in resp.get_data(as_text=True).splitlines() if "sig=" in line)
     auth.logout()
@@ -150,14 +150,14 @@ def test_private_scene_playlist_and_media_need_permission(app, client, auth, use
 
 def test_a_visibility_change_is_not_served_from_the_cached_playlist(client, auth, three_segments):
     """Going private replaces the cached public playlist with a signed, uncached one for the owner."""
-    public = client.get(f"/scenes/{three_segments}/playlist.m3u8").get_data(as_text=True)
+    public = client.get(scene_url(three_segments, "/playlist.m3u8")).get_data(as_text=True)
     assert "sig=" not in public
     scene = db.session.get(Scene, three_segments)
     scene.visibility = "private"
     db.session.commit()
-    assert client.get(f"/scenes/{three_segments}/playlist.m3u8").status_code == 404
+    assert client.get(scene_url(three_segments, "/playlist.m3u8")).status_code == 404
     auth.login()
-    private = client.get(f"/scenes/{three_segments}/playlist.m3u8")
+    private = client.get(scene_url(three_segments, "/playlist.m3u8"))
     assert private.headers["Cache-Control"] == "private, no-store" and "sig=" in private.get_data(as_text=True)
 
 
@@ -169,7 +169,7 @@ def test_captions_escape_prompts_so_webvtt_tags_are_not_honoured(client, user):
     scene = bare_scene(user)
     prompt = "Mara <b>shouts</b> & <c.red>runs</c> --> 00:00:00.000 --> <v Tom>hi"
     grow(scene, 2, prompt=prompt)
-    text = client.get(f"/scenes/{scene.id}/captions.vtt").get_data(as_text=True)
+    text = client.get(f"/scenes/{scene.public_id}/captions.vtt").get_data(as_text=True)
     lines = text.splitlines()
     timings = [line for line in lines if "-->" in line]
     assert len(timings) == 2 and all(re.fullmatch(r"\d\d:\d\d:\d\d\.\d{3} --> \d\d:\d\d:\d\d\.\d{3}", t) for t in timings)

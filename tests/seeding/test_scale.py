@@ -79,17 +79,17 @@ def test_pages_load_and_scale_scenes_play(world, client, auth):
     longest = max(public, key=lambda s: s.segment_count)
     assert client.get("/").status_code == 200
     assert client.get(f"/topics/{longest.topic.slug}").status_code == 200
-    page = client.get(f"/scenes/{longest.id}")
+    page = client.get(factories.scene_url(longest))
     assert page.status_code == 200 and f"Segment {longest.segment_count}" in page.get_data(as_text=True)
-    assert client.get(f"/api/v1/scenes/{longest.id}").json["scene"]["segment_count"] == longest.segment_count
-    playlist = client.get(f"/scenes/{longest.id}/playlist.m3u8")
+    assert client.get(factories.scene_url(longest, api=True)).json["scene"]["segment_count"] == longest.segment_count
+    playlist = client.get(factories.scene_url(longest, "/playlist.m3u8"))
     assert playlist.status_code == 200
     media = [line for line in playlist.get_data(as_text=True).splitlines() if line and not line.startswith("#")]
     assert len(media) >= longest.segment_count
     assert client.get(media[-1]).status_code == 200
     forked_roots = Counter(segment_path(s.forked_from_segment_id)[0].id for s in scenes if s.forked_from_segment_id)
     busiest = forked_roots.most_common(1)[0][0]
-    tree = client.get(f"/stories/{busiest}")
+    tree = client.get(factories.tree_url(busiest))
     assert tree.status_code == 200 and "Story tree" in tree.get_data(as_text=True)
     assert auth.login(writer_name(1), SCALE_PASSWORD).status_code == 302
 

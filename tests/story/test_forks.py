@@ -5,7 +5,7 @@ from app.auth.accounts import create_api_token
 from app.extensions import db, storage
 from app.models import Scene
 from app.story.paths import segment_path
-from tests.factories import build_scene, make_user
+from tests.factories import build_scene, by_public_id, make_user, scene_url
 
 FIVE = ["Mara waits on the pier.", "A gull lands beside her.", "The fog lifts.", "A ship appears.", "Mara waves."]
 
@@ -18,35 +18,37 @@ def test_fork_at_segment_2_shares_media_and_plays_1_2_then_its_own(app, client, 
     """A fork copies no bytes; its playlist is segments 1–2 of the original followed by its own."""
     app.config["GENERATION_IN_FLIGHT_LIMIT"] = 10
     scene_id = build_scene(user, worker, FIVE)
-    path = [s.id for s in segment_path(db.session.get(Scene, scene_id).head_segment_id)]
+    path = segment_path(db.session.get(Scene, scene_id).head_segment_id)
+    ids, refs = [s.id for s in path], [s.public_id for s in path]
     before = storage().total_bytes()
     forker = make_user("forker")
-    resp = client.post(f"/api/v1/scenes/{scene_id}/forks", json={"segment_id": path[1]}, headers=_bearer(forker))
+    resp = client.post(scene_url(scene_id, "/forks", api=True), json={"segment_id": refs[1]},
+                       headers=_bearer(forker))
     assert resp.status_code == 201
     fork = resp.json["scene"]
     assert fork["title"].endswith("— fork") and fork["segment_count"] == 2 and fork["owner"]["username"] == "forker"
-    shared = sum(s.duration for s in segment_path(path[1]))
+    shared = sum(s.duration for s in segment_path(ids[1]))
     assert fork["duration"] == pytest.approx(shared)  # the shared segments count towards the fork's length
     assert storage().total_bytes() == before
     grown = client.post(f"/api/v1/scenes/{fork['id']}/segments",
-                        json={"prompt": "Mara turns back to the town.", "after_segment_id": path[1]},
+                        json={"prompt": "Mara turns back to the town.", "after_segment_id": refs[1]},
                         headers=_bearer(forker))
     assert grown.status_code == 202
     worker()
     playlist = client.get(f"/scenes/{fork['id']}/playlist.m3u8").get_data(as_text=True)
     uris = [line for line in playlist.splitlines() if line and not line.startswith("#")]
     owners = list(dict.fromkeys(uri.split("/")[3] for uri in uris))
-    assert owners == [str(path[0]), str(path[1]), str(grown.json["segment"]["id"])]
+    assert owners == [refs[0], refs[1], grown.json["segment"]["id"]]  # media under public ids
     page = client.get(f"/scenes/{fork['id']}").get_data(as_text=True)
     assert "Forked from" in page and "at segment 2 by forker" in page
-    assert "forker" in client.get(f"/scenes/{scene_id}").get_data(as_text=True)
+    assert "forker" in client.get(scene_url(scene_id)).get_data(as_text=True)
 
 
 def test_merge_fast_forwards_or_is_refused_with_a_reason(app, client, user, worker):
     """Merge works when the parent's head is still the fork point and is refused (409) once it moved."""
     app.config["GENERATION_IN_FLIGHT_LIMIT"] = 10
-    scene_id = build_scene(user, worker, FIVE[:2])
-    head = db.session.get(Scene, scene_id).head_segment_id
+    scene = db.session.get(Scene, build_scene(user, worker, FIVE[:2]))
+    scene_id, head = scene.public_id, scene.head.public_id
     forker, owner = _bearer(make_user("forker")), _bearer(user)
     fork_id = client.post(f"/api/v1/scenes/{scene_id}/forks", json={"segment_id": head},
                           headers=forker).json["scene"]["id"]
@@ -57,7 +59,7 @@ def test_merge_fast_forwards_or_is_refused_with_a_reason(app, client, user, work
                        headers=forker).status_code == 403
     merged = client.post(f"/api/v1/scenes/{scene_id}/merge", json={"fork_scene_id": fork_id}, headers=owner)
     assert merged.status_code == 200 and merged.json["scene"]["segment_count"] == 3
-    assert db.session.get(Scene, fork_id) is not None  # the fork stays
+    assert by_public_id(Scene, fork_id) is not None  # the fork stays
 
     second_fork = client.post(f"/api/v1/scenes/{scene_id}/forks", json={"segment_id": head},
                               headers=forker).json["scene"]["id"]
@@ -71,13 +73,14 @@ def test_merge_fast_forwards_or_is_refused_with_a_reason(app, client, user, work
 def test_fork_visibility_follows_the_parent(app, client, user, worker):
     """Forks of unlisted scenes are unlisted; private scenes can be forked only by their owner."""
     owner, other = _bearer(user), _bearer(make_user("eve"))
-    unlisted = build_scene(user, worker, ["A quiet room."], visibility="unlisted")
-    head = db.session.get(Scene, unlisted).head_segment_id
-    fork = client.post(f"/api/v1/scenes/{unlisted}/forks", json={"segment_id": head}, headers=other)
+    unlisted = db.session.get(Scene, build_scene(user, worker, ["A quiet room."], visibility="unlisted"))
+    fork = client.post(scene_url(unlisted, "/forks", api=True), json={"segment_id": unlisted.head.public_id},
+                       headers=other)
     assert fork.status_code == 201 and fork.json["scene"]["visibility"] == "unlisted"
-    private = build_scene(db.session.get(type(user), 1), worker, ["A locked diary."], visibility="private")
-    head = db.session.get(Scene, private).head_segment_id
-    assert client.post(f"/api/v1/scenes/{private}/forks", json={"segment_id": head},
+    private = db.session.get(Scene, build_scene(db.session.get(type(user), 1), worker, ["A locked diary."],
+                                                visibility="private"))
+    head = private.head.public_id
+    assert client.post(scene_url(private, "/forks", api=True), json={"segment_id": head},
                        headers=other).status_code == 404
-    own = client.post(f"/api/v1/scenes/{private}/forks", json={"segment_id": head}, headers=owner)
+    own = client.post(scene_url(private, "/forks", api=True), json={"segment_id": head}, headers=owner)
     assert own.status_code == 201 and own.json["scene"]["visibility"] == "private"

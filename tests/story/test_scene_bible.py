@@ -8,7 +8,7 @@ from app.models import BibleChange, BibleEntity, Scene, Segment
 from app.story.paths import segment_path
 from app.story.writing import fork_at
 from tests.conftest import csrf_token_from
-from tests.factories import build_scene, make_topic, make_user
+from tests.factories import build_scene, by_public_id, make_topic, make_user, public_id, scene_url
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def test_story_by_three_writers_carries_descriptors_word_for_word(client, writer
     for i, prompt in enumerate(prompts):
         assert _continue(client, writers[(i + 1) % 3], scene_id, prompt).status_code == 202
         worker()
-    path = segment_path(db.session.get(Scene, scene_id).head_segment_id)
+    path = segment_path(by_public_id(Scene, scene_id).head_segment_id)
     assert len(path) == 10 and len({s.author_id for s in path}) == 3
     for segment in path:
         assert "C1 Mara: red coat" in segment.expanded_prompt
@@ -71,8 +71,9 @@ def test_contradiction_is_refused_before_any_render_and_a_stated_change_is_recor
     assert accepted.status_code == 202
     worker()
     change = db.session.query(BibleChange).filter_by(op="set_attribute", value="green").one()
-    assert (change.entity_public_id, change.key, change.segment_id) == ("C1", "coat", accepted.json["segment"]["id"])
-    assert bible_at(accepted.json["segment"]["id"]).get("C1").attributes["coat"].value == "green"
+    accepted_segment = by_public_id(Segment, accepted.json["segment"]["id"])
+    assert (change.entity_public_id, change.key, change.segment_id) == ("C1", "coat", accepted_segment.id)
+    assert bible_at(accepted_segment.id).get("C1").attributes["coat"].value == "green"
 
 
 def test_preview_checks_without_generating(client, writers, worker):
@@ -97,12 +98,12 @@ def test_fork_at_segment_3_does_not_see_a_change_made_at_segment_5(client, write
                    "Mara changes into a green coat."]:
         assert _continue(client, writers[0], scene_id, prompt).status_code == 202
         worker()
-    scene = db.session.get(Scene, scene_id)
+    scene = by_public_id(Scene, scene_id)
     path = segment_path(scene.head_segment_id)
     assert bible_at(path[4].id).get("C1").attributes["coat"].value == "green"
     fork = fork_at(scene, path[2], make_user("forker"), "Red forever")
     assert bible_at(fork.head_segment_id).get("C1").attributes["coat"].value == "red"
-    forked = client.post(f"/api/v1/scenes/{fork.id}/check", json={"prompt": "Mara, in a red coat, smiles."},
+    forked = client.post(scene_url(fork, "/check", api=True), json={"prompt": "Mara, in a red coat, smiles."},
                          headers=writers[2]).json
     assert forked["ok"] is True
 
@@ -122,10 +123,10 @@ def test_continue_form_shows_continuity_errors(app, client, auth, user, worker):
     make_topic("noir-city", "Noir City")
     auth.login()
     scene_id = build_scene(user, worker, ["Mara, in a red coat, waits on the pier."])
-    page = client.get(f"/scenes/{scene_id}").get_data(as_text=True)
-    head = db.session.get(Scene, scene_id).head_segment_id
-    resp = client.post(f"/scenes/{scene_id}/continue", data={"prompt": "Mara, in a green coat, walks away.",
-                                                            "after_segment_id": head, "csrf_token": csrf_token_from(page)})
+    page = client.get(scene_url(scene_id)).get_data(as_text=True)
+    head = db.session.get(Scene, scene_id).head.public_id
+    resp = client.post(scene_url(scene_id, "/continue"), data={"prompt": "Mara, in a green coat, walks away.",
+                                                              "after_segment_id": head, "csrf_token": csrf_token_from(page)})
     assert resp.status_code == 422 and "C1 Mara has red coat" in resp.get_data(as_text=True)
 
 
@@ -174,7 +175,7 @@ def test_declared_bible_starts_the_scene(client, writers, worker):
     started = client.post("/api/v1/scenes", json={**body, "prompt": "Mara waits by the window."}, headers=writers[0])
     assert started.status_code == 202
     worker()
-    segment = db.session.get(Segment, started.json["segment"]["id"])
+    segment = by_public_id(Segment, started.json["segment"]["id"])
     assert "C1 Mara: red coat" in segment.expanded_prompt and "S1 noir, black and white" in segment.expanded_prompt
     assert bible_at(segment.id).get("C1").first_seen == segment.id
 
@@ -203,7 +204,7 @@ def test_continuity_scores_are_stored_shown_and_drift_is_corrected(app, client, 
     app.config["CONTINUITY_DRIFT_THRESHOLD"] = 0.5  # any drift at all counts, so the correction must run
     _continue(client, writers[0], scene_id, "Mara walks to the Night Forest under the moon.")
     worker()
-    first, second = segment_path(db.session.get(Scene, scene_id).head_segment_id)
+    first, second = segment_path(by_public_id(Scene, scene_id).head_segment_id)
     assert first.continuity["after"]["first_frame_similarity"] is None and 0 <= first.continuity_score <= 1
     before, after = second.continuity["before"], second.continuity["after"]
     assert before["flagged"] and after["corrected"]
@@ -221,8 +222,8 @@ def test_messages_and_the_bible_page_number_segments_as_readers_do(app, client, 
     head = db.session.get(Scene, scene_id).head_segment_id
     assert head != 1
     auth.login()
-    check = client.post(f"/api/v1/scenes/{scene_id}/check", json={"prompt": "Mara, in a green coat, walks.",
-                        "after_segment_id": head}, headers={"X-CSRFToken": auth.csrf("/")}).json
+    check = client.post(scene_url(scene_id, "/check", api=True), json={"prompt": "Mara, in a green coat, walks.",
+                        "after_segment_id": public_id(Segment, head)}, headers={"X-CSRFToken": auth.csrf("/")}).json
     assert "C1 Mara has red coat since segment 1;" in check["errors"][0]["message"]
-    page = client.get(f"/scenes/{scene_id}/bible").get_data(as_text=True)
+    page = client.get(scene_url(scene_id, "/bible")).get_data(as_text=True)
     assert "since segment 1" in page and "First seen in segment 1" in page

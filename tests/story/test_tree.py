@@ -1,16 +1,18 @@
 """The story tree: JSON and drawing agree on branches, nodes and labels."""
 from app.auth.accounts import create_api_token
 from app.extensions import db
-from app.models import Scene
+from app.models import Scene, Segment
 from app.story.paths import segment_path
-from tests.factories import build_scene, make_user
+from tests.factories import build_scene, make_user, tree_url
 
 
 def three_branches(app, user, worker, client):
+    """An original of three segments, forked at segments 1 and 2: the public ids of the original, its path
+    and the two forks."""
     app.config["GENERATION_IN_FLIGHT_LIMIT"] = 10
     token = {"Authorization": f"Bearer {create_api_token(make_user('forker'), 't').raw}"}
-    scene_id = build_scene(user, worker, ["Mara waits on the pier.", "A gull lands.", "The fog lifts."])
-    path = [s.id for s in segment_path(db.session.get(Scene, scene_id).head_segment_id)]
+    scene = db.session.get(Scene, build_scene(user, worker, ["Mara waits on the pier.", "A gull lands.", "The fog lifts."]))
+    scene_id, path = scene.public_id, [s.public_id for s in segment_path(scene.head_segment_id)]
     forks = []
     for at, prompt in ((path[0], "Mara runs home instead."), (path[1], "The gull steals her bread.")):
         fork = client.post(f"/api/v1/scenes/{scene_id}/forks", json={"segment_id": at, "title": prompt[:20]},
@@ -32,6 +34,7 @@ def test_tree_json_liststhree_branches(app, client, user, worker):
     assert branches[forks[1]]["segment_ids"][:2] == path[:2] and len(branches[forks[1]]["segment_ids"]) == 3
     assert len(data["segments"]) == 5
     assert client.get("/api/v1/stories/999999").status_code == 404
+    assert client.get("/api/v1/stories/NoSuchStory1").status_code == 404
 
 
 def hundred_branches(user) -> tuple[int, int]:
@@ -58,13 +61,13 @@ def test_a_hundred_branches_each_get_a_lane_and_a_label(app, client, user):
     from app.story.tree import LANE_HEIGHT, story_tree
 
     original_id, root = hundred_branches(user)
-    tree = story_tree(root, None)
+    tree = story_tree(db.session.get(Segment, root), None)
     assert len(tree.branches) == 100 and tree.branches[0].scene.id == original_id
     labels = [tree.label_anchor(b)[0] for b in tree.branches]
     assert len({y for _, y in labels}) == 100
     assert all(b.lane * LANE_HEIGHT < tree.height for b in tree.branches)
-    data = client.get(f"/api/v1/stories/{root}").json
+    data = client.get(tree_url(root, api=True)).json
     assert len(data["branches"]) == 100
     assert len(data["segments"]) == 6 + sum(i % 4 for i in range(99))
-    html = client.get(f"/stories/{root}").get_data(as_text=True)
+    html = client.get(tree_url(root)).get_data(as_text=True)
     assert html.count('class="tree-label"') == 100 and html.count("tree-edge-pending") == 25
