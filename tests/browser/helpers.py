@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import time
 
+from playwright.sync_api import Error as PlaywrightError
+
 
 def wait_until(page, expression: str, arg=None, timeout: float = 30_000) -> None:
     """Wait until ``expression`` (or ``expression(arg)``) is truthy in the page.
@@ -11,10 +13,19 @@ def wait_until(page, expression: str, arg=None, timeout: float = 30_000) -> None
     (no 'unsafe-eval') refuses; page.evaluate goes through DevTools, which the policy does not govern.
     """
     deadline = time.monotonic() + timeout / 1000
-    while not page.evaluate(expression, arg):
+    while not _holds(page, expression, arg):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} ms waiting for {expression}")
         page.wait_for_timeout(100)
+
+
+def _holds(page, expression: str, arg) -> bool:
+    try:
+        return bool(page.evaluate(expression, arg))
+    except PlaywrightError as err:  # the page navigated (a reload) while the check ran: ask again on the new one
+        if "context was destroyed" in str(err) or "navigat" in str(err):
+            return False
+        raise
 
 
 def watch_for_csp_violations(page) -> list[str]:
