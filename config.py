@@ -6,6 +6,7 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -28,6 +29,12 @@ def env_bool(name: str, default: bool = False) -> bool:
 def env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value not in (None, "") else default
+
+
+def env_list(name: str, default: list[str] | None = None) -> list[str] | None:
+    """A comma-separated variable as a list of its non-empty items (``default`` when unset)."""
+    value = env_str(name)
+    return [item.strip() for item in value.split(",") if item.strip()] if value else default
 
 
 def env_float(name: str, default: float) -> float:
@@ -100,6 +107,24 @@ class Config:
         REDIS_URL = (f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0" if EMBEDDED_REDIS_PORT
                      else f"unix://{EMBEDDED_REDIS_SOCKET}?db=0")
 
+    # Where people reach the site. Links in mail are built from PUBLIC_BASE_URL, never from a request's Host
+    # header, and providers that fetch a reference frame themselves (Luma) get signed media URLs under it when
+    # media is stored locally; TRUSTED_HOSTS (comma-separated; a leading dot allows subdomains) answers other hosts 400.
+    PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", f"http://127.0.0.1:{env_str('PORT', '5000')}")
+    TRUSTED_HOSTS = env_list("TRUSTED_HOSTS")
+    # How many proxies in front of the app set each X-Forwarded-* header (0: the header is ignored).
+    PROXY_FIX_X_FOR = env_int("PROXY_FIX_X_FOR", 0)
+    PROXY_FIX_X_PROTO = env_int("PROXY_FIX_X_PROTO", 0)
+    PROXY_FIX_X_HOST = env_int("PROXY_FIX_X_HOST", 0)
+    PROXY_FIX_X_PORT = env_int("PROXY_FIX_X_PORT", 0)
+    PROXY_FIX_X_PREFIX = env_int("PROXY_FIX_X_PREFIX", 0)
+    #: request bodies larger than this (bytes) are refused with 413 before they are read
+    MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
+    #: Strict-Transport-Security max-age in seconds (0: no header; production sends a year)
+    HSTS_SECONDS = env_int("HSTS_SECONDS", 0)
+    #: extra origins the player may load media from, besides this site, CDN_BASE_URL and the S3 endpoint
+    CSP_MEDIA_ORIGINS = env_list("CSP_MEDIA_ORIGINS", [])
+
     # Rate limits and account protection.
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
@@ -109,13 +134,22 @@ class Config:
     RESET_LIMIT = env_str("RESET_LIMIT", "5/hour")
     FEEDBACK_LIMIT = env_str("FEEDBACK_LIMIT", "5/hour")  # anonymous senders, per IP address
     FEEDBACK_USER_LIMIT = env_str("FEEDBACK_USER_LIMIT", "30/hour")  # signed-in senders, per account
-    LOCKOUT_THRESHOLD = env_int("LOCKOUT_THRESHOLD", 10)
-    LOCKOUT_MINUTES = env_int("LOCKOUT_MINUTES", 15)
+    CHECK_LIMIT = env_str("CHECK_LIMIT", "30/minute;300/hour")  # continuity checks, per account or IP address
+    # Failed sign-ins back off per account and client (1 s, 2 s, 4 s … up to the maximum), never lock.
+    LOGIN_BACKOFF_AFTER = env_int("LOGIN_BACKOFF_AFTER", 5)
+    LOGIN_BACKOFF_MAX_SECONDS = env_int("LOGIN_BACKOFF_MAX_SECONDS", 900)
+    #: failures from browsers the owner never signed in with, per account, before all of those back off too
+    LOGIN_ACCOUNT_BACKOFF_AFTER = env_int("LOGIN_ACCOUNT_BACKOFF_AFTER", 50)
+    LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 86400)
+    REGISTER_TOKEN_MAX_AGE = env_int("REGISTER_TOKEN_MAX_AGE", 86400)
     PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 10)
     RESET_TOKEN_MAX_AGE = env_int("RESET_TOKEN_MAX_AGE", 3600)
     REMEMBER_COOKIE_DURATION = env_int("REMEMBER_COOKIE_DAYS", 30) * 86400
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_NAME = "remember_token"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
 
     # Static files: url_for('static') adds ?v=<content hash>; versioned URLs are cached this long (seconds).
@@ -156,6 +190,9 @@ class Config:
     LISTING_CACHE_SECONDS = env_int("LISTING_CACHE_SECONDS", 600)
     #: whole public pages for signed-out readers, kept until anything they show changes (0 turns it off)
     PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
+    #: the most pages and listings kept at once (about 30 KB a page); the oldest go first
+    PAGE_CACHE_MAX_ENTRIES = env_int("PAGE_CACHE_MAX_ENTRIES", 2000)
+    LISTING_CACHE_MAX_ENTRIES = env_int("LISTING_CACHE_MAX_ENTRIES", 2000)
     RUNWAY_API_KEY = env_str("RUNWAY_API_KEY")
     RUNWAY_API_BASE = env_str("RUNWAY_API_BASE", "https://api.dev.runwayml.com")
     RUNWAY_MODEL = env_str("RUNWAY_MODEL", "gen4_turbo")  # image-to-video: continuations
@@ -176,9 +213,6 @@ class Config:
     #: the most one expansion may take with the LLM, retries included; then the local expander writes it
     LLM_MAX_SECONDS = env_float("LLM_MAX_SECONDS", 10.0)
     LLM_FALLBACK = env_str("LLM_FALLBACK", "local")  # "none": an LLM failure fails the segment instead
-    #: the address people reach this site at; providers that fetch a reference frame themselves (Luma) get
-    #: signed media URLs under it when media is stored locally
-    PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL")
     PROMPT_MAX_CHARS = env_int("PROMPT_MAX_CHARS", 1000)
     CONTINUITY_BUDGET = env_int("CONTINUITY_BUDGET", 600)
     CONTINUITY_DRIFT_THRESHOLD = env_float("CONTINUITY_DRIFT_THRESHOLD", 12.0)
@@ -207,6 +241,7 @@ class TestingConfig(Config):
     SQLALCHEMY_ENGINE_OPTIONS = engine_options(SQLALCHEMY_DATABASE_URI)
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = True
+    PUBLIC_BASE_URL = "http://localhost"
     PROVIDER_POLL_SECONDS = 0.01
     PROVIDER_BACKOFF_BASE = 0.01
     PROVIDER_BACKOFF_MAX = 0.05
@@ -215,6 +250,10 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 86400)
+    #: required: create_app refuses to start without it (links in mail must not follow the Host header)
+    PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL")
+    TRUSTED_HOSTS = env_list("TRUSTED_HOSTS", [urlsplit(PUBLIC_BASE_URL).hostname] if PUBLIC_BASE_URL else None)
 
 
 CONFIGS = {

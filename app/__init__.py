@@ -1,15 +1,31 @@
 """StoryForge: make AI video stories together."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, abort, current_app, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
+from app.query import MAX_ID
 from config import Config, config_from_env, limiter_storage_uri
+
+
+class DatabaseId(IntegerConverter):
+    """``<int:…>`` in URLs: a positive number a database id can be; anything larger is simply not found."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config_class: type[Config] | None = None) -> Flask:
     """Build the app: bind extensions, register blueprints. No I/O beyond config."""
     app = Flask(__name__, template_folder="../templates", static_folder="../static", instance_relative_config=False)
     app.config.from_object(config_class or config_from_env())
+    if not app.config.get("PUBLIC_BASE_URL"):
+        raise RuntimeError("Set PUBLIC_BASE_URL (e.g. https://storyforge.example): links in mail are built from it.")
+    app.url_map.converters["int"] = DatabaseId
+    _behind_proxies(app)
 
     from app.routing import CONVERTERS
 
@@ -28,10 +44,11 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     limiter.init_app(app)
     cache.init_app(app)
 
-    from app import auth, errors, main, models, topics  # noqa: F401  (models registers tables)
+    from app import auth, errors, headers, main, models, topics  # noqa: F401  (models registers tables)
     from app.account import bp as account_bp
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
+    from app.api import docs_bp as api_docs_bp
     from app.assets import bp as assets_bp
     from app.feedback import bp as feedback_bp
     from app.people import bp as people_bp
@@ -47,9 +64,12 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(stories_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(api_docs_bp, url_prefix="/api")
     app.register_blueprint(feedback_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     errors.register(app)
+    headers.register(app)
+    app.before_request(_refuse_oversized_bodies)
 
     from app.caching import watch_for_changes
 
@@ -59,3 +79,17 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     cli.register(app)
     return app
+
+
+def _behind_proxies(app: Flask) -> None:
+    """Trust X-Forwarded-* from exactly as many proxies as configured, so rate limits see the client's address."""
+    hops = {name: app.config[f"PROXY_FIX_X_{name.upper()}"] for name in ("for", "proto", "host", "port", "prefix")}
+    if any(hops.values()):
+        app.wsgi_app = ProxyFix(app.wsgi_app, **{f"x_{name}": count for name, count in hops.items()})
+
+
+def _refuse_oversized_bodies() -> None:
+    """A declared body over MAX_CONTENT_LENGTH is a 413 before anything reads it, whatever the view."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if limit and (request.content_length or 0) > limit:
+        abort(413)

@@ -9,15 +9,24 @@ expire on their own.
 
 - ``cached_listing(name, build)`` keeps a listing's plain values (scene cards).
 - ``@reader_page`` keeps whole responses of public pages for signed-out readers
-  (no cookies, no CSRF token, no flash), which is most of the traffic.
+  (no cookies, no CSRF token, no flash), which is most of the traffic. A page is
+  keyed by its path and the query parameters it declares, read the way the view
+  reads them: ``/?junk=1`` is the same page as ``/``.
+
+Both live in a ``BoundedStore``: at most a configured number of entries
+(``PAGE_CACHE_MAX_ENTRIES``, ``LISTING_CACHE_MAX_ENTRIES``), the oldest dropped
+first. The store removes only keys it made itself, so the Redis that also holds
+the queue and the rate limits never needs an eviction policy that could touch those.
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import pickle
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import wraps
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import Response, current_app, g, request, session
 from flask_login import current_user
@@ -25,7 +34,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.extensions import cache, redis_client, storage
+from app.extensions import redis_client, storage
 from app.models import BibleChange, BibleEntity, DirectorsCut, Scene, Segment, Topic
 
 log = logging.getLogger(__name__)
@@ -56,17 +65,56 @@ def cache_timeout(setting: str) -> int:
     return timeout
 
 
+#: put an entry, index it by time, and drop the oldest entries past the budget (atomically)
+_PUT = """
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], KEYS[1])
+local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[4])
+if over > 0 then
+  local oldest = redis.call('ZPOPMIN', KEYS[2], over)
+  for i = 1, #oldest, 2 do redis.call('DEL', oldest[i]) end
+end
+"""
+
+
+@dataclass(frozen=True)
+class BoundedStore:
+    """Values under ``prefix`` in Redis, never more than the ``budget`` setting of them (oldest dropped first)."""
+
+    prefix: str
+    budget: str
+
+    @property
+    def index(self) -> str:
+        return f"{self.prefix}index"
+
+    def get(self, key: str) -> bytes | None:
+        return redis_client().get(self.prefix + key)
+
+    def put(self, key: str, value: bytes, timeout: int) -> None:
+        extensions = current_app.extensions
+        if "sf_bounded_put" not in extensions:
+            extensions["sf_bounded_put"] = redis_client().register_script(_PUT)
+        extensions["sf_bounded_put"](keys=[self.prefix + key, self.index],
+                                     args=[value, max(int(timeout), 1), time.time(), current_app.config[self.budget]])
+
+    def size(self) -> int:
+        return int(redis_client().zcard(self.index))
+
+
+PAGE_STORE = BoundedStore("sf-pages:", "PAGE_CACHE_MAX_ENTRIES")
+LISTING_STORE = BoundedStore("sf-listings:", "LISTING_CACHE_MAX_ENTRIES")
 #: moves when what is cached changes shape (cards, URLs), so new code never serves entries old code kept
 CACHE_FORMAT = 2
 
 
 def cached_listing(name: str, build: Callable[[], T]) -> T:
     """``build()``, cached under ``name`` until the next change to any scene or topic."""
-    key = f"listing:v{CACHE_FORMAT}:{LISTINGS.current()}:{name}"
-    if (hit := cache.get(key)) is not None:
-        return hit
+    key = f"v{CACHE_FORMAT}:{LISTINGS.current()}:{name}"
+    if (hit := LISTING_STORE.get(key)) is not None:
+        return pickle.loads(hit)  # noqa: S301 - only this module writes these keys
     value = build()
-    cache.set(key, value, timeout=cache_timeout("LISTING_CACHE_SECONDS"))
+    LISTING_STORE.put(key, pickle.dumps(value), cache_timeout("LISTING_CACHE_SECONDS"))
     return value
 
 
@@ -81,21 +129,36 @@ def _for_readers() -> bool:
             and not session.get("_flashes"))
 
 
-def reader_page(view):
-    """Serve signed-out readers a kept copy of this GET view's 200 response while nothing has changed."""
+def _page_key(params: Mapping[str, Callable[[str | None], Any]]) -> str:
+    """The path plus each declared parameter as the view reads it (absent or malformed ones read as None)."""
+    read = "&".join(f"{name}={parse(request.args.get(name))}" for name, parse in sorted(params.items()))
+    return f"v{CACHE_FORMAT}:{PAGES.current()}:{request.path}?{read}"
+
+
+def reader_page(view=None, *, params: Mapping[str, Callable[[str | None], Any]] | None = None):
+    """Serve signed-out readers a kept copy of this GET view's 200 response while nothing has changed.
+
+    ``params`` names the query parameters the page depends on, each with the function the view reads it
+    with (``{"after": Cursor.parse}``); any other parameter is ignored, so it can't make a new entry.
+    Use as ``@reader_page`` or ``@reader_page(params={...})``.
+    """
+    if view is None:
+        return lambda inner: reader_page(inner, params=params)
+    declared = dict(params or {})
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         if not _for_readers():
             return view(*args, **kwargs)
-        key = f"page:v{CACHE_FORMAT}:{PAGES.current()}:{request.full_path}"
-        if (hit := cache.get(key)) is not None:
-            body, mimetype = hit
-            return Response(body, mimetype=mimetype)
+        key = _page_key(declared)
+        if (hit := PAGE_STORE.get(key)) is not None:
+            mimetype, _, body = hit.partition(b"\n")
+            return Response(body, mimetype=mimetype.decode())
         response = current_app.make_response(view(*args, **kwargs))
         if (response.status_code == 200 and not response.direct_passthrough and not g.get("skip_page_cache")
                 and not session.modified and "Set-Cookie" not in response.headers):
-            cache.set(key, (response.get_data(), response.mimetype), timeout=cache_timeout("PAGE_CACHE_SECONDS"))
+            PAGE_STORE.put(key, response.mimetype.encode() + b"\n" + response.get_data(),
+                           cache_timeout("PAGE_CACHE_SECONDS"))
         return response
 
     return wrapper

@@ -1,9 +1,9 @@
 """Designed error pages for people, JSON errors for the API."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 MESSAGES = {
     400: ("Something in that request was off", "The request could not be understood. Go back, check the form and try again."),
@@ -12,7 +12,7 @@ MESSAGES = {
     404: ("We couldn't find that", "The page or scene doesn't exist, or it is private. Check the address, or browse the topics."),
     405: ("Not allowed", "That action isn't available here."),
     409: ("That changed while you were looking", "Someone else changed this first. Reload the page and try again."),
-    413: ("That's too big", "The upload is larger than we accept. Try a smaller file."),
+    413: ("That's too big", "What you sent is larger than we accept. Send something smaller."),
     422: ("Please check your input", "Some of what you sent isn't valid."),
     429: ("Slow down a little", "You've made too many requests. Wait a moment and try again."),
     500: ("Something broke on our side", "We've logged the problem. Try again in a moment."),
@@ -40,6 +40,8 @@ def json_error(status: int, message: str, code: str | None = None, **extra):
 def _render(status: int, detail: str | None = None):
     title, default = MESSAGES.get(status, MESSAGES[500])
     message = detail or default
+    if status == 404 and request.url_rule is None and request.path.startswith("/api/"):
+        message = "There is no such API endpoint. The endpoints are listed at /api/docs."
     if wants_json():
         return json_error(status, message)
     return render_template("errors/error.html", status=status, title=title, message=message), status
@@ -49,6 +51,11 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(err: CSRFError):
         return _render(400, "Your form's security token was missing or expired. Reload the page and submit again.")
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(err: SecurityError):
+        # no page: with an untrusted Host no URL can be built, and nothing should name that host
+        return Response("This site is not served under that host name.\n", 400, mimetype="text/plain")
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask import g
+from flask.testing import FlaskClient
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
@@ -99,6 +100,29 @@ def _empty_tables() -> None:
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+class OwnContextClient(FlaskClient):
+    """A test client whose every request runs in a fresh app context, as on a real server: what one
+    client's request leaves in ``g`` (the signed-in user, the CSRF token) never reaches another client."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def new_client(app):
+    """Make separate browsers: ``new_client("203.0.113.9")`` is a client calling from that address."""
+
+    def make(address: str | None = None) -> OwnContextClient:
+        client = OwnContextClient(app, app.response_class, use_cookies=True)
+        if address:
+            client.environ_base["REMOTE_ADDR"] = address
+        return client
+
+    return make
 
 
 @pytest.fixture

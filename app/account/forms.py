@@ -2,6 +2,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from app.text import form_filter
+
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[DataRequired()])
@@ -11,7 +13,8 @@ class ChangePasswordForm(FlaskForm):
 
 
 class NewTokenForm(FlaskForm):
-    name = StringField("Token name", validators=[DataRequired(), Length(max=64)], description="For example “my laptop script”.")
+    name = StringField("Token name", filters=[form_filter("token name")], validators=[DataRequired(), Length(max=64)],
+                       description="For example “my laptop script”.")
     submit = SubmitField("Create token")
 
 

@@ -1,5 +1,5 @@
-from flask import flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user
 
 from app.account import bp
 from app.account.forms import ChangePasswordForm, NewTokenForm, RevokeTokenForm
@@ -33,7 +33,10 @@ def change_password():
         except accounts.AccountError as err:
             getattr(form, err.field or "new_password").errors.append(err.message)
         else:
-            flash("Your password is changed.", "success")
+            # every other session ended with the old password; this browser carries on with the new version
+            login_user(current_user._get_current_object(),
+                       remember=current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies)
+            flash("Your password is changed. Other browsers signed in to your account are now signed out.", "success")
             return redirect(url_for("account.settings"))
     return _settings(password_form=form, status=422)
 

@@ -1,8 +1,6 @@
 """API authentication: a Bearer personal token, or the browser session plus a CSRF header."""
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import g, request
 from flask_login import current_user
 
@@ -32,13 +30,3 @@ def authenticate_request():
             csrf.protect()
         g.api_user = current_user._get_current_object()
     return None
-
-
-def api_login_required(view):
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if g.get("api_user") is None:
-            return json_error(401, "Sign in or send a personal API token.")
-        return view(*args, **kwargs)
-
-    return wrapped

@@ -1,17 +1,22 @@
-"""Scenes, segments and jobs over JSON."""
+"""Scenes, segments and jobs over JSON: each view parses with its schema, calls one domain function, answers."""
 from __future__ import annotations
 
+import hashlib
+
 from flask import current_app, g, jsonify, request
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from sqlalchemy import select
 
 from app.api import bp
-from app.api.auth import api_login_required
+from app.api import schemas as s
+from app.api.spec import answer, operation
 from app.caching import reader_page, skip_page_cache
 from app.continuity.bible import BibleError
 from app.continuity.injection import continuity_note
 from app.continuity.store import bible_at, check_continuation, correct_bible, entity_json
 from app.errors import json_error
-from app.extensions import db
+from app.extensions import db, limiter
 from app.generation.services import prompt_expander
 from app.models import Segment
 from app.story import access, cuts, lineage, writing
@@ -19,12 +24,8 @@ from app.story.paths import segment_path
 from app.story.prompts import clean_prompt
 from app.story.views import scene_json, scene_view, segment_json, work_in_progress
 
-
-def _body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise writing.StoryError("Send a JSON object as the request body.", code="invalid_json")
-    return data
+REFUSALS = (writing.StoryError, writing.PromptError, writing.GenerationRefused)
+WRITES = {401: s.Error, 403: s.Error, 409: s.Error, 422: s.Error, 429: s.Error}
 
 
 def _refusal(err: Exception):
@@ -32,12 +33,11 @@ def _refusal(err: Exception):
         response, status = json_error(429, err.message, "generation_limit")
         response.headers["Retry-After"] = str(err.retry_after)
         return response, status
-    status = 400 if err.code == "invalid_json" else 422
     error = {"code": err.code, "message": err.message}
     if field := getattr(err, "field", None):
         error["field"] = field
     extra = {"check": preview_json(err.result)} if isinstance(err, writing.ContinuityRefused) else {}
-    return jsonify(error=error, **extra), status
+    return jsonify(error=error, **extra), 422
 
 
 def preview_json(result) -> dict:
@@ -57,93 +57,111 @@ def preview_json(result) -> dict:
             "expanded_prompt": expanded.expanded_prompt}
 
 
-REFUSALS = (writing.StoryError, writing.PromptError, writing.GenerationRefused)
-
-
 def _started_json(started: writing.Started) -> dict:
     views = scene_view(started.scene)
     view = next(v for v in views if v.segment.id == started.segment.id)
     return {"scene": scene_json(started.scene), "segment": segment_json(view), "job": started.job.to_json()}
 
 
+def _not_found(what: str = "scene"):
+    return json_error(404, f"There is no {what} with that id.")
+
+
+def _checker() -> str:
+    """Whose continuity checks count together: the token's or the session's account, else the address."""
+    if header := request.headers.get("Authorization"):
+        return "token:" + hashlib.sha256(header.encode()).hexdigest()[:32]
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return get_remote_address()
+
+
+#: each check may be a paid LLM call: one budget shared by both check endpoints
+check_limit = limiter.shared_limit(lambda: current_app.config["CHECK_LIMIT"], scope="continuity-check",
+                                   key_func=_checker)
+
+
 @bp.post("/scenes")
-@api_login_required
-def create_scene():
+@operation("Start a scene: its first segment starts generating", signed_in=True, body=s.NewScene,
+           responses={202: s.Started, **WRITES}, tags=("scenes",))
+def create_scene(body: s.NewScene):
+    declared = [d.model_dump() for d in body.declare] if body.declare is not None else None
     try:
-        body = _body()
-        started = writing.create_scene(g.api_user, title=body.get("title", ""), topic_slug=body.get("topic", ""),
-                                       prompt=body.get("prompt", ""), visibility=body.get("visibility", "public"),
-                                       declared=body.get("declare") if isinstance(body.get("declare"), list) else None)
+        started = writing.create_scene(g.api_user, title=body.title, topic_slug=body.topic, prompt=body.prompt,
+                                       visibility=body.visibility, declared=declared)
     except REFUSALS as err:
         return _refusal(err)
-    return jsonify(_started_json(started)), 202
+    return answer(s.Started, _started_json(started), 202)
 
 
 @bp.get("/scenes/<scene:scene_ref>")
 @reader_page
+@operation("A scene and its ordered segments, with media URLs", responses={200: s.SceneAnswer}, tags=("scenes",))
 def get_scene(scene_ref: str):
     try:
         scene = access.visible_scene(scene_ref, g.api_user)
     except access.NotFound:
-        return json_error(404, "There is no scene with that id.")
+        return _not_found()
     views = scene_view(scene)
     if work_in_progress(views):
         skip_page_cache()  # the tail's job progress moves without a change the cache would notice
-    return jsonify(scene=scene_json(scene, views))
+    return answer(s.SceneAnswer, {"scene": scene_json(scene, views)})
 
 
 @bp.post("/scenes/<scene:scene_ref>/segments")
-@api_login_required
-def continue_scene(scene_ref: str):
+@operation("Continue a scene after the head you saw (409 scene_moved when it moved on)", signed_in=True,
+           body=s.Continuation, responses={202: s.Continued, **WRITES}, tags=("scenes",))
+def continue_scene(scene_ref: str, body: s.Continuation):
     try:
         scene = access.visible_scene(scene_ref, g.api_user)
-        body = _body()
-        seen = access.seen_segment(body.get("after_segment_id"), g.api_user)
-        started = writing.continue_scene(scene, g.api_user, body.get("prompt", ""), seen.id if seen else None)
+        seen = access.seen_segment(body.after_segment_id, g.api_user)
+        started = writing.continue_scene(scene, g.api_user, body.prompt, seen.id if seen else None)
     except access.NotFound:
-        return json_error(404, "There is no scene with that id.")
+        return _not_found()
     except writing.SceneMoved as moved:
         head = moved.scene.head
         return json_error(409, "This scene moved on: continue from the new end, or fork at the segment you saw.",
                           "scene_moved", head_segment_id=head.public_id if head else None)
     except REFUSALS as err:
         return _refusal(err)
-    body = _started_json(started)
-    return jsonify(segment=body["segment"], job=body["job"]), 202
+    return answer(s.Continued, _started_json(started), 202)
 
 
 @bp.get("/jobs/<job:job_ref>")
+@operation("A generation job's status, stage, progress and error", responses={200: s.JobOut}, tags=("jobs",))
 def get_job(job_ref: str):
     try:
         job = access.visible_job(job_ref, g.api_user)
     except access.NotFound:
-        return json_error(404, "There is no job with that id.")
-    return jsonify(job.to_json())
+        return _not_found("job")
+    return answer(s.JobOut, job.to_json())
 
 
 @bp.post("/segments/<segment:segment_ref>/retry")
-@api_login_required
+@operation("Start a failed segment again from its last completed stage", signed_in=True,
+           responses={202: s.JobAnswer, **WRITES}, tags=("segments",))
 def retry_segment(segment_ref: str):
     try:
         segment = access.visible_segment(segment_ref, g.api_user)
         job = writing.retry_segment(segment, g.api_user)
     except access.NotFound:
-        return json_error(404, "There is no segment with that id.")
+        return _not_found("segment")
     except access.Forbidden:
         return json_error(403, "Only the segment's author or the scene's owner can retry it.")
     except REFUSALS as err:
         return _refusal(err)
-    return jsonify(job=job.to_json()), 202
+    return answer(s.JobAnswer, {"job": job.to_json()}, 202)
 
 
 @bp.delete("/segments/<segment:segment_ref>")
-@api_login_required
+@operation("Discard a failed or unfinished segment, releasing its place", signed_in=True,
+           responses={204: None, **WRITES}, tags=("segments",))
 def discard_segment(segment_ref: str):
     try:
         segment = access.visible_segment(segment_ref, g.api_user)
         writing.discard_segment(segment, g.api_user)
     except access.NotFound:
-        return json_error(404, "There is no segment with that id.")
+        return _not_found("segment")
     except access.Forbidden:
         return json_error(403, "Only the segment's author or the scene's owner can discard it.")
     except REFUSALS as err:
@@ -152,141 +170,131 @@ def discard_segment(segment_ref: str):
 
 
 @bp.get("/scenes/<scene:scene_ref>/cut")
+@operation("The director's cut's status", responses={200: s.CutOut}, tags=("scenes",))
 def get_cut(scene_ref: str):
     try:
         scene = access.visible_scene(scene_ref, g.api_user)
     except access.NotFound:
-        return json_error(404, "There is no scene with that id.")
+        return _not_found()
     cut = cuts.cut_for(scene)
     if cut is None:
         return json_error(404, "This scene has no director's cut yet.")
-    return jsonify(cut.to_json())
+    return answer(s.CutOut, cut.to_json())
 
 
 @bp.post("/scenes/<scene:scene_ref>/check")
-def check_scene_prompt(scene_ref: str):
-    """Check a continuation prompt against the Bible without generating anything."""
+@check_limit
+@operation("Check a continuation prompt against the Scene Bible without generating anything",
+           body=s.PromptCheck, responses={200: s.CheckOut, 422: s.Error, 429: s.Error}, tags=("continuity",))
+def check_scene_prompt(scene_ref: str, body: s.PromptCheck):
     try:
         scene = access.visible_scene(scene_ref, g.api_user)
-        body = _body()
-        text = clean_prompt(body.get("prompt", ""))
-        after = body.get("after_segment_id")
-        parent = access.visible_segment(after, g.api_user) if after else scene.head
+        after = body.after_segment_id
+        parent = access.visible_segment(after, g.api_user) if after is not None else scene.head
+        text = clean_prompt(body.prompt)
     except access.NotFound:
         return json_error(404, "There is no such scene or segment.")
     except REFUSALS as err:
         return _refusal(err)
-    return jsonify(preview_json(check_continuation(parent, text)))
+    return answer(s.CheckOut, preview_json(check_continuation(parent, text)))
 
 
 @bp.post("/check")
-def check_first_prompt():
-    """Check a new scene's first prompt (an empty Bible)."""
+@check_limit
+@operation("Check a new scene's first prompt (against an empty Bible)", body=s.FirstPromptCheck,
+           responses={200: s.CheckOut, 422: s.Error, 429: s.Error}, tags=("continuity",))
+def check_first_prompt(body: s.FirstPromptCheck):
     try:
-        text = clean_prompt(_body().get("prompt", ""))
+        text = clean_prompt(body.prompt)
     except REFUSALS as err:
         return _refusal(err)
-    return jsonify(preview_json(check_continuation(None, text)))
+    return answer(s.CheckOut, preview_json(check_continuation(None, text)))
 
 
 @bp.get("/scenes/<scene:scene_ref>/bible")
-@reader_page
-def get_bible(scene_ref: str):
-    """The Bible at the scene's head, or at ``?segment=<segment id>``."""
+@reader_page(params={"segment": str})  # only a segment that exists makes a 200 worth keeping
+@operation("The Scene Bible at the scene's head, or at one of its segments", query=s.BibleQuery,
+           responses={200: s.BibleOut}, tags=("continuity",))
+def get_bible(scene_ref: str, query: s.BibleQuery):
     try:
         scene = access.visible_scene(scene_ref, g.api_user)
-        ref = request.args.get("segment")
-        at = access.visible_segment(ref, g.api_user) if ref else scene.head
+        at = access.visible_segment(query.segment, g.api_user) if query.segment is not None else scene.head
     except access.NotFound:
         return json_error(404, "There is no such scene or segment.")
-    path = segment_path(at.id) if at else []
-    public_ids = {s.id: s.public_id for s in path}
+    public_ids = {seg.id: seg.public_id for seg in (segment_path(at.id) if at else [])}
     entities = [entity_json(e, public_ids) for e in bible_at(at.id if at else None).entities.values()]
-    return jsonify(segment_id=at.public_id if at else None, entities=entities)
+    return answer(s.BibleOut, {"segment_id": at.public_id if at else None, "entities": entities})
 
 
 @bp.post("/scenes/<scene:scene_ref>/bible/changes")
-@api_login_required
-def change_bible(scene_ref: str):
-    """A correction by the scene's owner (or a moderator), recorded at the head."""
+@operation("Correct the Scene Bible (the scene's owner or a moderator), recorded at the head", signed_in=True,
+           body=s.BibleChangeRequest, responses={201: s.ChangeAnswer, **WRITES}, tags=("continuity",))
+def change_bible(scene_ref: str, body: s.BibleChangeRequest):
     try:
         scene = access.visible_scene(scene_ref, g.api_user)
-        body = _body()
     except access.NotFound:
-        return json_error(404, "There is no scene with that id.")
-    except REFUSALS as err:
-        return _refusal(err)
+        return _not_found()
     if not (g.api_user.id == scene.owner_id or g.api_user.is_moderator):
         return json_error(403, "Only the scene's owner or a moderator can correct its Bible.")
     try:
-        change = correct_bible(scene, g.api_user, op=str(body.get("op", "")), entity_id=body.get("entity_id"),
-                               key=body.get("key"), value=body.get("value"))
+        change = correct_bible(scene, g.api_user, op=body.op, entity_id=body.entity_id, key=body.key,
+                               value=body.value)
     except BibleError as err:
         return json_error(422, str(err), "invalid_change")
-    at = db.session.get(Segment, change.segment_id)
-    return jsonify(change={"segment_id": at.public_id, "entity_id": change.entity_id, "op": change.op,
-                           "key": change.key, "value": change.value, "author": change.author}), 201
+    return answer(s.ChangeAnswer, {"change": {
+        "segment_id": db.session.get(Segment, change.segment_id).public_id, "entity_id": change.entity_id,
+        "op": change.op, "key": change.key, "value": change.value, "author": change.author}}, 201)
 
 
 @bp.patch("/scenes/<scene:scene_ref>")
-@api_login_required
-def change_scene(scene_ref: str):
-    """Rename the scene or change its visibility (its owner only): ``{title?, visibility?}``."""
+@operation("Rename a scene or change its visibility (its owner only)", signed_in=True, body=s.SceneChange,
+           responses={200: s.SceneAnswer, **WRITES}, tags=("scenes",))
+def change_scene(scene_ref: str, body: s.SceneChange):
     try:
         scene = access.visible_scene(scene_ref, g.api_user)
-        body = _body()
-        changed = writing.change_scene(scene, g.api_user, title=body.get("title"), visibility=body.get("visibility"))
+        changed = writing.change_scene(scene, g.api_user, title=body.title, visibility=body.visibility)
     except access.NotFound:
-        return json_error(404, "There is no scene with that id.")
+        return _not_found()
     except access.Forbidden:
         return json_error(403, "Only the scene's owner can change it.")
     except writing.StoryError as err:
         return _refusal(err)
-    return jsonify(scene=scene_json(changed))
+    return answer(s.SceneAnswer, {"scene": scene_json(changed)})
 
 
-def _ref_field(body: dict, name: str) -> str:
-    """The public id (or old numeric id) in ``body[name]``."""
-    value = body.get(name)
-    if isinstance(value, bool) or not isinstance(value, int | str) or value == "":
-        raise writing.StoryError(f"Send {name} as the id from the scene's JSON.", name, "invalid_field")
-    return str(value)
-
-
-def _segment_on_path(scene, ref: str):
+def _segment_on_path(scene, ref: s.Ref):
     """The segment ``ref`` names when the caller may see it and it is on ``scene``'s branch, else None."""
     try:
         segment = access.visible_segment(ref, g.api_user)
     except access.NotFound:
         return None
-    return segment if segment.id in {s.id for s in segment_path(scene.head_segment_id)} else None
+    return segment if segment.id in {seg.id for seg in segment_path(scene.head_segment_id)} else None
 
 
 @bp.post("/scenes/<scene:scene_ref>/forks")
-@api_login_required
-def fork_scene(scene_ref: str):
-    """Fork the scene at one of its segments: a new scene owned by the caller, sharing the path."""
+@operation("Fork the scene at one of its segments: a new scene of yours sharing the path", signed_in=True,
+           body=s.ForkRequest, responses={201: s.SceneAnswer, **WRITES}, tags=("scenes",))
+def fork_scene(scene_ref: str, body: s.ForkRequest):
     try:
         scene = access.visible_scene(scene_ref, g.api_user)
-        body = _body()
-        segment = _segment_on_path(scene, _ref_field(body, "segment_id"))
+        segment = _segment_on_path(scene, body.segment_id)
         if segment is None:
             return json_error(404, "There is no such segment in this scene.")
-        fork = writing.fork_at(scene, segment, g.api_user, body.get("title"))
+        fork = writing.fork_at(scene, segment, g.api_user, body.title)
     except (access.NotFound, access.Forbidden):
-        return json_error(404, "There is no scene with that id.")
+        return _not_found()
     except writing.StoryError as err:
         return _refusal(err)
-    return jsonify(scene=scene_json(fork)), 201
+    return answer(s.SceneAnswer, {"scene": scene_json(fork)}, 201)
 
 
 @bp.post("/scenes/<scene:scene_ref>/merge")
-@api_login_required
-def merge_scene(scene_ref: str):
-    """Fast-forward the scene to a fork of it (its owner only)."""
+@operation("Fast-forward the scene to a fork of it (its owner only); 409 merge_refused says why not",
+           signed_in=True, body=s.MergeRequest, responses={200: s.SceneAnswer, **WRITES}, tags=("scenes",))
+def merge_scene(scene_ref: str, body: s.MergeRequest):
     try:
         parent = access.visible_scene(scene_ref, g.api_user)
-        fork = access.visible_scene(_ref_field(_body(), "fork_scene_id"), g.api_user)
+        fork = access.visible_scene(body.fork_scene_id, g.api_user)
         merged = lineage.merge_fork(parent, fork, g.api_user)
     except access.NotFound:
         return json_error(404, "There is no such scene.")
@@ -296,4 +304,4 @@ def merge_scene(scene_ref: str):
         return json_error(409, str(err), "merge_refused")
     except writing.StoryError as err:
         return _refusal(err)
-    return jsonify(scene=scene_json(merged))
+    return answer(s.SceneAnswer, {"scene": scene_json(merged)})

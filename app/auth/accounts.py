@@ -1,22 +1,26 @@
-"""Accounts: registration, sign-in with lockout, password reset, API tokens."""
+"""Accounts: registration confirmed by mail, throttled sign-in, sessions that end, password reset, API tokens."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select
 
+from app.auth import throttle
 from app.auth.passwords import password_problem
 from app.extensions import db
 from app.models import ApiToken, Role, User
 from app.models.base import utcnow
 from app.models.user import hash_token
-from app.services.mail import send_mail
+from app.services.mail import public_url, send_mail
+from app.text import TextRefused, clean_text
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 BAD_CREDENTIALS = "That email/username and password don't match. Check them and try again."
+USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
 
 
 class AccountError(ValueError):
@@ -36,7 +40,14 @@ def find_user(identifier: str) -> User | None:
 
 
 def register_user(email: str, username: str, password: str, role: str = Role.USER) -> User:
-    email, username = email.strip().lower(), username.strip()
+    """A new account (the email is trusted: confirmed by mail, or typed by an operator)."""
+    email = email.strip().lower()
+    try:
+        username = clean_text(username, "username")
+    except TextRefused as err:
+        raise AccountError(err.message, "username") from None
+    if not USERNAME.match(username):
+        raise AccountError("Use 3 to 32 letters, digits, dots, dashes and underscores.", "username")
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
         raise AccountError("An account with that email already exists. Sign in or reset your password.", "email")
     if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
@@ -49,6 +60,53 @@ def register_user(email: str, username: str, password: str, role: str = Role.USE
     return user
 
 
+# --- registration, confirmed by mail -------------------------------------------------------------
+
+def _registration_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="register")
+
+
+def request_registration(email: str) -> None:
+    """Mail a link to finish signing up — or, when the address already has an account, tell its owner
+    that someone tried. The caller answers the same either way, so the form reveals nothing."""
+    email = email.strip().lower()
+    hours = current_app.config["REGISTER_TOKEN_MAX_AGE"] // 3600
+    owner = db.session.scalar(select(User).where(func.lower(User.email) == email))
+    if owner is not None:
+        send_mail(email, "Someone tried to create a StoryForge account with your email",
+                  f"Hi {owner.username},\n\nSomeone (hopefully you) tried to create a new StoryForge account with "
+                  "this email address. You already have one, so nothing was created.\n\n"
+                  f"Sign in: {public_url('auth.login')}\n"
+                  f"Forgot your password? Reset it: {public_url('auth.reset_request')}\n\n"
+                  "If it wasn't you, ignore this message; your account is unchanged.\n")
+        return
+    token = _registration_serializer().dumps({"email": email})
+    send_mail(email, "Finish creating your StoryForge account",
+              "Hi,\n\nSomeone (hopefully you) asked to create a StoryForge account with this email address.\n"
+              f"Open this link within {hours} hours to choose your username and password:\n\n"
+              f"{public_url('auth.finish_registration', token=token)}\n\n"
+              "If it wasn't you, ignore this message; no account is created.\n")
+
+
+def email_for_registration(token: str) -> str:
+    """The confirmed address in a registration link, or AccountError when the link can't be used."""
+    try:
+        data = _registration_serializer().loads(token, max_age=current_app.config["REGISTER_TOKEN_MAX_AGE"])
+    except SignatureExpired as exc:
+        raise AccountError("This link has expired. Ask for a new one.") from exc
+    except BadSignature as exc:
+        raise AccountError("This link is not valid. Ask for a new one.") from exc
+    email = str(data.get("email", ""))
+    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
+        raise AccountError("This link was already used: the account exists. Sign in, or reset your password.")
+    return email
+
+
+def finish_registration(token: str, username: str, password: str) -> User:
+    """The account for the address the link confirms, with the chosen username and password."""
+    return register_user(email_for_registration(token), username, password)
+
+
 def check_password(password: str, *, username: str = "", email: str = "", field: str = "password") -> None:
     problem = password_problem(
         password, min_length=current_app.config["PASSWORD_MIN_LENGTH"], username=username, email=email
@@ -57,37 +115,30 @@ def check_password(password: str, *, username: str = "", email: str = "", field:
         raise AccountError(problem, field)
 
 
-def authenticate(identifier: str, password: str) -> User:
-    """The user for these credentials, counting failures and locking after too many."""
+def authenticate(identifier: str, password: str, client: throttle.Client) -> User:
+    """The user for these credentials. Failures slow this client down for this account
+    (``app.auth.throttle``); raises AccountError, or throttle.Throttled while the client must wait."""
     user = find_user(identifier)
+    account = throttle.account_key(user.id if user else None, identifier)
+    throttle.check(account, client)
     if user is None:
         # Hash anyway so an unknown account takes as long as a wrong password.
         User(password_hash=_dummy_hash()).check_password(password)
+        throttle.record_failure(account, client)
         raise AccountError(BAD_CREDENTIALS)
-    if user.is_locked():
-        raise AccountError(_locked_message())
     if not user.check_password(password):
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOCKOUT_THRESHOLD"]:
-            user.locked_until = utcnow() + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
-            user.failed_logins = 0
-            db.session.commit()
-            raise AccountError(_locked_message())
-        db.session.commit()
+        throttle.record_failure(account, client)
         raise AccountError(BAD_CREDENTIALS)
-    user.failed_logins = 0
-    user.locked_until = None
+    throttle.record_success(account, client)
     user.last_login_at = utcnow()
     db.session.commit()
     return user
 
 
-def _locked_message() -> str:
-    minutes = current_app.config["LOCKOUT_MINUTES"]
-    return (
-        f"This account is locked for {minutes} minutes after too many failed sign-in attempts. "
-        "Wait and try again, or reset your password to unlock it now."
-    )
+def sign_out_everywhere(user: User) -> None:
+    """End every session and remember-me cookie of ``user`` (sign-out ends them on all browsers)."""
+    user.end_sessions()
+    db.session.commit()
 
 
 _DUMMY: dict[str, str] = {}
@@ -106,6 +157,7 @@ def change_password(user: User, current: str, new: str) -> None:
         raise AccountError("Your current password is not correct.", "current_password")
     check_password(new, username=user.username, email=user.email, field="new_password")
     user.set_password(new)
+    user.end_sessions()  # a stolen session or remember-me cookie stops working with the old password
     db.session.commit()
 
 
@@ -125,7 +177,7 @@ def send_reset_link(identifier: str) -> None:
     user = find_user(identifier)
     if user is None:
         return
-    link = url_for("auth.reset_with_token", token=reset_token(user), _external=True)
+    link = public_url("auth.reset_with_token", token=reset_token(user))
     minutes = current_app.config["RESET_TOKEN_MAX_AGE"] // 60
     send_mail(
         user.email,
@@ -153,9 +205,9 @@ def reset_password(token: str, new: str) -> User:
     user = user_for_reset_token(token)
     check_password(new, username=user.username, email=user.email)
     user.set_password(new)
-    user.failed_logins = 0
-    user.locked_until = None
+    user.end_sessions()
     db.session.commit()
+    throttle.forget_account(throttle.account_key(user.id, ""))
     return user
 
 
@@ -168,7 +220,10 @@ class IssuedToken:
 
 
 def create_api_token(user: User, name: str) -> IssuedToken:
-    name = name.strip()
+    try:
+        name = clean_text(name, "token name")
+    except TextRefused as err:
+        raise AccountError(err.message, "name") from None
     if not name:
         raise AccountError("Give the token a name so you can recognise it later.", "name")
     token, raw = ApiToken.issue(user, name[:64])

@@ -2,11 +2,18 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp
 
+from app.text import form_filter
+
 
 class RegisterForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Email(message="Enter a valid email address."), Length(max=254)])
+    submit = SubmitField("Send the link")
+
+
+class FinishRegistrationForm(FlaskForm):
     username = StringField(
         "Username",
+        filters=[form_filter("username")],
         validators=[
             DataRequired(),
             Length(min=3, max=32, message="Use 3 to 32 characters."),

@@ -3,15 +3,20 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth import accounts, bp
-from app.auth.forms import LoginForm, RegisterForm, ResetPasswordForm, ResetRequestForm
+from app.auth import accounts, bp, throttle
+from app.auth.forms import FinishRegistrationForm, LoginForm, RegisterForm, ResetPasswordForm, ResetRequestForm
 from app.extensions import db, limiter, login_manager
 from app.models import User
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(session_id: str) -> User | None:
+    """The user a session or remember-me cookie names, while its session version is still the user's."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit() and len(user_id) < 19 and len(version) < 19):
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.session_version == int(version) else None
 
 
 login_manager.login_view = "auth.login"
@@ -36,15 +41,31 @@ def register():
         return redirect(url_for("main.home"))
     form = RegisterForm()
     if form.validate_on_submit():
+        accounts.request_registration(form.email.data)
+        flash(f"Check {form.email.data.strip()}: we've sent a link to finish creating your account "
+              "(if it doesn't come, look in your spam folder).", "info")
+        return redirect(url_for("main.home"))
+    return render_template("auth/register.html", form=form), (422 if form.errors else 200)
+
+
+@bp.route("/register/<token>", methods=["GET", "POST"])
+def finish_registration(token: str):
+    try:
+        email = accounts.email_for_registration(token)
+    except accounts.AccountError as err:
+        flash(err.message, "error")
+        return redirect(url_for("auth.register"))
+    form = FinishRegistrationForm()
+    if form.validate_on_submit():
         try:
-            user = accounts.register_user(form.email.data, form.username.data, form.password.data)
+            user = accounts.finish_registration(token, form.username.data, form.password.data)
         except accounts.AccountError as err:
-            getattr(form, err.field or "email").errors.append(err.message)
+            getattr(form, err.field if err.field in ("username", "password") else "username").errors.append(err.message)
         else:
             login_user(user)
             flash(f"Welcome to StoryForge, {user.username}!", "success")
             return redirect(url_for("topics.index"))
-    return render_template("auth/register.html", form=form), (422 if form.errors else 200)
+    return render_template("auth/register_finish.html", form=form, email=email), (422 if form.errors else 200)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -53,24 +74,37 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
-    error = None
+    error, status = None, 200
     if form.validate_on_submit():
+        client = throttle.client_of(request)
         try:
-            user = accounts.authenticate(form.identifier.data, form.password.data)
+            user = accounts.authenticate(form.identifier.data, form.password.data, client)
+        except throttle.Throttled as wait:
+            unit = "second" if wait.retry_after == 1 else "seconds"
+            error = (f"Too many failed sign-ins for this account from here. Wait {wait.retry_after} {unit} and "
+                     "try again, or reset your password.")
+            return _login_page(form, error, 429, {"Retry-After": str(wait.retry_after)})
         except accounts.AccountError as err:
-            error = err.message
+            error, status = err.message, 401
         else:
             login_user(user, remember=form.remember.data)
             flash(f"Signed in as {user.username}.", "success")
-            return redirect(_safe_next(url_for("main.home")))
-    return render_template("auth/login.html", form=form, error=error), (401 if error else 200)
+            response = redirect(_safe_next(url_for("main.home")))
+            throttle.remember_device(response, client, throttle.account_key(user.id, ""))
+            return response
+    return _login_page(form, error, status)
+
+
+def _login_page(form: LoginForm, error: str | None, status: int, headers: dict | None = None):
+    return render_template("auth/login.html", form=form, error=error), status, headers or {}
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    accounts.sign_out_everywhere(current_user)
     logout_user()
-    flash("You are signed out.", "info")
+    flash("You are signed out, here and on every other browser.", "info")
     return redirect(url_for("main.home"))
 
 

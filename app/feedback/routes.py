@@ -36,7 +36,7 @@ def _back_to(page_url: str | None) -> str:
 @limiter.limit(lambda: current_app.config["FEEDBACK_LIMIT"], methods=["POST"], exempt_when=_signed_in,
                deduct_when=_stored, on_breach=_too_many)
 @limiter.limit(lambda: current_app.config["FEEDBACK_USER_LIMIT"], methods=["POST"], exempt_when=_anonymous,
-               key_func=lambda: f"user:{current_user.get_id()}", deduct_when=_stored, on_breach=_too_many)
+               key_func=lambda: f"user:{current_user.id}", deduct_when=_stored, on_breach=_too_many)
 def form():
     form = FeedbackForm()
     if request.method == "GET":

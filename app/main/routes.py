@@ -9,7 +9,7 @@ from app.topics.catalog import list_topics
 
 
 @bp.get("/")
-@reader_page
+@reader_page(params={"after": Cursor.parse})
 def home():
     after = Cursor.parse(request.args.get("after"))
     return render_template("main/home.html", topics=list_topics(limit=8),

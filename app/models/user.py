@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
-from app.models.base import TimestampMixin, utcnow
+from app.models.base import TimestampMixin
 
 TOKEN_PREFIX = "sf_"
 
@@ -31,8 +31,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     username: Mapped[str] = mapped_column(String(32), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default=Role.USER.value)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: part of every session and remember-me cookie; moving it signs the user out everywhere
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
@@ -51,13 +51,13 @@ class User(UserMixin, TimestampMixin, db.Model):
     def is_moderator(self) -> bool:
         return self.role in (Role.MODERATOR, Role.ADMIN)
 
-    def is_locked(self, now: datetime | None = None) -> bool:
-        if self.locked_until is None:
-            return False
-        locked_until = self.locked_until
-        if locked_until.tzinfo is None:  # SQLite returns naive datetimes
-            locked_until = locked_until.replace(tzinfo=utcnow().tzinfo)
-        return locked_until > (now or utcnow())
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember-me cookie: the id and the session version."""
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Make every session and remember-me cookie issued so far stop working (after the next commit)."""
+        self.session_version = (self.session_version or 1) + 1
 
     def to_json(self) -> dict:
         return {

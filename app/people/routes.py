@@ -10,7 +10,7 @@ from app.story.listings import Cursor, scenes_by
 
 
 @bp.get("/users/<username>")
-@reader_page
+@reader_page(params={"after": Cursor.parse})
 def profile(username: str):
     person = db.session.scalar(select(User).where(User.username == username))
     if person is None:

@@ -4,6 +4,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.continuity.declare import parse_lines
+from app.text import form_filter
 
 PROMPT_HINT = "Describe what happens in this segment, up to 1000 characters. Name characters and places so they stay consistent."
 VISIBILITY_CHOICES = [
@@ -72,7 +73,9 @@ BIBLE_OPS = [
 
 class BibleChangeForm(FlaskForm):
     op = SelectField("Change", choices=BIBLE_OPS)
-    entity_id = StringField("Entity id", validators=[Optional(), Length(max=12)], description="For example C1 (not needed for a new entity).")
-    key = StringField("Key", validators=[Optional(), Length(max=64)], description="An attribute (hair, coat), a fact (dead) or a kind (character).")
-    value = StringField("Value", validators=[Optional(), Length(max=255)])
+    entity_id = StringField("Entity id", filters=[form_filter("entity id")], validators=[Optional(), Length(max=12)],
+                            description="For example C1 (not needed for a new entity).")
+    key = StringField("Key", filters=[form_filter("key")], validators=[Optional(), Length(max=64)],
+                      description="An attribute (hair, coat), a fact (dead) or a kind (character).")
+    value = StringField("Value", filters=[form_filter("value")], validators=[Optional(), Length(max=255)])
     submit = SubmitField("Record the change")

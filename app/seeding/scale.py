@@ -136,7 +136,7 @@ class _Loader:
             name = writer_name(first + i)
             joined = self._at(400 * 86400 - i)
             yield {"id": self.user0 + i, "email": f"{name}@{SCALE_DOMAIN}", "username": name,
-                   "password_hash": password_hash, "role": Role.USER.value, "failed_logins": 0,
+                   "password_hash": password_hash, "role": Role.USER.value,
                    "created_at": joined, "updated_at": joined}
 
     def _scenes(self) -> Iterator[dict]:

@@ -5,6 +5,7 @@ import re
 import smtplib
 from email.message import EmailMessage
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import current_app
 
@@ -34,3 +35,10 @@ def send_mail(to: str, subject: str, body: str) -> Path | None:
     path.write_bytes(bytes(msg))
     current_app.logger.info("mail to %s (%s) written to %s", to, subject, path)
     return path
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute link for a message, built on PUBLIC_BASE_URL — never on the Host of the current request."""
+    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)

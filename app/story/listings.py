@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Scene, User, Visibility
+from app.query import parse_id
 from app.story.views import media_url
 
 
@@ -41,8 +42,10 @@ class Cursor:
         if not text or "~" not in text:
             return None
         when, _, scene_id = text.rpartition("~")
+        if (scene_id := parse_id(scene_id)) is None:
+            return None
         try:
-            return cls(datetime.fromisoformat(when), int(scene_id))
+            return cls(datetime.fromisoformat(when), scene_id)
         except ValueError:
             return None
 

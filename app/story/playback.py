@@ -87,13 +87,20 @@ def chapters(segments: list[Segment]) -> list[tuple[Segment, float, float]]:
     return out
 
 
+def cue_text(text: str) -> str:
+    """``text`` as WebVTT cue payload that shows exactly as written: ``&``, ``<`` and ``>`` become character
+    references (so no ``<b>``, ``<c>`` or ``<v>`` tag is honoured and ``-->`` can't end the timing line), and
+    line breaks become spaces (a blank line would end the cue)."""
+    text = " ".join(text.split())
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def captions_vtt(segments: list[Segment]) -> str:
     """A WebVTT track with one cue per segment: its prompt and author."""
     lines = ["WEBVTT", ""]
     for segment, start, end in chapters(segments):
-        text = segment.prompt.replace("-->", "→")
         lines += [f"segment-{segment.public_id}", f"{_timestamp(start)} --> {_timestamp(end)}",
-                  f"{text} — {segment.author.username}", ""]
+                  f"{cue_text(segment.prompt)} — {cue_text(segment.author.username)}", ""]
     return "\n".join(lines)
 
 

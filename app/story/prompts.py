@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import current_app
 
 from app.moderation.prompt_filter import PromptFilter, load_filter
+from app.text import TextRefused, clean_text
 
 
 class PromptError(ValueError):
@@ -18,9 +19,13 @@ class PromptError(ValueError):
         self.code = code
 
 
-def clean_prompt(raw: str | None) -> str:
-    """The trimmed prompt, or PromptError when it is empty, too long or refused by the filter."""
-    text = " ".join((raw or "").split())
+def clean_prompt(raw: object) -> str:
+    """The prompt as stored (``app.text.clean_text``: NFC, one line, trimmed), or PromptError when it is
+    empty, too long, not plain text or refused by the filter."""
+    try:
+        text = clean_text(raw, "prompt")
+    except TextRefused as err:
+        raise PromptError(err.message, err.code) from None
     limit = current_app.config["PROMPT_MAX_CHARS"]
     if not text:
         raise PromptError("Write a prompt: describe what happens in this segment.", "empty_prompt")

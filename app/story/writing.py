@@ -23,6 +23,7 @@ from app.models import GenerationJob, JobStatus, Scene, Segment, SegmentStatus, 
 from app.story.access import Forbidden, is_author_or_owner
 from app.story.paths import segment_path
 from app.story.prompts import PromptError, clean_prompt
+from app.text import TextRefused, clean_text
 
 __all__ = [
     "ContinuityRefused", "GenerationRefused", "PromptError", "SceneMoved", "Started", "StoryError",
@@ -76,8 +77,8 @@ def create_scene(owner: User, *, title: str, topic_slug: str, prompt: str, visib
         raise StoryError("Choose one of the topics.", "topic")
     text = clean_prompt(prompt)
     try:
-        changes = declared_changes(declared or [])
-    except BibleError as err:
+        changes = declared_changes(_clean_declared(declared or []))
+    except (BibleError, TextRefused) as err:
         raise StoryError(str(err), "characters", "invalid_declaration") from err
     _check_continuity(None, text, changes)
     check_generation_allowed(owner)
@@ -185,12 +186,23 @@ def discard_segment(segment: Segment, user: User) -> None:
 
 
 def _clean_title(title) -> str:
-    title = " ".join(str(title or "").split())
+    try:
+        title = clean_text(title, "title")
+    except TextRefused as err:
+        raise StoryError(err.message, "title", err.code) from None
     if not title:
         raise StoryError("Give your scene a title.", "title")
     if len(title) > 120:
         raise StoryError("Keep the title to 120 characters or fewer.", "title")
     return title
+
+
+def _clean_declared(declared: list[dict]) -> list[dict]:
+    """Declared entities with their names and attributes normalised like every other text (``app.text``)."""
+    return [{**entry, "name": clean_text(entry.get("name"), "name"),
+             "attributes": {clean_text(k, "attribute"): clean_text(v, "attribute value")
+                            for k, v in (entry.get("attributes") or {}).items()}}
+            for entry in declared]
 
 
 def _check_visibility(visibility) -> None:

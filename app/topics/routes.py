@@ -13,7 +13,7 @@ def index():
 
 
 @bp.get("/<slug>")
-@reader_page
+@reader_page(params={"after": Cursor.parse})
 def show(slug: str):
     topic = topic_by_slug(slug)
     if topic is None:

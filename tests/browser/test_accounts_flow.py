@@ -1,4 +1,5 @@
-"""Accounts in a real browser: register, sign out, sign in, reset the password through the outbox."""
+"""Accounts in a real browser: register through the mailed link, sign out, sign in, reset the password
+through the outbox."""
 import re
 from pathlib import Path
 
@@ -9,11 +10,16 @@ NEW_PASSWORD = "quiet meadow river 3"
 
 
 def test_register_logout_login_reset_and_see_topics(app, live_server, page):
-    """register → log out → log in → request a reset → follow the outbox link → log in with the new password."""
+    """register (email → outbox link → username and password) → log out → log in → request a reset → follow the
+    outbox link → log in with the new password."""
     make_topic("deep-sea", "Deep Sea")
     page.goto(live_server + "/")
     page.get_by_role("link", name="Join").click()
     page.get_by_label("Email").fill("ines@example.com")
+    page.get_by_role("button", name="Send the link").click()
+    assert page.get_by_text("Check ines@example.com").is_visible()
+    mail = sorted(Path(app.config["OUTBOX_DIR"]).glob("*.eml"))[-1].read_text()
+    page.goto(live_server + re.search(r"http://[^/\s]+(/auth/register/\S+)", mail).group(1))
     page.get_by_label("Username").fill("ines")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Repeat password").fill(PASSWORD)

@@ -1,4 +1,5 @@
 """The help page on a phone-sized screen, in Chromium."""
+from tests.browser.helpers import wait_until
 
 
 def test_help_fits_a_390px_screen(live_server, browser):
@@ -10,7 +11,7 @@ def test_help_fits_a_390px_screen(live_server, browser):
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         for img in page.locator("main img").all():
             img.scroll_into_view_if_needed()
-            page.wait_for_function("i => i.complete", arg=img.element_handle())
+            wait_until(page, "i => i.complete", img.element_handle())
             box = img.bounding_box()
             natural_width, natural_height = img.evaluate("i => [i.naturalWidth, i.naturalHeight]")
             assert natural_width > 0 and box["width"] <= 390

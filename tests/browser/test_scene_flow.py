@@ -1,6 +1,7 @@
 """Creating a scene in a real browser and watching its first segment play."""
 import time
 
+from tests.browser.helpers import wait_until
 from tests.factories import PASSWORD, make_topic
 
 
@@ -25,7 +26,7 @@ def test_create_scene_and_watch_first_segment_play(app, user, live_server, live_
     video = page.locator("video").first
     video.wait_for(state="visible", timeout=20_000)
     page.evaluate("document.querySelector('video').muted = true; document.querySelector('video').play()")
-    page.wait_for_function("document.querySelector('video').currentTime > 0.5", timeout=10_000)
+    wait_until(page, "document.querySelector('video').currentTime > 0.5", timeout=10_000)
     elapsed = time.monotonic() - started
     assert elapsed < 15, f"first segment took {elapsed:.1f} s to play"
     assert page.evaluate("document.querySelector('video').error") is None
@@ -47,5 +48,5 @@ def test_contradicting_prompt_shows_the_error_before_submitting(app, user, worke
     assert "C1 Mara has red coat" in error.inner_text()
     assert page.url.endswith(f"/scenes/{scene_id}")  # nothing was submitted
     page.get_by_label("What happens next?").fill("Mara changes into a green coat.")
-    page.wait_for_function("!document.querySelector('.continuity-preview .alert-error')")
+    wait_until(page, "!document.querySelector('.continuity-preview .alert-error')")
     assert "Continuity used" in page.locator(".continuity-preview").inner_text()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.models import Scene
+from tests.browser.helpers import wait_until
 from tests.browser.test_accessibility_and_phones import sign_in
 from tests.factories import PASSWORD, build_scene, make_topic, make_user, public_id
 
@@ -56,7 +57,7 @@ def test_continue_a_scene_and_watch_the_new_segment_arrive(app, user, worker, li
     page.wait_for_url(f"**/scenes/{public_id(Scene, scene_id)}#generating")
     assert page.locator(".flash-success").is_visible()
     assert page.locator(".segment-placeholder, .segment-poster").count() == 2
-    page.wait_for_function("document.querySelectorAll('.segment-poster').length === 2", timeout=60_000)
+    wait_until(page, "document.querySelectorAll('.segment-poster').length === 2", timeout=60_000)
     assert "A gull lands" in page.locator(".segment-prompt").nth(1).inner_text()
     assert db.session.get(Scene, scene_id).segment_count == 2
 

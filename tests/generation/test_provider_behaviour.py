@@ -120,6 +120,7 @@ def test_luma_fetches_the_reference_frame_from_a_signed_url(app, user, luma_stub
 def test_luma_continuation_without_a_public_address_fails_clearly(app, user, luma_stub, worker):
     """Without PUBLIC_BASE_URL (and with local media) Luma cannot fetch the frame: the continuation fails saying so,
     and nothing is sent to Luma."""
+    app.config.update(PUBLIC_BASE_URL=None)
     scene_id, user_id = make_scene(user, prompt="Mara waits on the pier.").scene.id, user.id
     worker()
     scene = db.session.get(Scene, scene_id)

@@ -1,5 +1,5 @@
 """Whole pages kept for signed-out readers: served from Redis until anything they show changes."""
-from app.caching import PAGES
+from app.caching import LISTING_STORE, PAGE_STORE, PAGES
 from app.extensions import db
 from app.models import Scene
 from app.story.writing import change_scene
@@ -75,3 +75,53 @@ def test_readers_pages_set_no_cookie_and_hidden_scenes_stay_hidden(app, client, 
         assert 'name="csrf-token"' not in response.get_data(as_text=True)
     for _ in range(2):
         assert client.get(scene_url(secret)).status_code == 404
+
+
+def _keys() -> set[bytes]:
+    from app.extensions import redis_client
+
+    return set(redis_client().scan_iter(count=1000))
+
+
+def test_unknown_query_parameters_make_no_new_cache_entries(app, client, user):
+    """Guards issue 12 point 5: `GET /?junk=N` for many N is served from one kept page and Redis does not grow."""
+    grow(bare_scene(user, title="Lighthouse"), 1)
+    client.get("/")
+    before = _keys()
+    for n in range(60):
+        response = client.get(f"/?junk={n}&after=not-a-cursor&utm_source={n}")
+        assert response.status_code == 200 and "Lighthouse" in response.get_data(as_text=True)
+    assert _keys() == before
+    assert PAGE_STORE.size() == 1
+
+
+def test_the_page_cache_keeps_a_bounded_number_of_entries_and_never_touches_queue_keys(app, client, auth, user):
+    """Valid but endless parameter values (keyset cursors) fill at most PAGE_CACHE_MAX_ENTRIES entries, oldest
+    dropped first, while the queued job and the rate-limit counters stay."""
+    from app.extensions import redis_client
+
+    app.config.update(PAGE_CACHE_MAX_ENTRIES=5, LISTING_CACHE_MAX_ENTRIES=5)
+    make_scene(user, title="Queued")  # an RQ job waits in the queue
+    auth.login("mara", "a wrong password")  # a rate-limit counter and a failed sign-in
+    kept = {key for key in _keys() if not key.startswith((b"sf-pages:", b"sf-listings:", b"sf:version"))}
+    assert {b"rq", b"LIMITS", b"sf-login"} <= {key.split(b":")[0] for key in kept}, kept
+    for second in range(40):
+        assert client.get(f"/?after=2030-01-01T00:00:{second:02d}Z~{second + 1}").status_code == 200
+    assert PAGE_STORE.size() == 5 and LISTING_STORE.size() == 5
+    assert len([k for k in _keys() if k.startswith(b"sf-pages:") and k != PAGE_STORE.index.encode()]) <= 5
+    assert kept <= _keys()
+    assert redis_client().llen("rq:queue:generate") == 1
+
+
+def test_declared_parameters_still_make_their_own_pages(app, client, user):
+    """A page's own parameter (the listing cursor) is part of its key: the next page is not the first one."""
+    for title in ("First", "Second", "Third"):
+        grow(bare_scene(user, title=title), 1)
+    app.config["LISTING_CACHE_SECONDS"] = 600
+    first = client.get("/users/mara").get_data(as_text=True)
+    assert all(t in first for t in ("First", "Second", "Third"))
+    from app.story.listings import scenes_by
+
+    cursor = scenes_by(user, limit=1).next
+    older = client.get(f"/users/mara?after={cursor}").get_data(as_text=True)
+    assert "Third" not in older and "Second" in older

@@ -159,3 +159,21 @@ def test_a_visibility_change_is_not_served_from_the_cached_playlist(client, auth
     auth.login()
     private = client.get(scene_url(three_segments, "/playlist.m3u8"))
     assert private.headers["Cache-Control"] == "private, no-store" and "sig=" in private.get_data(as_text=True)
+
+
+def test_captions_escape_prompts_so_webvtt_tags_are_not_honoured(client, user):
+    """Guards issue 12 point 10: a prompt's <b>, <c>, <v> tags, & and --> reach captions.vtt as text, so a
+    player shows them as written and no cue timing can be forged."""
+    from tests.factories import bare_scene, grow
+
+    scene = bare_scene(user)
+    prompt = "Mara <b>shouts</b> & <c.red>runs</c> --> 00:00:00.000 --> <v Tom>hi"
+    grow(scene, 2, prompt=prompt)
+    text = client.get(f"/scenes/{scene.public_id}/captions.vtt").get_data(as_text=True)
+    lines = text.splitlines()
+    timings = [line for line in lines if "-->" in line]
+    assert len(timings) == 2 and all(re.fullmatch(r"\d\d:\d\d:\d\d\.\d{3} --> \d\d:\d\d:\d\d\.\d{3}", t) for t in timings)
+    escaped = ("Mara &lt;b&gt;shouts&lt;/b&gt; &amp; &lt;c.red&gt;runs&lt;/c&gt; --&gt; 00:00:00.000 --&gt; "
+               "&lt;v Tom&gt;hi — mara")
+    assert lines.count(escaped) == 2
+    assert "<" not in text and ">" not in text.replace(" --> ", "")
