@@ -1,4 +1,5 @@
 """Typed SQLAlchemy models, one module per domain."""
+from app.models.audit import AuditEntry
 from app.models.bible import BibleChange, BibleEntity
 from app.models.feedback import Feedback
 from app.models.job import DirectorsCut, GenerationJob, JobStatus
@@ -8,6 +9,7 @@ from app.models.user import ApiToken, Role, User
 
 __all__ = [
     "ApiToken",
+    "AuditEntry",
     "BibleChange",
     "BibleEntity",
     "DirectorsCut",
