@@ -1,0 +1,144 @@
+"""The scene renderer: draws the world once, then each frame's figures, camera, weather and caption."""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from app.providers.video.base import RenderRequest
+from app.providers.video.local.chance import seeded_random
+from app.providers.video.local.figures import draw_prop, figure_sprite, height_factor
+from app.providers.video.local.finish import (
+    apply_grade,
+    caption_band,
+    caption_text,
+    load_first_frame,
+    style_grade,
+)
+from app.providers.video.local.scenery import FEET, Location, Weather
+
+#: seconds over which a continuation fades from the parent's last frame into the new scene
+CONTINUATION_BLEND = 0.5
+#: the world is drawn this much larger than the frame so the camera has room to pan and zoom
+WORLD_MARGIN = 1.2
+MAX_ZOOM = 1.18
+MAX_CHARACTERS = 8
+
+
+class SceneRenderer:
+    """Draws the frames of one request. Everything static is drawn once; each frame only pastes
+    figures, moves the camera, adds weather, caption and the continuation fade."""
+
+    def __init__(self, request: RenderRequest):
+        self.request = request
+        self.width, self.height, self.fps = request.width, request.height, request.fps
+        self.frame_count = max(1, round(request.duration * request.fps))
+        bible = request.bible or {}
+        self.world_w = math.ceil(self.width * WORLD_MARGIN)
+        self.world_h = math.ceil(self.height * WORLD_MARGIN)
+        self.location = Location(bible.get("location"), request.seed)
+        self.grade = style_grade(bible.get("style"))
+        self.world = self._draw_world(bible.get("props") or [])
+        self.figures = self._place_figures((bible.get("characters") or [])[:MAX_CHARACTERS])
+        self.camera = _Camera(request.seed, self.world_w, self.world_h)
+        self.weather = Weather(self.location.weather, request.seed, self.width, self.height)
+        self.caption = caption_band(caption_text(request), self.width, self.height)
+        self.first = load_first_frame(request.first_frame, self.width, self.height)
+
+    def frames(self) -> Iterator[bytes]:
+        """Raw RGB24 frames, ``frame_count`` of them."""
+        for index in range(self.frame_count):
+            yield self.frame(index).tobytes()
+
+    def frame(self, index: int) -> Image.Image:
+        """Frame ``index`` as an RGB image."""
+        t = index / self.fps
+        progress = index / max(1, self.frame_count - 1)
+        box = self.camera.box(progress)
+        left, top = math.floor(box[0]), math.floor(box[1])
+        right, bottom = min(self.world_w, math.ceil(box[2])), min(self.world_h, math.ceil(box[3]))
+        region = self.world.crop((left, top, right, bottom))
+        for figure in self.figures:
+            x, y = figure.position(t)
+            region.paste(figure.sprite, (x - left, y - top), figure.sprite)
+        frame = region.resize(
+            (self.width, self.height), Image.Resampling.BILINEAR,
+            box=(box[0] - left, box[1] - top, box[2] - left, box[3] - top),
+        )
+        self.weather.draw(frame, t)
+        if self.caption is not None:
+            frame.paste(self.caption, (0, self.height - self.caption.height), self.caption)
+        if self.first is not None and t < CONTINUATION_BLEND:
+            frame = Image.blend(self.first, frame, smoothstep(t / CONTINUATION_BLEND))
+        return frame
+
+    def _draw_world(self, props: list[dict[str, Any]]) -> Image.Image:
+        w, h = self.world_w, self.world_h
+        pixels = self.location.draw(w, h)
+        image = Image.fromarray(pixels)
+        rng = seeded_random(self.request.seed, "props")
+        for number, prop in enumerate(props[:6]):
+            size = int(h * 0.11)
+            slot = (number + 0.5) / max(1, min(6, len(props)))
+            x = int(w * (0.12 + 0.76 * slot) + rng.uniform(-0.04, 0.04) * w)
+            y = int(h * rng.uniform(FEET - 0.04, FEET + 0.02))
+            draw_prop(image, prop, x, y, size)
+        return Image.fromarray(apply_grade(np.asarray(image), self.grade))
+
+    def _place_figures(self, characters: list[dict[str, Any]]) -> list[_Figure]:
+        count = len(characters)
+        if not count:
+            return []
+        scale = 1.0 if count <= 3 else 3 / count + 0.25
+        figures = []
+        for number, character in enumerate(characters):
+            rng = seeded_random(self.request.seed, "figure", character.get("id") or character.get("name") or number)
+            height = int(self.world_h * 0.38 * scale * height_factor(character))
+            sprite = figure_sprite(character, height)
+            sprite = Image.fromarray(apply_grade(np.asarray(sprite), self.grade))
+            cx = self.world_w * (number + 1) / (count + 1) + rng.uniform(-0.03, 0.03) * self.world_w
+            feet = self.world_h * (FEET + rng.uniform(-0.015, 0.015))
+            drift = rng.uniform(-1, 1) * 0.03 * self.world_w
+            figures.append(_Figure(sprite, cx, feet, rng.uniform(0, math.tau), drift))
+        return figures
+
+
+class _Figure:
+    """A character sprite and how it bobs and drifts over time."""
+
+    def __init__(self, sprite: Image.Image, center_x: float, feet_y: float, phase: float, drift: float):
+        self.sprite, self.center_x, self.feet_y, self.phase, self.drift = sprite, center_x, feet_y, phase, drift
+
+    def position(self, t: float) -> tuple[int, int]:
+        bob = abs(math.sin(t * 3.2 + self.phase)) * self.sprite.height * 0.025
+        x = self.center_x + self.drift * math.sin(t * 0.6 + self.phase) - self.sprite.width / 2
+        return round(x), round(self.feet_y - self.sprite.height - bob)
+
+
+class _Camera:
+    """A slow, seeded pan and zoom inside the world."""
+
+    def __init__(self, seed: int, world_w: int, world_h: int):
+        rng = seeded_random(seed, "camera")
+        self.zooms = (rng.uniform(1.0, MAX_ZOOM), rng.uniform(1.0, MAX_ZOOM))
+        # vertical pan stays in the lower half so feet and props stay above the caption band
+        self.pans = ((rng.random(), rng.uniform(0.5, 1.0)), (rng.random(), rng.uniform(0.5, 1.0)))
+        self.world_w, self.world_h = world_w, world_h
+
+    def box(self, progress: float) -> tuple[float, float, float, float]:
+        eased = smoothstep(progress)
+        zoom = self.zooms[0] + (self.zooms[1] - self.zooms[0]) * eased
+        view_w, view_h = self.world_w / zoom, self.world_h / zoom
+        px = self.pans[0][0] + (self.pans[1][0] - self.pans[0][0]) * eased
+        py = self.pans[0][1] + (self.pans[1][1] - self.pans[0][1]) * eased
+        left = (self.world_w - view_w) * px
+        top = (self.world_h - view_h) * py
+        return left, top, left + view_w, top + view_h
+
+
+def smoothstep(x: float) -> float:
+    x = min(1.0, max(0.0, x))
+    return x * x * (3 - 2 * x)
