@@ -1,0 +1,387 @@
+"""What the prompt asks to see: the time of day, the weather, the setting, who is in frame and in which colours.
+
+The Scene Bible names the characters, places and props a story keeps; the
+prompt says what this one shot looks like. :func:`read_shot` reads the
+segment's own words (the writer's prompt, not the expanded one) so that
+"a woman in a bright red coat stands in a field at noon" puts a woman in a
+red coat in a sunlit field even when the Bible knows none of it, and "Mara,
+in a green raincoat, … in the rain" dresses the Bible's Mara in green.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from app.providers.video.local.palette import COLOR_WORDS, HAIR_WORDS
+
+TIME_WORDS = {
+    "night": "night", "midnight": "night", "nighttime": "night", "moonlit": "night", "moonlight": "night",
+    "stars": "night", "starlit": "night", "starry": "night",
+    "dusk": "dusk", "sunset": "dusk", "evening": "dusk", "twilight": "dusk", "nightfall": "dusk",
+    "dawn": "dawn", "sunrise": "dawn", "daybreak": "dawn",
+    "morning": "morning",
+    "day": "day", "daytime": "day", "noon": "day", "midday": "day", "afternoon": "day", "sunny": "day",
+    "daylight": "day", "sunshine": "day",
+}
+#: "at 3 a.m.", "at 11 pm": small hours and late evening are night
+_CLOCK = re.compile(r"\b(1[0-2]|[1-9])\s*(?::\d\d\s*)?(a\.?\s?m|p\.?\s?m)\b\.?")
+SETTING_WORDS = {
+    "forest": "forest", "woods": "forest", "wood": "forest", "jungle": "forest", "grove": "forest",
+    "trees": "forest",
+    "city": "city", "street": "city", "town": "city", "alley": "city", "market": "city", "village": "city",
+    "downtown": "city", "square": "city", "plaza": "city", "rooftop": "city", "rooftops": "city",
+    "streetlamp": "city",
+    "beach": "water", "sea": "water", "ocean": "water", "coast": "water", "harbor": "water", "harbour": "water",
+    "lake": "water", "river": "water", "shore": "water", "port": "water", "island": "water", "pier": "water",
+    "desert": "desert", "dunes": "desert", "dune": "desert", "canyon": "desert", "wasteland": "desert",
+    "mountain": "mountains", "mountains": "mountains", "hill": "mountains", "hills": "mountains",
+    "cliff": "mountains", "valley": "mountains", "peak": "mountains",
+    "field": "plain", "meadow": "plain", "prairie": "plain", "farm": "plain", "pasture": "plain",
+    "room": "interior", "kitchen": "interior", "office": "interior", "house": "interior", "hall": "interior",
+    "library": "interior", "tavern": "interior", "inn": "interior", "castle": "interior", "bedroom": "interior",
+    "classroom": "interior", "shop": "interior", "cafe": "interior", "bar": "interior", "lab": "interior",
+    "laboratory": "interior", "apartment": "interior", "studio": "interior", "cellar": "interior",
+    "corridor": "interior", "cottage": "interior", "palace": "interior", "hospital": "interior",
+    "indoors": "interior", "inside": "interior",
+    "space": "space", "spaceship": "space", "starship": "space", "station": "space", "moon": "space",
+    "planet": "space", "orbit": "space",
+}
+WEATHER_WORDS = {
+    "rain": "rain", "rainy": "rain", "raining": "rain", "storm": "rain", "stormy": "rain", "drizzle": "rain",
+    "downpour": "rain", "lightning": "rain", "thunder": "rain", "rains": "rain",
+    "snow": "snow", "snowy": "snow", "snowing": "snow", "blizzard": "snow", "winter": "snow", "snowfall": "snow",
+    "fog": "fog", "foggy": "fog", "mist": "fog", "misty": "fog", "haze": "fog", "hazy": "fog",
+}
+#: nouns for one person in frame; plural forms count as two unless a number says otherwise
+PEOPLE = {
+    "woman", "man", "girl", "boy", "child", "kid", "person", "lady", "gentleman", "stranger", "figure",
+    "fisherman", "knight", "soldier", "detective", "wizard", "witch", "astronaut", "sailor", "farmer", "nurse",
+    "doctor", "chef", "cook", "queen", "king", "prince", "princess", "hunter", "rider", "cyclist", "teenager",
+    "tourist", "traveller", "traveler", "officer", "dancer", "musician", "student", "teacher", "worker",
+    "pilot", "driver", "guard", "priest", "monk", "nun", "mother", "father", "grandmother", "grandfather",
+    "friend", "thief", "pirate", "captain", "explorer", "scientist", "runner", "singer", "boxer", "warrior",
+    "hero", "villain", "baker", "merchant", "beggar", "policeman", "policewoman", "fireman", "firefighter",
+    "girlfriend", "boyfriend", "wife", "husband", "daughter", "son", "sister", "brother", "aunt", "uncle",
+    "waiter", "waitress", "cowboy", "ninja", "samurai", "spy", "agent", "skater", "surfer", "hiker", "climber",
+    "poet", "painter", "artist", "writer", "mayor", "shepherd", "miner", "blacksmith", "bride", "groom",
+}
+_PLURALS = {"women": "woman", "men": "man", "children": "child", "people": "person", "ladies": "lady",
+            "gentlemen": "gentleman", "fishermen": "fisherman", "policemen": "policeman", "firemen": "fireman"}
+_GROUPS = {"couple": 2, "pair": 2, "twins": 2, "family": 3, "crowd": 4}
+_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "both": 2, "several": 3, "a few": 3}
+PRONOUNS = {"she", "he", "her", "his", "him", "they", "their", "them", "hers"}
+#: what a figure wears that covers most of it, as the key the figure's colour is stored under
+GARMENTS = {
+    "coat": "coat", "raincoat": "raincoat", "overcoat": "coat", "jacket": "jacket", "cloak": "cloak",
+    "cape": "cape", "robe": "robe", "robes": "robe", "dress": "dress", "gown": "gown", "shirt": "shirt",
+    "tunic": "tunic", "sweater": "sweater", "jumper": "jumper", "hoodie": "hoodie", "blouse": "blouse",
+    "armour": "armour", "armor": "armour", "suit": "suit", "uniform": "uniform", "vest": "vest",
+    "apron": "apron", "scrubs": "scrubs", "overalls": "overalls", "shawl": "shawl", "parka": "parka",
+    "anorak": "anorak", "poncho": "poncho", "mac": "coat", "cardigan": "cardigan", "kimono": "kimono",
+    "jumpsuit": "jumpsuit", "outfit": "outfit", "clothes": "clothes", "top": "top", "tshirt": "shirt",
+    "waistcoat": "vest", "habit": "robe", "sari": "dress", "jersey": "jersey", "tracksuit": "suit",
+    "pyjamas": "clothes", "pajamas": "clothes", "trousers": "trousers", "jeans": "jeans", "skirt": "skirt",
+    "hat": "hat", "scarf": "scarf", "boots": "shoes",
+}
+ANIMALS = {
+    "fox": "fox", "foxes": "fox", "vixen": "fox", "cub": "fox",
+    "cat": "cat", "cats": "cat", "kitten": "cat", "kittens": "cat", "kitty": "cat", "tomcat": "cat",
+    "raccoon": "raccoon", "raccoons": "raccoon",
+    "dog": "dog", "dogs": "dog", "puppy": "dog", "puppies": "dog", "hound": "dog", "wolf": "dog",
+    "wolves": "dog", "terrier": "dog", "spaniel": "dog", "collie": "dog", "retriever": "dog",
+    "bird": "bird", "birds": "bird", "crow": "bird", "crows": "bird", "owl": "bird", "owls": "bird",
+    "seagull": "bird", "seagulls": "bird", "gull": "bird", "gulls": "bird", "pigeon": "bird", "pigeons": "bird",
+    "duck": "bird", "ducks": "bird", "swan": "bird", "swans": "bird", "eagle": "bird", "hawk": "bird",
+    "sparrow": "bird", "sparrows": "bird", "robin": "bird", "parrot": "bird", "magpie": "bird",
+    "horse": "horse", "horses": "horse", "pony": "horse", "ponies": "horse", "stallion": "horse", "mare": "horse",
+    "foal": "horse", "donkey": "horse",
+    "fish": "fish", "goldfish": "fish", "trout": "fish", "carp": "fish", "koi": "fish",
+}
+_PLURAL_ANIMALS = {"foxes", "cats", "kittens", "raccoons", "dogs", "puppies", "wolves", "birds", "crows", "owls",
+                   "seagulls", "gulls", "pigeons", "ducks", "swans", "sparrows", "horses", "ponies"}
+#: modifiers a colour phrase may start with ("bright red", "dark navy blue")
+_SHADES = {"dark", "deep", "dusky", "midnight", "light", "pale", "pastel", "soft", "faded", "bright", "vivid",
+           "neon", "electric"}
+#: "named Pip", "called Duchess": the animal is that character
+_NAMING = {"named", "called"}
+#: words between "is a" and the animal that still make the character that animal ("is a clever little fox")
+_DESCRIBING = {"a", "an", "clever", "small", "big", "little", "old", "young", "sly", "sleek", "wily", "nervous",
+               "shy", "brave", "tiny", "huge", "scruffy", "fluffy", "curious"}
+MAX_PEOPLE = 6
+MAX_ANIMALS = 4
+
+
+@dataclass
+class Person:
+    """Someone the prompt puts in frame: a Bible character (``name``) or an unnamed "woman", "knight" …"""
+
+    noun: str
+    name: str | None = None
+    #: garment key → colour phrase, in the order the prompt gives them ("coat" → "bright red")
+    wears: dict[str, str] = field(default_factory=dict)
+    hair: str | None = None
+    #: the animal the prompt says this character is ("Juniper … is a clever fox"), and its colour phrase
+    animal: str | None = None
+    fur: str | None = None
+
+
+@dataclass
+class Animal:
+    """An animal the prompt puts in frame, with the colour phrase it gives ("red", "sleek black") if any."""
+
+    kind: str
+    color: str | None = None
+
+
+@dataclass
+class Shot:
+    """What one prompt says about its picture; ``None`` where it says nothing."""
+
+    time: str | None = None
+    weather: str | None = None
+    setting: str | None = None
+    people: list[Person] = field(default_factory=list)
+    animals: list[Animal] = field(default_factory=list)
+
+    def person_named(self, name: str) -> Person | None:
+        return next((p for p in self.people if p.name == name), None)
+
+
+@dataclass
+class _Token:
+    word: str
+    start: int
+
+
+def read_shot(text: str, names: list[str] = ()) -> Shot:
+    """Read ``text`` (one prompt) for what it shows. ``names`` are the Bible characters in frame:
+    a mention of one (or of its first word, "Juniper" for "Detective Juniper") is that character,
+    not an unnamed person, and colours said of it dress it."""
+    text = " ".join(str(text or "").split())
+    lowered = text.lower().replace("t-shirt", "tshirt")
+    tokens = [_Token(m.group(), m.start()) for m in re.finditer(r"[a-z]+", lowered)]
+    shot = Shot(time=_time_of(lowered, tokens), weather=_first(tokens, WEATHER_WORDS),
+                setting=_first(tokens, SETTING_WORDS))
+    shot.weather = shot.weather or ("snow" if re.search(r"\bsnow\s+falls|\bsnowflakes?\b", lowered) else None)
+    _read_figures(shot, tokens, lowered, [n for n in names if n])
+    return shot
+
+
+def prompt_words(prompt: str, action: str | None) -> str:
+    """The writer's own words for this shot: the Bible's ``action`` when the pipeline passed it,
+    else the part of an expanded prompt after "Action:", else the whole prompt."""
+    if action:
+        return str(action)
+    prompt = str(prompt or "")
+    marker = prompt.rfind("Action:")
+    return prompt[marker + len("Action:"):] if marker >= 0 else prompt
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def _first(tokens: list[_Token], table: dict[str, str]) -> str | None:
+    return next((table[t.word] for t in tokens if t.word in table), None)
+
+
+def _time_of(lowered: str, tokens: list[_Token]) -> str | None:
+    if found := _first(tokens, TIME_WORDS):
+        return found
+    if clock := _CLOCK.search(lowered):
+        hour, am = int(clock.group(1)), clock.group(2).startswith("a")
+        if am:
+            return "night" if hour < 5 or hour == 12 else "dawn" if hour < 7 else "morning" if hour < 11 else "day"
+        return "day" if hour < 5 or hour == 12 else "dusk" if hour < 8 else "night"
+    return None
+
+
+def _read_figures(shot: Shot, tokens: list[_Token], lowered: str, names: list[str]) -> None:
+    """People and animals in order of mention; colour phrases dress the people mentioned last before them."""
+    name_spans = _name_spans(lowered, names)
+    group: list[Person] = []  # who was mentioned last: one character, or "two old men"
+    pending: list[tuple[str, str]] = []  # garments said before anyone ("In a red coat, a woman …")
+    last_mention = -10
+    skip_until = -1
+    for index, token in enumerate(tokens):
+        if index <= skip_until:
+            continue
+        word = token.word
+        if (named := _name_at(name_spans, token.start)) is not None:
+            person = shot.person_named(named)
+            if person is None:
+                person = Person(noun="character", name=named)
+                shot.people.append(person)
+            group, last_mention = [person], index
+            skip_until = _last_token_before(tokens, name_spans[named][1])
+            _dress(group, pending)
+        elif word in ANIMALS and not _is_colour_use(tokens, index):
+            kind, colour = ANIMALS[word], _colour_before(tokens, index)
+            owner = _animal_owner(shot, tokens, index, name_spans, group[0] if group else None)
+            if owner is not None and owner.name is None:  # "the thief, a sleek black cat" is just a cat
+                shot.people.remove(owner)
+                shot.animals.append(Animal(kind, colour or _garment_colour(owner)))
+            elif owner is not None:
+                owner.animal, owner.fur = kind, colour
+                if group and group[0].name is None and group[0] in shot.people and index - last_mention <= 6:
+                    shot.people.remove(group[0])  # "the real thief, a black cat named Duchess"
+            else:
+                count = _count_before(tokens, index) or (2 if word in _PLURAL_ANIMALS else 1)
+                shot.animals.extend(Animal(kind, colour) for _ in range(count))
+        elif (found := _person_noun(tokens, index))[0] is not None:
+            noun, count = found
+            if _is_same_as_last(tokens, index, group):
+                continue
+            hair = _hair_before(tokens, index)
+            group, last_mention = [Person(noun=noun, hair=hair) for _ in range(count)], index
+            shot.people.extend(group)
+            _dress(group, pending)
+        elif (garment := _garment(word)) and (colour := _colour_before(tokens, index)):
+            if group:
+                _dress(group, [(garment, colour)])
+            else:
+                pending.append((garment, colour))
+        elif word in ("hair", "haired") and (colour := _colour_before(tokens, index, hair=True)):
+            for person in group:
+                person.hair = person.hair or colour
+        elif word in ("in", "wears", "wearing") and group:
+            # "a woman in red": a colour with no garment dresses the whole figure
+            colour, after = _colour_at(tokens, index + 1)
+            if colour and (after >= len(tokens) or not _garment(tokens[after].word)):
+                _dress(group, [("clothes", colour)])
+        elif word in PRONOUNS and not group and not names and not shot.people:
+            group = [Person(noun="person")]
+            shot.people.extend(group)
+            _dress(group, pending)
+    del shot.people[MAX_PEOPLE:]
+    del shot.animals[MAX_ANIMALS:]
+
+
+def _dress(group: list[Person], garments: list[tuple[str, str]]) -> None:
+    for person in group:
+        for garment, colour in garments:
+            person.wears.setdefault(garment, colour)
+    garments.clear()
+
+
+def _garment(word: str) -> str | None:
+    return GARMENTS.get(word) or (GARMENTS.get(word[:-1]) if word.endswith("s") else None)
+
+
+def _garment_colour(person: Person) -> str | None:
+    return next(iter(person.wears.values()), None)
+
+
+def _name_spans(lowered: str, names: list[str]) -> dict[str, tuple[int, int]]:
+    """Where each character is first mentioned, by full name or by any single word of it."""
+    spans: dict[str, tuple[int, int]] = {}
+    for name in names:
+        candidates = [name.lower()] + [w for w in re.findall(r"[a-z]+", name.lower()) if len(w) > 2]
+        for candidate in candidates:
+            for match in re.finditer(rf"\b{re.escape(candidate)}\b", lowered):
+                if name not in spans or match.start() < spans[name][0]:
+                    spans[name] = (match.start(), match.end())
+    return spans
+
+
+def _name_at(spans: dict[str, tuple[int, int]], start: int) -> str | None:
+    return next((name for name, (s, e) in spans.items() if s <= start < e), None) if spans else None
+
+
+def _last_token_before(tokens: list[_Token], end: int) -> int:
+    return max((i for i, t in enumerate(tokens) if t.start < end), default=-1)
+
+
+def _person_noun(tokens: list[_Token], index: int) -> tuple[str | None, int]:
+    word = tokens[index].word
+    if word in PEOPLE:
+        return word, _count_before(tokens, index) or 1
+    if word in _PLURALS or (word.endswith("s") and word[:-1] in PEOPLE):
+        return _PLURALS.get(word, word[:-1]), _count_before(tokens, index) or 2
+    if word in _GROUPS and not (index + 1 < len(tokens) and tokens[index + 1].word == "of"):
+        return "person", _GROUPS[word]
+    return None, 0
+
+
+def _count_before(tokens: list[_Token], index: int) -> int | None:
+    for back in range(1, 4):
+        if index - back < 0:
+            return None
+        word = tokens[index - back].word
+        pair = f"{tokens[index - back - 1].word} {word}" if index - back >= 1 else ""
+        if pair in _NUMBERS:
+            return _NUMBERS[pair]
+        if word in _NUMBERS:
+            return _NUMBERS[word]
+        if word in ("a", "an", "the", "one", "lone", "single"):
+            return 1
+    return None
+
+
+def _is_same_as_last(tokens: list[_Token], index: int, group: list[Person]) -> bool:
+    """ "the man" after "a man" is the same man; "the same woman" too."""
+    if len(group) != 1 or tokens[index].word != group[0].noun:
+        return False
+    return index >= 1 and tokens[index - 1].word in ("the", "same", "this", "that")
+
+
+def _colour_at(tokens: list[_Token], index: int, *, hair: bool = False) -> tuple[str | None, int]:
+    """The colour phrase starting at ``index`` ("bright red", "navy blue") and the index after it."""
+    table = {**COLOR_WORDS, **HAIR_WORDS} if hair else COLOR_WORDS
+    words: list[str] = []
+    i = index
+    while i < len(tokens) and tokens[i].word in _SHADES and len(words) < 2:
+        words.append(tokens[i].word)
+        i += 1
+    if i + 1 < len(tokens) and f"{tokens[i].word} {tokens[i + 1].word}" in table:
+        return " ".join([*words, tokens[i].word, tokens[i + 1].word]), i + 2
+    if i < len(tokens) and tokens[i].word in table:
+        return " ".join([*words, tokens[i].word]), i + 1
+    return None, index
+
+
+def _colour_before(tokens: list[_Token], index: int, *, hair: bool = False) -> str | None:
+    """The colour phrase just before ``tokens[index]``, skipping a few describing words ("red woollen coat")."""
+    for start in range(max(0, index - 4), index):
+        colour, after = _colour_at(tokens, start, hair=hair)
+        if colour and all(not _is_stop(tokens[k].word) for k in range(after, index)):
+            return colour
+    return None
+
+
+def _is_stop(word: str) -> bool:
+    return word in ("and", "or", "with", "in", "on", "of", "a", "an", "the", "her", "his", "their", "is", "was") \
+        or word in PEOPLE or _garment(word) is not None or word in ANIMALS
+
+
+def _hair_before(tokens: list[_Token], index: int) -> str | None:
+    """ "a blonde woman", "a red-haired girl": hair said before the person noun."""
+    if index >= 2 and tokens[index - 1].word == "haired":
+        return _colour_at(tokens, index - 2, hair=True)[0]
+    if index >= 1 and tokens[index - 1].word in ("blonde", "blond", "brunette", "ginger", "redheaded"):
+        return {"redheaded": "red"}.get(tokens[index - 1].word, tokens[index - 1].word)
+    return None
+
+
+def _is_colour_use(tokens: list[_Token], index: int) -> bool:
+    """ "fox" in "fox-red" or "raven" hair is a colour, not an animal; "fish" in "fish market" is a stall."""
+    after = tokens[index + 1].word if index + 1 < len(tokens) else ""
+    return after in ("hair", "haired", "red", "brown", "market", "tank", "fur", "coat", "skin")
+
+
+def _animal_owner(shot: Shot, tokens: list[_Token], index: int, name_spans: dict[str, tuple[int, int]],
+                  last_person: Person | None) -> Person | None:
+    """The character the prompt says *is* this animal: "Juniper, …, is a clever fox", "a raccoon named Pip"."""
+    if index + 2 < len(tokens) and tokens[index + 1].word in _NAMING:
+        named = _name_at(name_spans, tokens[index + 2].start)
+        if named is not None:
+            person = shot.person_named(named)
+            if person is None:
+                person = Person(noun="character", name=named)
+                shot.people.append(person)
+            return person
+    before = [t.word for t in tokens[max(0, index - 5):index]]
+    if last_person is not None and ("is" in before or "was" in before):
+        copula = max(i for i, w in enumerate(before) if w in ("is", "was"))
+        if all(w in _DESCRIBING or w in COLOR_WORDS or w in _SHADES for w in before[copula + 1:]):
+            return last_person
+    return None
