@@ -9,6 +9,9 @@ import numpy as np
 from PIL import Image
 
 from app.providers.video.base import RenderRequest
+from app.providers.video.local.animals import FLYING, animal_sprite
+from app.providers.video.local.animals import SIZE as ANIMAL_SIZE
+from app.providers.video.local.cast import Member, cast_of
 from app.providers.video.local.chance import seeded_random
 from app.providers.video.local.figures import draw_prop, figure_sprite, height_factor
 from app.providers.video.local.finish import (
@@ -19,6 +22,7 @@ from app.providers.video.local.finish import (
     style_grade,
 )
 from app.providers.video.local.scenery import FEET, Location, Weather
+from app.providers.video.local.shot import prompt_words, read_shot
 
 #: seconds over which a continuation fades from the parent's last frame into the new scene
 CONTINUATION_BLEND = 0.5
@@ -39,10 +43,12 @@ class SceneRenderer:
         bible = request.bible or {}
         self.world_w = math.ceil(self.width * WORLD_MARGIN)
         self.world_h = math.ceil(self.height * WORLD_MARGIN)
-        self.location = Location(bible.get("location"), request.seed)
+        characters = (bible.get("characters") or [])[:MAX_CHARACTERS]
+        shot = read_shot(prompt_words(request.prompt, bible.get("action")), [c.get("name") for c in characters])
+        self.location = Location(bible.get("location"), request.seed, shot)
         self.grade = style_grade(bible.get("style"))
         self.world = self._draw_world(bible.get("props") or [])
-        self.figures = self._place_figures((bible.get("characters") or [])[:MAX_CHARACTERS])
+        self.figures = self._place_figures(cast_of(characters, shot, self.location.weather))
         self.camera = _Camera(request.seed, self.world_w, self.world_h)
         self.weather = Weather(self.location.weather, request.seed, self.width, self.height)
         self.caption = caption_band(caption_text(request), self.width, self.height)
@@ -77,31 +83,45 @@ class SceneRenderer:
 
     def _draw_world(self, props: list[dict[str, Any]]) -> Image.Image:
         w, h = self.world_w, self.world_h
-        pixels = self.location.draw(w, h)
-        image = Image.fromarray(pixels)
+        image = Image.fromarray(self.location.draw(w, h))
+        things = Image.new("RGBA", (w, h), (0, 0, 0, 0))
         rng = seeded_random(self.request.seed, "props")
         for number, prop in enumerate(props[:6]):
             size = int(h * 0.11)
             slot = (number + 0.5) / max(1, min(6, len(props)))
             x = int(w * (0.12 + 0.76 * slot) + rng.uniform(-0.04, 0.04) * w)
             y = int(h * rng.uniform(FEET - 0.04, FEET + 0.02))
-            draw_prop(image, prop, x, y, size)
+            draw_prop(things, prop, x, y, size)
+        image.paste(self._lit(things), (0, 0), things)
         return Image.fromarray(apply_grade(np.asarray(image), self.grade))
 
-    def _place_figures(self, characters: list[dict[str, Any]]) -> list[_Figure]:
-        count = len(characters)
-        if not count:
-            return []
-        scale = 1.0 if count <= 3 else 3 / count + 0.25
+    def _lit(self, sprite: Image.Image) -> Image.Image:
+        """An RGBA sprite in the location's light and the style's grade."""
+        pixels = np.asarray(sprite).astype(np.float32)
+        pixels[..., :3] *= self.location.light
+        return Image.fromarray(apply_grade(np.clip(pixels, 0, 255).astype(np.uint8), self.grade))
+
+    def _place_figures(self, cast: list[Member]) -> list[_Figure]:
+        walking = [m for m in cast if m.animal not in FLYING]
+        scale = 1.0 if len(walking) <= 3 else 3 / len(walking) + 0.25
+        person = self.world_h * 0.38 * scale
         figures = []
-        for number, character in enumerate(characters):
-            rng = seeded_random(self.request.seed, "figure", character.get("id") or character.get("name") or number)
-            height = int(self.world_h * 0.38 * scale * height_factor(character))
-            sprite = figure_sprite(character, height)
-            sprite = Image.fromarray(apply_grade(np.asarray(sprite), self.grade))
-            cx = self.world_w * (number + 1) / (count + 1) + rng.uniform(-0.03, 0.03) * self.world_w
-            feet = self.world_h * (FEET + rng.uniform(-0.015, 0.015))
-            drift = rng.uniform(-1, 1) * 0.03 * self.world_w
+        for member in cast:
+            rng = seeded_random(self.request.seed, "figure", member.key)
+            if member.animal is None:
+                sprite = figure_sprite(member.entity, int(person * height_factor(member.entity)))
+            else:
+                sprite = animal_sprite(member.animal, member.coat, int(person * ANIMAL_SIZE[member.animal]),
+                                       facing_left=rng.random() < 0.5)
+            sprite = self._lit(sprite)
+            if member.animal in FLYING:
+                cx, feet = rng.uniform(0.15, 0.85) * self.world_w, self.world_h * rng.uniform(0.2, 0.34)
+                drift = rng.uniform(0.08, 0.14) * self.world_w * (1 if rng.random() < 0.5 else -1)
+            else:
+                number = walking.index(member)
+                cx = self.world_w * (number + 1) / (len(walking) + 1) + rng.uniform(-0.03, 0.03) * self.world_w
+                feet = self.world_h * (FEET + rng.uniform(-0.015, 0.015))
+                drift = rng.uniform(-1, 1) * 0.03 * self.world_w
             figures.append(_Figure(sprite, cx, feet, rng.uniform(0, math.tau), drift))
         return figures
 

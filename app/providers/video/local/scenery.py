@@ -9,6 +9,7 @@ from PIL import Image, ImageDraw
 
 from app.providers.video.local.chance import seeded_random, stable_int
 from app.providers.video.local.palette import RGB, TINT_KEYS, hashed_color, parse_color, signature_color
+from app.providers.video.local.shot import SETTING_WORDS, TIME_WORDS, WEATHER_WORDS, Shot
 from app.providers.video.local.wording import attributes_of, first_word, words_of
 
 #: where the ground meets the sky, and where figures stand, as fractions of the world's height
@@ -22,33 +23,15 @@ SKIES: dict[str, tuple[RGB, RGB]] = {
     "dusk": ((55, 45, 105), (245, 135, 85)),
     "night": ((6, 10, 30), (28, 38, 78)),
 }
-_TIME_WORDS = {
-    "night": "night", "midnight": "night", "nighttime": "night", "moonlit": "night", "moonlight": "night",
-    "dusk": "dusk", "sunset": "dusk", "evening": "dusk", "twilight": "dusk",
-    "dawn": "dawn", "sunrise": "dawn", "daybreak": "dawn",
-    "morning": "morning",
-    "day": "day", "daytime": "day", "noon": "day", "midday": "day", "afternoon": "day", "sunny": "day",
-}
-_KIND_WORDS = {
-    "forest": "forest", "woods": "forest", "wood": "forest", "jungle": "forest", "grove": "forest",
-    "city": "city", "street": "city", "town": "city", "alley": "city", "market": "city", "village": "city",
-    "downtown": "city", "square": "city", "plaza": "city", "rooftop": "city",
-    "beach": "water", "sea": "water", "ocean": "water", "coast": "water", "harbor": "water", "harbour": "water",
-    "lake": "water", "river": "water", "shore": "water", "port": "water", "island": "water",
-    "desert": "desert", "dunes": "desert", "dune": "desert", "canyon": "desert", "wasteland": "desert",
-    "mountain": "mountains", "mountains": "mountains", "hill": "mountains", "hills": "mountains",
-    "cliff": "mountains", "valley": "mountains", "peak": "mountains",
-    "room": "interior", "kitchen": "interior", "office": "interior", "house": "interior", "hall": "interior",
-    "library": "interior", "tavern": "interior", "inn": "interior", "castle": "interior", "bedroom": "interior",
-    "classroom": "interior", "shop": "interior", "cafe": "interior", "bar": "interior", "lab": "interior",
-    "laboratory": "interior", "apartment": "interior", "studio": "interior", "cellar": "interior",
-    "space": "space", "spaceship": "space", "starship": "space", "station": "space", "moon": "space",
-    "planet": "space", "orbit": "space",
-}
-_WEATHER_WORDS = {
-    "rain": "rain", "rainy": "rain", "raining": "rain", "storm": "rain", "stormy": "rain", "drizzle": "rain",
-    "snow": "snow", "snowy": "snow", "snowing": "snow", "blizzard": "snow", "winter": "snow",
-    "fog": "fog", "foggy": "fog", "mist": "fog", "misty": "fog", "haze": "fog", "hazy": "fog",
+#: a grey sky for rain and snow, mixed with the time of day's sky
+OVERCAST: tuple[RGB, RGB] = ((118, 124, 134), (168, 172, 178))
+#: the light on the world at each time of day, as RGB multipliers: night is dark and blue, dusk warm
+LIGHT: dict[str, tuple[float, float, float]] = {
+    "day": (1.0, 1.0, 1.0),
+    "morning": (1.0, 0.96, 0.9),
+    "dawn": (0.78, 0.68, 0.7),
+    "dusk": (0.76, 0.6, 0.58),
+    "night": (0.34, 0.38, 0.52),
 }
 
 
@@ -79,61 +62,87 @@ class Weather:
 
 
 class Location:
-    """Sky, ground and scenery of the location, decided by its name, attributes or hash."""
+    """Sky, ground and scenery of the location. The shot's own words (``shot``) decide the time of day,
+    weather and setting first; then the Bible's location, by its attributes, its name, or its hash."""
 
-    def __init__(self, entity: dict[str, Any] | None, seed: int):
+    def __init__(self, entity: dict[str, Any] | None, seed: int, shot: Shot | None = None):
+        shot = shot or Shot()
         attributes = attributes_of(entity) if entity else {}
         words = words_of(entity) if entity else ""
         key = str((entity or {}).get("id") or (entity or {}).get("name") or f"seed:{seed}")
         self.key = key
         time_text = attributes.get("time") or attributes.get("time_of_day") or words
-        self.time = first_word(time_text, _TIME_WORDS) or first_word(words, _TIME_WORDS) or (
+        self.time = shot.time or first_word(time_text, TIME_WORDS) or first_word(words, TIME_WORDS) or (
             ["day", "dusk", "night", "dawn", "morning"][stable_int("time", key) % 5]
         )
         kind_text = attributes.get("type") or attributes.get("setting") or words
-        self.kind = first_word(kind_text, _KIND_WORDS) or first_word(words, _KIND_WORDS) or "plain"
-        self.weather = first_word(attributes.get("weather", "") or words, _WEATHER_WORDS)
+        self.kind = shot.setting or first_word(kind_text, SETTING_WORDS) or first_word(words, SETTING_WORDS) or "plain"
+        self.weather = shot.weather or first_word(attributes.get("weather", "") or words, WEATHER_WORDS)
         named = any(name in attributes and parse_color(attributes[name]) for name in TINT_KEYS)
         self.tint = signature_color(entity) if entity else hashed_color(key)
         self.tint_strength = 0.24 if named else 0.14
 
+    @property
+    def light(self) -> np.ndarray:
+        """The RGB multipliers for everything the sky lights: indoors, lamps halve the difference."""
+        light = np.array(LIGHT[self.time], dtype=np.float32)
+        if self.kind == "space":
+            return np.ones(3, dtype=np.float32)
+        return (light + 1) / 2 if self.kind == "interior" else light
+
     def draw(self, w: int, h: int) -> np.ndarray:
         rng = seeded_random(self.key, "scenery")
         night = self.time == "night"
+        cloudy = self.weather in ("rain", "snow") and self.kind != "space"
         top, bottom = SKIES["night" if self.kind == "space" else self.time]
+        if cloudy:
+            top, bottom = (_mix(OVERCAST[0], top, 0.7, LIGHT[self.time]), _mix(OVERCAST[1], bottom, 0.7, LIGHT[self.time]))
         horizon = int(h * HORIZON)
         pixels = np.empty((h, w, 3), dtype=np.uint8)
         pixels[:horizon] = gradient(top, bottom, horizon)[:, None, :]
-        image = Image.fromarray(pixels)
-        draw = ImageDraw.Draw(image)
-        if night or self.kind == "space":
+        pixels[horizon:] = bottom
+        sky = Image.fromarray(pixels)
+        draw = ImageDraw.Draw(sky)
+        if (night and not cloudy) or self.kind == "space":
             for _ in range(int(w * h / 2500)):
                 x, y = rng.random() * w, rng.random() * horizon * 0.95
                 shade = rng.randint(150, 255)
                 draw.point((x, y), fill=(shade, shade, min(255, shade + 20)))
             mx, my, r = w * rng.uniform(0.15, 0.85), h * rng.uniform(0.08, 0.2), h * 0.05
             draw.ellipse((mx - r, my - r, mx + r, my + r), fill=(236, 236, 220))
-        elif self.time in ("dusk", "dawn"):
+        elif not cloudy and self.time in ("dusk", "dawn"):
             sx, r = w * rng.uniform(0.2, 0.8), h * 0.08
             draw.ellipse((sx - r, horizon - r * 1.2, sx + r, horizon + r * 0.8), fill=(255, 200, 120))
-        else:
+        elif not cloudy:
             sx, sy, r = w * rng.uniform(0.1, 0.9), h * rng.uniform(0.08, 0.18), h * 0.055
             draw.ellipse((sx - r, sy - r, sx + r, sy + r), fill=(255, 244, 200))
-        SCENERY[self.kind](draw, rng, w, h, horizon, night)
-        pixels = np.asarray(image).astype(np.float32)
-        if night and self.kind not in ("space",):
-            pixels[horizon:] *= np.array([0.55, 0.6, 0.8], dtype=np.float32)
+        scenery = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+        glow = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+        SCENERY[self.kind](ImageDraw.Draw(scenery), ImageDraw.Draw(glow), rng, w, h, horizon, night)
+        land = np.asarray(scenery).astype(np.float32)
+        if self.weather == "snow" and self.kind not in ("interior", "space"):
+            land[horizon:, :, :3] = land[horizon:, :, :3] * 0.35 + np.float32(238) * 0.65
+        land[..., :3] *= self.light
+        if self.weather == "rain":
+            land[..., :3] *= 0.82
+        cover = land[..., 3:] / 255
+        world = np.asarray(sky).astype(np.float32) * (1 - cover) + land[..., :3] * cover
+        lights = np.asarray(glow).astype(np.float32)
+        shine = lights[..., 3:] / 255
+        world = world * (1 - shine) + lights[..., :3] * shine
         if self.weather == "fog":
-            pixels = pixels * 0.65 + np.array([200, 205, 210], dtype=np.float32) * 0.35
-        elif self.weather == "rain":
-            pixels *= 0.82
-        elif self.weather == "snow":
-            pixels[horizon:] = pixels[horizon:] * 0.35 + np.float32(238) * 0.65
-        pixels = pixels * (1 - self.tint_strength) + np.array(self.tint, dtype=np.float32) * self.tint_strength
-        return np.clip(pixels, 0, 255).astype(np.uint8)
+            haze = np.array([200, 205, 210], dtype=np.float32) * self.light
+            world = world * 0.65 + haze * 0.35
+        world = world * (1 - self.tint_strength) + np.array(self.tint, dtype=np.float32) * self.tint_strength
+        return np.clip(world, 0, 255).astype(np.uint8)
 
 
-def _scenery_plain(draw, rng, w, h, horizon, night):
+def _mix(cloud: RGB, sky: RGB, share: float, light: tuple[float, float, float]) -> RGB:
+    """The overcast colour ``cloud`` lit by ``light``, with ``1 - share`` of the time of day's sky."""
+    return tuple(round(c * share * lit + s * (1 - share)) for c, s, lit in zip(cloud, sky, light, strict=True))
+
+
+def _scenery_plain(draw, glow, rng, w, h, horizon, night):
     for _ in range(3):
         cx, rx, ry = rng.uniform(0, w), rng.uniform(0.25, 0.5) * w, rng.uniform(0.06, 0.12) * h
         draw.ellipse((cx - rx, horizon - ry, cx + rx, horizon + ry), fill=(80, 130, 70))
@@ -143,7 +152,7 @@ def _scenery_plain(draw, rng, w, h, horizon, night):
         draw.ellipse((x - r * 1.6, y - r, x + r * 1.6, y + r), fill=(60, 115, 50))
 
 
-def _scenery_forest(draw, rng, w, h, horizon, night):
+def _scenery_forest(draw, glow, rng, w, h, horizon, night):
     draw.rectangle((0, horizon, w, h), fill=(62, 98, 46))
     for layer, shade in ((0, (40, 80, 45)), (1, (30, 66, 36))):
         for _ in range(9 + layer * 3):
@@ -154,7 +163,7 @@ def _scenery_forest(draw, rng, w, h, horizon, night):
             draw.ellipse((x - r, base - trunk_h - r * 1.3, x + r, base - trunk_h + r * 0.7), fill=shade)
 
 
-def _scenery_city(draw, rng, w, h, horizon, night):
+def _scenery_city(draw, glow, rng, w, h, horizon, night):
     x = -rng.uniform(0, 0.05) * w
     while x < w:
         bw, bh = rng.uniform(0.07, 0.14) * w, rng.uniform(0.18, 0.45) * h
@@ -163,14 +172,14 @@ def _scenery_city(draw, rng, w, h, horizon, night):
         lit = (250, 215, 120) if night else (170, 200, 225)
         for wy in np.arange(horizon - bh + 0.03 * h, horizon - 0.03 * h, 0.05 * h):
             for wx in np.arange(x + 0.015 * w, x + bw - 0.02 * w, 0.03 * w):
-                if rng.random() < (0.55 if night else 0.9):
-                    draw.rectangle((wx, wy, wx + 0.012 * w, wy + 0.02 * h), fill=lit)
+                if rng.random() < (0.55 if night else 0.9):  # lit windows at night shine through the dark
+                    (glow if night else draw).rectangle((wx, wy, wx + 0.012 * w, wy + 0.02 * h), fill=lit)
         x += bw + rng.uniform(0.0, 0.02) * w
     draw.rectangle((0, horizon, w, h), fill=(88, 88, 94))
     draw.rectangle((0, horizon, w, horizon + 0.06 * h), fill=(140, 138, 132))
 
 
-def _scenery_water(draw, rng, w, h, horizon, night):
+def _scenery_water(draw, glow, rng, w, h, horizon, night):
     shore = horizon + 0.12 * h
     draw.rectangle((0, horizon, w, shore), fill=(40, 105, 165))
     for _ in range(14):
@@ -179,14 +188,14 @@ def _scenery_water(draw, rng, w, h, horizon, night):
     draw.rectangle((0, shore, w, h), fill=(222, 202, 150))
 
 
-def _scenery_desert(draw, rng, w, h, horizon, night):
+def _scenery_desert(draw, glow, rng, w, h, horizon, night):
     draw.rectangle((0, horizon, w, h), fill=(226, 190, 128))
     for _ in range(4):
         cx, rx, ry = rng.uniform(0, w), rng.uniform(0.2, 0.45) * w, rng.uniform(0.05, 0.1) * h
         draw.ellipse((cx - rx, horizon - ry, cx + rx, horizon + ry), fill=(214, 172, 110))
 
 
-def _scenery_mountains(draw, rng, w, h, horizon, night):
+def _scenery_mountains(draw, glow, rng, w, h, horizon, night):
     for _ in range(5):
         cx, half, peak = rng.uniform(0, w), rng.uniform(0.15, 0.3) * w, rng.uniform(0.22, 0.4) * h
         draw.polygon([(cx - half, horizon), (cx, horizon - peak), (cx + half, horizon)], fill=(96, 104, 128))
@@ -195,7 +204,7 @@ def _scenery_mountains(draw, rng, w, h, horizon, night):
     draw.rectangle((0, horizon, w, h), fill=(104, 140, 80))
 
 
-def _scenery_interior(draw, rng, w, h, horizon, night):
+def _scenery_interior(draw, glow, rng, w, h, horizon, night):
     floor = int(h * 0.66)
     draw.rectangle((0, 0, w, floor), fill=(196, 180, 150))
     wx, ww = rng.uniform(0.1, 0.6) * w, 0.24 * w
@@ -210,7 +219,7 @@ def _scenery_interior(draw, rng, w, h, horizon, night):
         draw.line((0, y, w, y), fill=(120, 84, 50), width=max(1, h // 360))
 
 
-def _scenery_space(draw, rng, w, h, horizon, night):
+def _scenery_space(draw, glow, rng, w, h, horizon, night):
     px, py, r = rng.uniform(0.2, 0.8) * w, rng.uniform(0.15, 0.35) * h, rng.uniform(0.08, 0.14) * h
     draw.ellipse((px - r, py - r, px + r, py + r), fill=(200, 120, 80))
     draw.ellipse((px - r * 1.7, py - r * 0.25, px + r * 1.7, py + r * 0.25), outline=(230, 200, 160), width=2)
