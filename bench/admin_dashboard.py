@@ -27,8 +27,9 @@ def _fill_window(db, models, now) -> tuple[int, int]:
 
     rng = random.Random(17)
     start = now - timedelta(days=30)
+    has_job = select(models.GenerationJob.segment_id)
     recent = db.session.execute(select(models.Segment.id, models.Segment.author_id, models.Segment.created_at)
-                                .where(models.Segment.created_at >= start)).all()
+                                .where(models.Segment.created_at >= start, models.Segment.id.not_in(has_job))).all()
     jobs = []
     for segment_id, author_id, created in recent:
         failed = rng.random() < 0.12

@@ -8,8 +8,8 @@ bp = Blueprint("admin", __name__)
 #: blueprints add (moderation) appear once their endpoint exists
 SECTIONS = (
     ("Dashboard", "admin.dashboard", "admin.dashboard"),
-    ("Users", "admin.users", "admin.user"),
-    ("Content", "admin.content", "admin.content"),
+    ("Users", "admin.users_list", "admin.user"),
+    ("Content", "admin.content_search", "admin.content"),
     ("Moderation", "moderation.queue", "moderation."),
     ("Topics", "admin.topics", "admin.topic"),
     ("Feedback", "admin.feedback", "admin.feedback"),
@@ -31,4 +31,4 @@ def console_sections():
     return {"admin_sections": admin_sections}
 
 
-from app.admin import routes  # noqa: E402,F401
+from app.admin import content, people, routes, topics, triage  # noqa: E402,F401
