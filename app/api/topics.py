@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from flask import g
+from flask import g, jsonify
 from pydantic import Field, StringConstraints
 
 from app.api import bp
@@ -66,7 +66,7 @@ def _refused():
 
 
 def _invalid(err: ConsoleError):
-    return json_error(422, err.message, "invalid_field", **({"field": err.field} if err.field else {}))
+    return jsonify(error={"code": "invalid_field", "message": err.message, "field": err.field}), 422
 
 
 @bp.post("/topics")
