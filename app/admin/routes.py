@@ -1,9 +1,19 @@
 from flask import render_template, request
 
 from app.admin import bp
-from app.feedback.inbox import feedback_page
+from app.admin.charts import sparkline
+from app.console import logbook
+from app.metrics import vital_signs
+from app.models.base import utcnow
 
 
-@bp.get("/feedback")
-def feedback():
-    return render_template("admin/feedback.html", messages=feedback_page(request.args.get("page", 1, type=int)))
+@bp.get("/")
+def dashboard():
+    return render_template("admin/dashboard.html", vitals=vital_signs(utcnow()), sparkline=sparkline)
+
+
+@bp.get("/audit")
+def audit():
+    filters = {name: request.args.get(name, "") for name in ("action", "target_type", "target_id", "actor")}
+    return render_template("admin/audit.html", filters=filters, actions=logbook.actions_seen(),
+                           entries=logbook.audit_page(**filters, page=request.args.get("page", 1, type=int)))

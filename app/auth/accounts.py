@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from app.auth import throttle
 from app.auth.passwords import password_problem
 from app.extensions import db
-from app.models import ApiToken, Role, User
+from app.models import ApiToken, Role, SignIn, User
 from app.models.base import utcnow
 from app.models.user import hash_token
 from app.services.mail import public_url, send_mail
@@ -130,9 +130,20 @@ def authenticate(identifier: str, password: str, client: throttle.Client) -> Use
         throttle.record_failure(account, client)
         raise AccountError(BAD_CREDENTIALS)
     throttle.record_success(account, client)
+    if user.is_suspended:
+        raise AccountError(suspension_notice(user))
     user.last_login_at = utcnow()
+    db.session.add(SignIn(user_id=user.id, at=user.last_login_at, address=client.address[:64]))
     db.session.commit()
     return user
+
+
+def suspension_notice(user: User) -> str:
+    """What a suspended person reads when they try to sign in: that, since when, and why."""
+    since = user.suspended_at.strftime("%Y-%m-%d") if user.suspended_at else "now"
+    reason = (user.suspension_reason or "").strip() or "no reason was given"
+    return (f"This account is suspended (since {since}): {reason}. "
+            "If you think this is a mistake, tell us through the feedback form.")
 
 
 def sign_out_everywhere(user: User) -> None:
@@ -242,7 +253,7 @@ def revoke_api_token(user: User, token_id: int) -> None:
 
 def user_for_api_token(raw: str) -> User | None:
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
-    if token is None or not token.active:
+    if token is None or not token.active or token.user.is_suspended:
         return None
     now = utcnow()
     last = token.last_used_at

@@ -5,7 +5,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from flask import current_app
 from rq import Callback, Retry
@@ -62,6 +62,8 @@ def check_generation_allowed(user: User, retry: bool = False) -> None:
     if retry:
         return
     since = utcnow() - timedelta(hours=1)
+    if user.quota_reset_at is not None:  # an admin reset the quota: only segments started since count
+        since = max(since, user.quota_reset_at if user.quota_reset_at.tzinfo else user.quota_reset_at.replace(tzinfo=UTC))
     recent = db.session.scalars(
         select(Segment.created_at).where(Segment.author_id == user.id, Segment.created_at >= since).order_by(Segment.created_at)
     ).all()

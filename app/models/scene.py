@@ -1,9 +1,10 @@
 """Scenes are branches over a tree of immutable segments."""
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -50,6 +51,10 @@ class Scene(PublicIdMixin, TimestampMixin, db.Model):
     #: number of ready segments on the branch (kept with the head)
     segment_count: Mapped[int] = mapped_column(Integer, default=0)
     total_duration: Mapped[float] = mapped_column(Float, default=0.0)
+    #: chosen by the team: featured scenes lead the home page, newest choice first
+    featured_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: hidden by the team: out of every listing; its owner and moderators can still open it
+    hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     topic: Mapped[Topic] = relationship()
     owner: Mapped[User] = relationship()

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from sqlalchemy import Integer, String, Text
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -19,6 +21,24 @@ class Topic(TimestampMixin, db.Model):
     hue: Mapped[int] = mapped_column(Integer, default=220)
     motif: Mapped[str] = mapped_column(String(32), default="stars")
     position: Mapped[int] = mapped_column(Integer, default=0)
+    #: the uploaded cover picture (a storage key), drawn instead of the motif when set
+    cover_key: Mapped[str | None] = mapped_column(String(255))
+    #: archived topics take no new scenes and leave the lists; their scenes stay where they are
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
 
     def to_json(self) -> dict:
         return {"slug": self.slug, "name": self.name, "description": self.description}
+
+
+class TopicRedirect(db.Model):
+    """A slug a topic used to have: its old address keeps working by redirecting to the new one."""
+
+    __tablename__ = "topic_redirects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    old_slug: Mapped[str] = mapped_column(String(64), unique=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"), index=True)

@@ -6,12 +6,12 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
-from app.models.base import TimestampMixin
+from app.models.base import TimestampMixin, utcnow
 
 TOKEN_PREFIX = "sf_"
 
@@ -34,6 +34,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     #: part of every session and remember-me cookie; moving it signs the user out everywhere
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: set while the account is suspended; sign-in then refuses with ``suspension_reason``
+    suspended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    suspension_reason: Mapped[str | None] = mapped_column(Text)
+    #: segments started before this moment no longer count against the hourly generation limit
+    quota_reset_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
@@ -42,6 +47,10 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
 
     @property
     def is_admin(self) -> bool:
@@ -101,3 +110,16 @@ class ApiToken(TimestampMixin, db.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+class SignIn(db.Model):
+    """One successful sign-in: what the admin console shows on a user page and counts as a visit."""
+
+    __tablename__ = "sign_ins"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    #: the client address it came from
+    address: Mapped[str] = mapped_column(String(64), default="")

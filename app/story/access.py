@@ -166,6 +166,8 @@ def media_visible(key: str, user) -> bool:
     """Whether ``user`` may fetch the media under ``key`` (``segments/<segment ref>/...``) without a
     signature: when they could find its segment by listing."""
     parts = key.split("/")
+    if len(parts) == 3 and parts[0] == "topics":  # topic covers are as public as the topic list
+        return True
     if len(parts) < 3 or parts[0] != "segments":
         return False
     segment = lookup(Segment, parts[1])

@@ -92,7 +92,8 @@ def _with_card_data(stmt):
 
 def _listed():
     return _with_card_data(
-        select(Scene).where(Scene.visibility == Visibility.PUBLIC, Scene.head_segment_id.is_not(None)))
+        select(Scene).where(Scene.visibility == Visibility.PUBLIC, Scene.head_segment_id.is_not(None),
+                            Scene.hidden_at.is_(None)))
 
 
 def recent_scenes(limit: int = 12, after: Cursor | None = None, topic_id: int | None = None) -> ScenePage:
@@ -122,7 +123,9 @@ def _page(stmt, limit: int, after: Cursor | None) -> ScenePage:
 
 
 def featured_scenes(limit: int = 4) -> list[SceneCard]:
-    """The stories people keep adding to: the longest public scenes, most recently active first among equals."""
-    stmt = _listed().where(Scene.segment_count > 1).order_by(
-        Scene.segment_count.desc(), Scene.updated_at.desc(), Scene.id.desc()).limit(limit)
+    """The scenes the team features, newest choice first; then the stories people keep adding to: the
+    longest public scenes, most recently active first among equals."""
+    stmt = _listed().where(or_(Scene.featured_at.is_not(None), Scene.segment_count > 1)).order_by(
+        Scene.featured_at.is_(None), Scene.featured_at.desc(), Scene.segment_count.desc(), Scene.updated_at.desc(),
+        Scene.id.desc()).limit(limit)
     return [SceneCard.of(s) for s in db.session.scalars(stmt)]

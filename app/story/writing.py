@@ -72,7 +72,7 @@ def create_scene(owner: User, *, title: str, topic_slug: str, prompt: str, visib
     (``[{"kind": "character", "name": "Mara", "attributes": {"coat": "red"}}]``)."""
     title = _clean_title(title)
     _check_visibility(visibility)
-    topic = db.session.scalar(select(Topic).where(Topic.slug == topic_slug))
+    topic = db.session.scalar(select(Topic).where(Topic.slug == topic_slug, Topic.archived_at.is_(None)))
     if topic is None:
         raise StoryError("Choose one of the topics.", "topic")
     text = clean_prompt(prompt)

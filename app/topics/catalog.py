@@ -20,8 +20,11 @@ SEED_TOPICS = [
 ]
 
 
-def list_topics(limit: int | None = None) -> list[Topic]:
+def list_topics(limit: int | None = None, *, archived: bool = False) -> list[Topic]:
+    """Topics in their order; archived ones only when ``archived``."""
     stmt = select(Topic).order_by(Topic.position, Topic.name)
+    if not archived:
+        stmt = stmt.where(Topic.archived_at.is_(None))
     if limit:
         stmt = stmt.limit(limit)
     return list(db.session.scalars(stmt))

@@ -1,9 +1,10 @@
-from flask import abort, render_template, request
+from flask import abort, redirect, render_template, request, url_for
 
 from app.caching import cached_listing, reader_page
 from app.story.listings import Cursor, recent_scenes
 from app.topics import bp
-from app.topics.catalog import list_topics, topic_by_slug
+from app.topics.catalog import list_topics
+from app.topics.editing import resolve_slug
 
 
 @bp.get("")
@@ -15,9 +16,11 @@ def index():
 @bp.get("/<slug>")
 @reader_page(params={"after": Cursor.parse})
 def show(slug: str):
-    topic = topic_by_slug(slug)
+    topic, moved = resolve_slug(slug)
     if topic is None:
         abort(404)
+    if moved:
+        return redirect(url_for("topics.show", slug=topic.slug, **request.args), 301)
     after = Cursor.parse(request.args.get("after"))
     page = cached_listing(f"topic:{topic.id}:{after}", lambda: recent_scenes(24, after, topic.id))
     return render_template("topics/show.html", topic=topic, page=page, paged=after is not None)
