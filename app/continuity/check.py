@@ -24,6 +24,7 @@ from app.continuity.injection import (
 )
 from app.continuity.mentions import Mention, NewEntity, Reading, read_prompt, setting_of
 from app.continuity.rules import ERROR, Issue, Rule, RuleContext, run_rules
+from app.continuity.wardrobe import slot_of
 
 
 @dataclass(frozen=True)
@@ -118,13 +119,17 @@ def propose_changes(bible: Bible, reading: Reading, segment_id: int = 0, author:
     """The Bible changes a prompt makes: creating its new entities, recording attributes the
     Bible does not have yet, and the changes it states. Claims on an established attribute
     propose nothing (they agree, or the contradiction rule reports them)."""
-    changes = [Change.create(segment_id, n.id, n.kind, n.name, author) for n in reading.new_entities]
+    changes = []
+    for new in reading.new_entities:
+        changes.append(Change.create(segment_id, new.id, new.kind, new.name, author))
+        changes += [Change.add_alias(segment_id, new.id, alias, author) for alias in new.aliases]
     stated = {(s.entity_id, s.key) for s in reading.statements if s.op == SET_ATTRIBUTE}
     recorded: set[tuple[str, str]] = set()
     for claim in reading.claims:
         target = (claim.entity_id, claim.key)
         entity = bible.get(claim.entity_id)
-        if target in stated or target in recorded or (entity is not None and claim.key in entity.attributes):
+        known = {slot_of(key) for key in entity.attributes} if entity is not None else set()
+        if target in stated or target in recorded or slot_of(claim.key) in known:
             continue
         recorded.add(target)
         changes.append(Change.set_attribute(segment_id, claim.entity_id, claim.key, claim.value, author))

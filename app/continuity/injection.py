@@ -22,6 +22,7 @@ from typing import Any
 
 from app.continuity.bible import Bible, Entity
 from app.continuity.mentions import THINGS
+from app.continuity.wardrobe import is_item
 
 DEFAULT_BUDGET = 600
 DEFAULT_RECENT = 2
@@ -42,7 +43,7 @@ def describe(entity: Entity) -> str:
     for key, attribute in entity.attributes.items():
         if entity.kind == "style" or key == "colour":
             parts.append(attribute.value)
-        elif key in THINGS.values():
+        elif key in THINGS.values() or is_item(key):
             parts.append(f"{attribute.value} {key}")
         else:
             parts.append(f"{key}: {attribute.value}")

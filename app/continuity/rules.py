@@ -23,6 +23,7 @@ from typing import Any
 from app.continuity.bible import END_FACT, SET_ATTRIBUTE, AttributeValue, Bible, Entity
 from app.continuity.injection import describe
 from app.continuity.mentions import COLOUR_FAMILIES, THINGS, Mention, Reading, setting_of
+from app.continuity.wardrobe import HAIR_SLOTS, HAIRLESS, ITEMS, disagreement, is_item, slot_of
 
 ERROR = "error"
 WARNING = "warning"
@@ -142,17 +143,28 @@ def _words_after(prompt: str, mention: Mention, count: int = 3) -> str:
 
 def attribute_phrase(key: str, value: str) -> str:
     """How a message says an attribute: "red hair", "colour green", "age 40"."""
-    return f"{value} {key}" if key in THINGS.values() else f"{key} {value}"
+    return f"{value} {key}" if key in THINGS.values() or key in ITEMS or is_item(key) else f"{key} {value}"
 
 
 def colour_families(text: str) -> set[str]:
     return {COLOUR_FAMILIES[w] for w in re.findall(r"[a-z]+", text.casefold()) if w in COLOUR_FAMILIES}
 
 
-def contradicts(established: AttributeValue, said: str) -> bool:
-    """Whether ``said`` (a colour) disagrees with an established value; values without a colour never do."""
-    known = colour_families(established.value)
-    return bool(known) and not (colour_families(said) & known)
+def contradicts(established: AttributeValue, said: str, key: str = "") -> bool:
+    """Whether ``said`` disagrees with an established value of ``key`` (see ``wardrobe.disagreement``)."""
+    return disagreement(key, established.value, said) is not None
+
+
+def _on_record(entity: Entity, key: str, said: str) -> tuple[str, AttributeValue] | None:
+    """The recorded attribute a claim about ``key`` disagrees with: the same key, or hair on a shaved or bald head."""
+    slot = slot_of(key)
+    for recorded, established in entity.attributes.items():
+        if slot_of(recorded) == slot and contradicts(established, said, slot):
+            return recorded, established
+    head = entity.attributes.get("head")
+    if key in HAIR_SLOTS and head is not None and set(head.value.casefold().split()) & HAIRLESS:
+        return "head", head
+    return None
 
 
 def _change_example(entity: Entity, key: str, value: str) -> str:
@@ -207,18 +219,19 @@ def attribute_contradiction(ctx: RuleContext) -> Iterator[Issue]:
     """The prompt gives an established attribute another value without stating a change."""
     for claim in ctx.reading.claims:
         entity = ctx.bible.get(claim.entity_id)
-        established = entity.attributes.get(claim.key) if entity else None
-        if entity is None or established is None or not contradicts(established, claim.value):
+        found = _on_record(entity, claim.key, claim.value) if entity else None
+        if entity is None or found is None:
             continue
-        stated = ctx.reading.statement(entity.id, SET_ATTRIBUTE, claim.key)
-        if stated is not None and colour_families(stated.value or "") & colour_families(claim.value):
+        if ctx.reading.statement(entity.id, SET_ATTRIBUTE, claim.key) is not None:
             continue
+        key, established = found
         example = _change_example(entity, claim.key, claim.value)
         yield _issue(
-            f"{entity.label} has {attribute_phrase(claim.key, established.value)} since segment "
-            f"{ctx.segment_no(established.since_segment)}; this prompt says {claim.value} ({_quote(claim.text)}).",
+            f"{entity.label} has {attribute_phrase(key, established.value)} since segment "
+            f"{ctx.segment_no(established.since_segment)}; this prompt says {claim.value} {claim.key} "
+            f"({_quote(claim.text)}).",
             f"Reword it, or state the change (e.g. {_quote(example)}).",
-            entity_id=entity.id, entity_name=entity.name, fact=f"{claim.key}: {established.value}",
+            entity_id=entity.id, entity_name=entity.name, fact=f"{key}: {established.value}",
             since_segment=established.since_segment, said=claim.text,
         )
 

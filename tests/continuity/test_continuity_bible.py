@@ -153,7 +153,7 @@ def test_contradiction_message_names_entity_fact_segment_and_fix() -> None:
     issue = check_prompt(fold(WORLD), "Blonde Mara walks in.").errors[0]
 
     assert issue.message == (
-        "C1 Mara has red hair since segment 1; this prompt says blonde (“Blonde Mara”). "
+        "C1 Mara has red hair since segment 1; this prompt says blonde hair (“Blonde Mara”). "
         "Reword it, or state the change (e.g. “Mara dyes their hair blonde”)."
     )
     assert (issue.rule, issue.severity, issue.entity_id, issue.entity_name) == (
