@@ -13,6 +13,8 @@ class MeteredStorage:
     def __init__(self, backend: Any, name: str):
         self._backend = backend
         self._name = name
+        for operation in ("put", "put_file"):  # a failure count that reads 0 rather than no series at all
+            STORAGE_ERRORS.labels(name, operation)
 
     def __getattr__(self, attr: str) -> Any:
         return getattr(self._backend, attr)
