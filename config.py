@@ -15,7 +15,11 @@ load_dotenv(BASE_DIR / ".env")
 
 
 def env_str(name: str, default: str | None = None) -> str | None:
+    """``NAME`` from the environment, else the contents of the file ``NAME_FILE`` names (Docker and
+    Kubernetes secrets), else ``default``."""
     value = os.environ.get(name)
+    if value in (None, "") and (path := os.environ.get(f"{name}_FILE")):
+        value = Path(path).read_text().strip()
     return value if value not in (None, "") else default
 
 
@@ -230,9 +234,26 @@ class Config:
     QUEUES = ["generate", "media", "default"]
     RQ_ASYNC = True
 
+    # Operations: logs, metrics, error reports.
+    #: ``json`` (one object per line, with the request id) or ``text`` for people reading a terminal
+    LOG_FORMAT = env_str("LOG_FORMAT", "json")
+    LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+    #: /metrics answers only ``Authorization: Bearer <token>``; unset, only requests from this machine
+    METRICS_TOKEN = env_str("METRICS_TOKEN")
+    #: a worker on its own machine serves its metrics on this port (0: none; one machine shares the folder)
+    WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0)
+    SENTRY_DSN = env_str("SENTRY_DSN")
+    SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", env_str("STORYFORGE_ENV", "development"))
+    SENTRY_SEND_PII = env_bool("SENTRY_SEND_PII", False)
+    SENTRY_TRACES_SAMPLE_RATE = env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0)
+    RELEASE = env_str("RELEASE", "storyforge@dev")
+    #: true when SECRET_KEY was generated into instance/ rather than given; production refuses to start so
+    SECRET_KEY_GENERATED = env_str("SECRET_KEY") is None
+
 
 class DevelopmentConfig(Config):
     DEBUG = True
+    LOG_FORMAT = env_str("LOG_FORMAT", "text")
 
 
 class TestingConfig(Config):
@@ -255,6 +276,7 @@ class ProductionConfig(Config):
     #: required: create_app refuses to start without it (links in mail must not follow the Host header)
     PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL")
     TRUSTED_HOSTS = env_list("TRUSTED_HOSTS", [urlsplit(PUBLIC_BASE_URL).hostname] if PUBLIC_BASE_URL else None)
+    REFUSE_GENERATED_SECRET_KEY = True
 
 
 CONFIGS = {

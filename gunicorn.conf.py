@@ -35,3 +35,11 @@ def post_worker_init(worker):
     from app.continuity import language
 
     language.parse("Warm up.")
+
+
+def child_exit(server, worker):
+    """A web process that ended leaves its counters for /metrics; its live gauges go with it."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -175,6 +175,7 @@ def run() -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     ensure_venv(["requirements.txt"])
     env = {**os.environ, "FLASK_APP": "wsgi.py", "PYTHONUNBUFFERED": "1"}
+    env["PROMETHEUS_MULTIPROC_DIR"] = fresh_metrics_dir(env)  # web and worker write there; /metrics adds them up
     port = env.get("PORT", "5000")
     vendor_assets(env)
     children: list[Child] = []
@@ -203,6 +204,15 @@ def run() -> int:
         _stop_all([c.proc for c in children if c.proc is not None])
         if redis is not None and redis.proc is not None:
             _stop_all([redis.proc])
+
+
+def fresh_metrics_dir(env: dict) -> str:
+    """The folder the processes of this run keep their metrics in, emptied of an earlier run's."""
+    folder = Path(env.get("PROMETHEUS_MULTIPROC_DIR") or Path(env.get("INSTANCE_DIR") or ROOT / "instance") / "metrics")
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.db"):
+        old.unlink()
+    return str(folder)
 
 
 def _wait_until_ready(child: Child, timeout: float = 30.0) -> None:

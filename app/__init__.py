@@ -24,6 +24,11 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.config.from_object(config_class or config_from_env())
     if not app.config.get("PUBLIC_BASE_URL"):
         raise RuntimeError("Set PUBLIC_BASE_URL (e.g. https://storyforge.example): links in mail are built from it.")
+    if app.config.get("REFUSE_GENERATED_SECRET_KEY") and app.config.get("SECRET_KEY_GENERATED"):
+        raise RuntimeError("Set SECRET_KEY or SECRET_KEY_FILE: production never signs sessions with a generated key.")
+    from app import observability
+
+    observability.init_app(app)
     app.url_map.converters["int"] = DatabaseId
     _behind_proxies(app)
 

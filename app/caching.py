@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from app.extensions import redis_client, storage
 from app.models import BibleChange, BibleEntity, DirectorsCut, Scene, Segment, Topic
+from app.observability import metrics
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -151,7 +152,9 @@ def reader_page(view=None, *, params: Mapping[str, Callable[[str | None], Any]] 
         if not _for_readers():
             return view(*args, **kwargs)
         key = _page_key(declared)
-        if (hit := PAGE_STORE.get(key)) is not None:
+        hit = PAGE_STORE.get(key)
+        metrics.page_cache(hit is not None)
+        if hit is not None:
             mimetype, _, body = hit.partition(b"\n")
             return Response(body, mimetype=mimetype.decode())
         response = current_app.make_response(view(*args, **kwargs))

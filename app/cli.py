@@ -163,6 +163,10 @@ def worker(queues: tuple[str, ...], burst: bool):
     from app.services.worker import run_worker
 
     proc = ensure_redis()
+    if port := current_app.config["WORKER_METRICS_PORT"]:
+        from app.observability.jobs import serve_worker_metrics
+
+        serve_worker_metrics(port)
     try:
         run_worker(current_app._get_current_object(), list(queues) or current_app.config["QUEUES"], burst)
     finally:

@@ -17,6 +17,8 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
+from app.observability.jobs import TracedQueue
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -57,12 +59,14 @@ def storage():
     """The configured media Storage (local folder or S3), one per process."""
     ext = current_app.extensions
     if "sf_storage" not in ext:
+        from app.observability.metered_storage import MeteredStorage
         from app.storage import storage_from_config
 
-        ext["sf_storage"] = storage_from_config(current_app.config)
+        backend = storage_from_config(current_app.config)
+        ext["sf_storage"] = MeteredStorage(backend, current_app.config["STORAGE_BACKEND"])
     return ext["sf_storage"]
 
 
 def queue(name: str = "default") -> Queue:
-    """A named RQ queue on the app's Redis."""
-    return Queue(name, connection=redis_client(), is_async=current_app.config.get("RQ_ASYNC", True))
+    """A named RQ queue on the app's Redis (its jobs carry the current request id)."""
+    return TracedQueue(name, connection=redis_client(), is_async=current_app.config.get("RQ_ASYNC", True))

@@ -19,6 +19,7 @@ from app.media.ffmpeg import MediaError
 from app.models import GenerationJob, JobStatus, Segment, SegmentStatus
 from app.models.base import utcnow
 from app.models.job import ACTIVE_STATUSES
+from app.observability import metrics
 from app.providers.llm.base import ExpanderError
 from app.providers.video.base import OutputExpiredError, ProviderError, TaskEndedError
 
@@ -128,7 +129,9 @@ def _run_stages(ctx: RunContext) -> None:
         with db.session.no_autoflush:
             stage(ctx)
         # read artifacts afresh: every commit reloads the JSON column into a new dict
-        ctx.artifacts.setdefault("timings", {})[name] = round(time.perf_counter() - started, 4)
+        elapsed = time.perf_counter() - started
+        ctx.artifacts.setdefault("timings", {})[name] = round(elapsed, 4)
+        metrics.generation_stage(name, job.provider, elapsed)
         job.stage = name
         job.progress = max(job.progress, hi)
         flag_modified(job, "artifacts")
@@ -145,6 +148,7 @@ def _finish(ctx: RunContext) -> None:
     job.message = "Ready to watch"
     job.finished_at = utcnow()
     db.session.commit()  # one transaction with publish: ready segment, new head, finished job
+    metrics.generation_outcome("succeeded", None, job.provider)
     shutil.rmtree(ctx.work_dir.parent, ignore_errors=True)
 
 
@@ -190,6 +194,7 @@ def _transient(job: GenerationJob, code: str, message: str, retries_left: int, o
         job.message = f"Temporary problem ({message}); trying again shortly"[:255]
         job.error_code = code
         db.session.commit()
+        metrics.generation_outcome("retrying", code, job.provider)
         raise RetryLater(message)
     return fail(job, code, f"{message} We tried several times; retry the segment later.", owner=owner)
 
@@ -214,7 +219,8 @@ def fail(job: GenerationJob, code: str, message: str, *, owner: str | None = Non
             finished_at=utcnow(),
         )).rowcount == 1
         if ended:
-            segment_id = connection.execute(select(jobs.c.segment_id).where(jobs.c.id == job_id)).scalar()
+            segment_id, provider = connection.execute(
+                select(jobs.c.segment_id, jobs.c.provider).where(jobs.c.id == job_id)).one()
             connection.execute(update(segments)
                                .where(segments.c.id == segment_id, segments.c.status != SegmentStatus.READY.value)
                                .values(status=SegmentStatus.FAILED.value))
@@ -223,4 +229,6 @@ def fail(job: GenerationJob, code: str, message: str, *, owner: str | None = Non
         db.session.rollback()
         raise
     db.session.expire_all()
+    if ended:
+        metrics.generation_outcome("failed", code, provider)
     return JobStatus.FAILED.value if ended else "stopped"

@@ -10,11 +10,11 @@ from __future__ import annotations
 import threading
 
 from flask import Flask
-from rq import SimpleWorker
 from rq.scheduler import RQScheduler
 
 from app.extensions import db, redis_client
 from app.generation.recovery import recover_orphans
+from app.observability.jobs import ObservedWorker
 
 
 def run_worker(app: Flask, queues: list[str], burst: bool = False) -> None:
@@ -27,7 +27,7 @@ def run_worker(app: Flask, queues: list[str], burst: bool = False) -> None:
     if not burst:
         threading.Thread(target=_housekeeping, args=(app, queues, stop), daemon=True, name="housekeeping").start()
     try:
-        SimpleWorker(queues, connection=redis_client()).work(burst=burst, with_scheduler=False)
+        ObservedWorker(queues, connection=redis_client()).work(burst=burst, with_scheduler=False)
     finally:
         stop.set()
 

@@ -37,7 +37,8 @@ def test_untrusted_hosts_are_refused(app, client):
 
 def _production(**settings):
     return type("Production", (ProductionConfig,), {"SQLALCHEMY_DATABASE_URI": "sqlite://", "SQLALCHEMY_ENGINE_OPTIONS": {},
-                                                    "REDIS_URL": "redis://127.0.0.1:1/0", **settings})
+                                                    "REDIS_URL": "redis://127.0.0.1:1/0", "SECRET_KEY_GENERATED": False,
+                                                    **settings})
 
 
 def test_production_needs_a_public_base_url_and_pins_its_host():

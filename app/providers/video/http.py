@@ -21,6 +21,9 @@ from typing import Any
 import requests
 from urllib3.exceptions import NewConnectionError
 
+from app.observability import metrics
+from app.observability.trace import HEADER as REQUEST_ID_HEADER
+from app.observability.trace import current_request_id
 from app.providers.video.base import (
     OutputExpiredError,
     PermanentProviderError,
@@ -80,6 +83,18 @@ def _message_in(body: Any) -> str | None:
                 if found:
                     return found
     return None
+
+
+def with_request_id(headers: dict | None) -> dict | None:
+    """``headers`` plus the current request id, so a provider's logs can be matched to ours."""
+    request_id = current_request_id()
+    if request_id is None:
+        return headers
+    return {**(headers or {}), REQUEST_ID_HEADER: request_id}
+
+
+def _transport_kind(exc: requests.RequestException) -> str:
+    return "timeout" if isinstance(exc, requests.Timeout) else "connection"
 
 
 def _never_reached_server(exc: requests.RequestException) -> bool:
@@ -157,10 +172,12 @@ class HttpClient:
         attempts = max(1, max_attempts or self.max_attempts)
         base, cap = backoff_base, backoff_max
         timeout = self.timeout if timeout is None else timeout
+        kw["headers"] = with_request_id(kw.get("headers"))
         for attempt in range(1, attempts + 1):
             try:
                 response = self.session.request(method, url, timeout=self._within(timeout, deadline), **kw)
             except requests.RequestException as exc:
+                metrics.provider_error(self.provider, _transport_kind(exc), retrying=attempt < attempts)
                 if not isinstance(exc, TRANSPORT_ERRORS):
                     raise PermanentProviderError(
                         f"Could not send the request to {self.provider}: {exc}", code="bad_request"
@@ -185,6 +202,8 @@ class HttpClient:
             status = response.status_code
             if status < 400 or status in accept:
                 return response
+            metrics.provider_error(self.provider, f"http_{status}",
+                                   retrying=status in TRANSIENT_STATUSES and attempt < attempts)
             if status not in TRANSIENT_STATUSES:
                 message = error_message(response)
                 response.close()
