@@ -78,7 +78,13 @@ def draw_prop(image: Image.Image, prop: dict[str, Any], x: int, y: int, size: in
     edge = modify(color, "dark")
     words = words_of(prop)
     r = size / 2
-    if has_any(words, "ball", "orb", "moon", "coin", "globe", "sphere", "apple", "egg", "pearl", "ring", "clock"):
+    if has_any(words, "umbrella", "parasol"):
+        draw.pieslice((x - size, y - size * 1.9, x + size, y - size * 0.7), 180, 360, fill=color, outline=edge, width=2)
+        draw.line((x, y - size * 1.3, x, y), fill=(40, 36, 34), width=max(2, size // 14))
+    elif has_any(words, "balloon", "kite"):
+        draw.line((x, y - size * 1.2, x, y), fill=(60, 60, 60), width=1)
+        draw.ellipse((x - r * 0.8, y - size * 2.2, x + r * 0.8, y - size * 1.2), fill=color, outline=edge, width=2)
+    elif has_any(words, "ball", "orb", "moon", "coin", "globe", "sphere", "apple", "egg", "pearl", "ring", "clock"):
         draw.ellipse((x - r, y - 2 * r, x + r, y), fill=color, outline=edge, width=2)
     elif has_any(words, "sword", "staff", "wand", "key", "spear", "knife", "blade", "stick", "cane", "torch"):
         draw.line((x - r * 0.6, y, x + r * 0.6, y - size * 1.4), fill=color, width=max(3, size // 8))

@@ -107,7 +107,13 @@ _NAMING = {"named", "called"}
 #: words between "is a" and the animal that still make the character that animal ("is a clever little fox")
 _DESCRIBING = {"a", "an", "clever", "small", "big", "little", "old", "young", "sly", "sleek", "wily", "nervous",
                "shy", "brave", "tiny", "huge", "scruffy", "fluffy", "curious"}
+#: objects drawn when the prompt mentions them; the others only when it gives their colour ("a red box")
+THINGS = {"umbrella", "parasol", "balloon", "kite", "lantern", "lamp", "candle", "sword", "suitcase", "boat",
+          "car", "bicycle", "bike", "cart", "wagon", "chest", "crate", "globe", "torch", "vase", "bottle"}
+COLOURED_THINGS = {"ball", "box", "book", "bag", "cup", "apple", "key", "map", "letter", "staff", "wand", "potion",
+                   "ring", "clock", "phone", "egg", "orb", "stick", "cane", "flower", "rose", "flag"}
 MAX_PEOPLE = 6
+MAX_THINGS = 4
 MAX_ANIMALS = 4
 
 
@@ -134,6 +140,14 @@ class Animal:
 
 
 @dataclass
+class Thing:
+    """An object the prompt puts in frame ("a yellow umbrella"), with its colour phrase if it gives one."""
+
+    noun: str
+    color: str | None = None
+
+
+@dataclass
 class Shot:
     """What one prompt says about its picture; ``None`` where it says nothing."""
 
@@ -142,6 +156,7 @@ class Shot:
     setting: str | None = None
     people: list[Person] = field(default_factory=list)
     animals: list[Animal] = field(default_factory=list)
+    things: list[Thing] = field(default_factory=list)
 
     def person_named(self, name: str) -> Person | None:
         return next((p for p in self.people if p.name == name), None)
@@ -240,6 +255,9 @@ def _read_figures(shot: Shot, tokens: list[_Token], lowered: str, names: list[st
                 _dress(group, [(garment, colour)])
             else:
                 pending.append((garment, colour))
+        elif (thing := _thing(word)) and ((colour := _colour_before(tokens, index)) or thing in THINGS):
+            if all(t.noun != thing for t in shot.things):
+                shot.things.append(Thing(thing, colour))
         elif word in ("hair", "haired") and (colour := _colour_before(tokens, index, hair=True)):
             for person in group:
                 person.hair = person.hair or colour
@@ -254,6 +272,7 @@ def _read_figures(shot: Shot, tokens: list[_Token], lowered: str, names: list[st
             _dress(group, pending)
     del shot.people[MAX_PEOPLE:]
     del shot.animals[MAX_ANIMALS:]
+    del shot.things[MAX_THINGS:]
 
 
 def _dress(group: list[Person], garments: list[tuple[str, str]]) -> None:
@@ -261,6 +280,13 @@ def _dress(group: list[Person], garments: list[tuple[str, str]]) -> None:
         for garment, colour in garments:
             person.wears.setdefault(garment, colour)
     garments.clear()
+
+
+def _thing(word: str) -> str | None:
+    for noun in (word, word[:-1] if word.endswith("s") else ""):
+        if noun in THINGS or noun in COLOURED_THINGS:
+            return noun
+    return None
 
 
 def _garment(word: str) -> str | None:
