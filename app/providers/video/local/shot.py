@@ -64,7 +64,11 @@ PEOPLE = {
     "girlfriend", "boyfriend", "wife", "husband", "daughter", "son", "sister", "brother", "aunt", "uncle",
     "waiter", "waitress", "cowboy", "ninja", "samurai", "spy", "agent", "skater", "surfer", "hiker", "climber",
     "poet", "painter", "artist", "writer", "mayor", "shepherd", "miner", "blacksmith", "bride", "groom",
+    "keeper", "robot", "alien", "ghost", "android", "monster", "goblin", "elf", "dwarf", "troll", "vampire",
+    "zombie", "fairy", "angel",
 }
+#: people whose colour is said before the noun ("a green alien", "a silver robot"): the colour is their body's
+BODY_COLOURED = {"robot", "alien", "ghost", "android", "monster", "goblin", "elf", "troll", "zombie", "fairy"}
 _PLURALS = {"women": "woman", "men": "man", "children": "child", "people": "person", "ladies": "lady",
             "gentlemen": "gentleman", "fishermen": "fisherman", "policemen": "policeman", "firemen": "fireman"}
 _GROUPS = {"couple": 2, "pair": 2, "twins": 2, "family": 3, "crowd": 4}
@@ -102,6 +106,8 @@ _PLURAL_ANIMALS = {"foxes", "cats", "kittens", "raccoons", "dogs", "puppies", "w
 #: modifiers a colour phrase may start with ("bright red", "dark navy blue")
 _SHADES = {"dark", "deep", "dusky", "midnight", "light", "pale", "pastel", "soft", "faded", "bright", "vivid",
            "neon", "electric"}
+_TITLES = {"old", "young", "the", "sir", "lady", "lord", "mister", "miss", "mrs", "dame", "professor", "saint", "uncle",
+           "aunt", "little", "big", "great", "madam", "master"}
 #: "named Pip", "called Duchess": the animal is that character
 _NAMING = {"named", "called"}
 #: words between "is a" and the animal that still make the character that animal ("is a clever little fox")
@@ -112,6 +118,8 @@ THINGS = {"umbrella", "parasol", "balloon", "kite", "lantern", "lamp", "candle",
           "car", "bicycle", "bike", "cart", "wagon", "chest", "crate", "globe", "torch", "vase", "bottle"}
 COLOURED_THINGS = {"ball", "box", "book", "bag", "cup", "apple", "key", "map", "letter", "staff", "wand", "potion",
                    "ring", "clock", "phone", "egg", "orb", "stick", "cane", "flower", "rose", "flag"}
+#: what lies between a name and a noun that describes it: "Bolt, a small robot"
+_APPOSITION = re.compile(r"\s*,\s*(?:a|an)\s+(?:[a-z]+\s+){0,3}")
 MAX_PEOPLE = 6
 MAX_THINGS = 4
 MAX_ANIMALS = 4
@@ -215,19 +223,20 @@ def _read_figures(shot: Shot, tokens: list[_Token], lowered: str, names: list[st
     name_spans = _name_spans(lowered, names)
     group: list[Person] = []  # who was mentioned last: one character, or "two old men"
     pending: list[tuple[str, str]] = []  # garments said before anyone ("In a red coat, a woman …")
-    last_mention = -10
+    last_mention, named_end = -10, 0
     skip_until = -1
     for index, token in enumerate(tokens):
         if index <= skip_until:
             continue
         word = token.word
-        if (named := _name_at(name_spans, token.start)) is not None:
+        if (mention := _name_at(name_spans, token.start)) is not None:
+            named, named_end = mention
             person = shot.person_named(named)
             if person is None:
                 person = Person(noun="character", name=named)
                 shot.people.append(person)
             group, last_mention = [person], index
-            skip_until = _last_token_before(tokens, name_spans[named][1])
+            skip_until = _last_token_before(tokens, named_end)
             _dress(group, pending)
         elif word in ANIMALS and not _is_colour_use(tokens, index):
             kind, colour = ANIMALS[word], _colour_before(tokens, index)
@@ -247,9 +256,22 @@ def _read_figures(shot: Shot, tokens: list[_Token], lowered: str, names: list[st
             if _is_same_as_last(tokens, index, group):
                 continue
             hair = _hair_before(tokens, index)
-            group, last_mention = [Person(noun=noun, hair=hair) for _ in range(count)], index
-            shot.people.extend(group)
-            _dress(group, pending)
+            body = _colour_before(tokens, index) if noun in BODY_COLOURED else None
+            if (named := _named_after(tokens, index, name_spans)) is not None:  # "a green alien named Zib"
+                group = [shot.person_named(named) or Person(noun=noun, name=named)]
+                if group[0] not in shot.people:
+                    shot.people.append(group[0])
+            elif len(group) == 1 and (_is_said_of_last(tokens, index) or (
+                    group[0].name and _APPOSITION.fullmatch(lowered[named_end:token.start]))):
+                pass  # "Bolt, a small robot", "Tom … is the lighthouse keeper": the noun describes them
+            else:
+                group = [Person(noun=noun) for _ in range(count)]
+                shot.people.extend(group)
+            last_mention = index
+            for person in group:
+                person.hair = person.hair or hair
+            _dress(group, pending + ([("clothes", body)] if body else []))
+            pending.clear()
         elif (garment := _garment(word)) and (colour := _colour_before(tokens, index)):
             if group:
                 _dress(group, [(garment, colour)])
@@ -275,6 +297,22 @@ def _read_figures(shot: Shot, tokens: list[_Token], lowered: str, names: list[st
     del shot.things[MAX_THINGS:]
 
 
+def _named_after(tokens: list[_Token], index: int, name_spans: list[tuple[int, int, str]]) -> str | None:
+    """The character named right after ``tokens[index]``: "a raccoon named Pip", "a girl called Nell"."""
+    if index + 2 < len(tokens) and tokens[index + 1].word in _NAMING:
+        mention = _name_at(name_spans, tokens[index + 2].start)
+        return mention[0] if mention else None
+    return None
+
+
+def _is_said_of_last(tokens: list[_Token], index: int) -> bool:
+    """ "… is the lighthouse keeper", "… was a soldier": the noun says what the last person is."""
+    i = index - 1
+    while i >= 0 and index - i <= 3 and tokens[i].word not in ("a", "an", "the"):
+        i -= 1
+    return i >= 1 and tokens[i].word in ("a", "an", "the") and tokens[i - 1].word in ("is", "was")
+
+
 def _dress(group: list[Person], garments: list[tuple[str, str]]) -> None:
     for person in group:
         for garment, colour in garments:
@@ -297,20 +335,20 @@ def _garment_colour(person: Person) -> str | None:
     return next(iter(person.wears.values()), None)
 
 
-def _name_spans(lowered: str, names: list[str]) -> dict[str, tuple[int, int]]:
-    """Where each character is first mentioned, by full name or by any single word of it."""
-    spans: dict[str, tuple[int, int]] = {}
+def _name_spans(lowered: str, names: list[str]) -> list[tuple[int, int, str]]:
+    """Every mention of each character, (start, end, name), by full name or by a word of it that is not a
+    title or a common noun ("Juniper" for "Detective Juniper", never "old" for "Old Tom")."""
+    spans = []
     for name in names:
-        candidates = [name.lower()] + [w for w in re.findall(r"[a-z]+", name.lower()) if len(w) > 2]
-        for candidate in candidates:
-            for match in re.finditer(rf"\b{re.escape(candidate)}\b", lowered):
-                if name not in spans or match.start() < spans[name][0]:
-                    spans[name] = (match.start(), match.end())
-    return spans
+        words = [w for w in re.findall(r"[a-z]+", name.lower()) if len(w) > 2 and w not in _TITLES and w not in PEOPLE]
+        for candidate in {name.lower(), *words}:
+            spans += [(m.start(), m.end(), name) for m in re.finditer(rf"\b{re.escape(candidate)}\b", lowered)]
+    return sorted(spans, key=lambda span: (span[0], span[0] - span[1]))
 
 
-def _name_at(spans: dict[str, tuple[int, int]], start: int) -> str | None:
-    return next((name for name, (s, e) in spans.items() if s <= start < e), None) if spans else None
+def _name_at(spans: list[tuple[int, int, str]], start: int) -> tuple[str, int] | None:
+    """(name, end of the mention) of the character mentioned at ``start``, if one is."""
+    return next(((name, end) for s, end, name in spans if s <= start < end), None)
 
 
 def _last_token_before(tokens: list[_Token], end: int) -> int:
@@ -394,17 +432,15 @@ def _is_colour_use(tokens: list[_Token], index: int) -> bool:
     return after in ("hair", "haired", "red", "brown", "market", "tank", "fur", "coat", "skin")
 
 
-def _animal_owner(shot: Shot, tokens: list[_Token], index: int, name_spans: dict[str, tuple[int, int]],
+def _animal_owner(shot: Shot, tokens: list[_Token], index: int, name_spans: list[tuple[int, int, str]],
                   last_person: Person | None) -> Person | None:
     """The character the prompt says *is* this animal: "Juniper, …, is a clever fox", "a raccoon named Pip"."""
-    if index + 2 < len(tokens) and tokens[index + 1].word in _NAMING:
-        named = _name_at(name_spans, tokens[index + 2].start)
-        if named is not None:
-            person = shot.person_named(named)
-            if person is None:
-                person = Person(noun="character", name=named)
-                shot.people.append(person)
-            return person
+    if (named := _named_after(tokens, index, name_spans)) is not None:
+        person = shot.person_named(named)
+        if person is None:
+            person = Person(noun="character", name=named)
+            shot.people.append(person)
+        return person
     before = [t.word for t in tokens[max(0, index - 5):index]]
     if last_person is not None and ("is" in before or "was" in before):
         copula = max(i for i, w in enumerate(before) if w in ("is", "was"))
