@@ -100,3 +100,12 @@ def test_every_mention_of_a_name_counts():
     shot = read_shot("Mara waves. Tom nods and Mara, in a blue coat, leaves.", ["Mara", "Tom"])
     assert shot.person_named("Mara").wears == {"coat": "blue"}
     assert shot.person_named("Tom").wears == {}
+
+
+def test_a_plural_garment_dresses_everyone_joined_by_and():
+    """"A girl and a boy in yellow raincoats" are both in yellow; "a woman in a red dress and a man in a grey
+    suit" each in their own."""
+    shot = read_shot("A girl and a boy in yellow raincoats chase a dog in the rain.")
+    assert [(p.noun, p.wears) for p in shot.people] == [("girl", {"raincoat": "yellow"}), ("boy", {"raincoat": "yellow"})]
+    shot = read_shot("A woman in a red dress and a man in a grey suit stand in the plaza.")
+    assert [(p.noun, p.wears) for p in shot.people] == [("woman", {"dress": "red"}), ("man", {"suit": "grey"})]

@@ -224,6 +224,7 @@ def _read_figures(shot: Shot, tokens: list[_Token], lowered: str, names: list[st
     group: list[Person] = []  # who was mentioned last: one character, or "two old men"
     pending: list[tuple[str, str]] = []  # garments said before anyone ("In a red coat, a woman …")
     last_mention, named_end = -10, 0
+    partners: list[Person] = []  # who the last group was joined to by "and"
     skip_until = -1
     for index, token in enumerate(tokens):
         if index <= skip_until:
@@ -235,6 +236,7 @@ def _read_figures(shot: Shot, tokens: list[_Token], lowered: str, names: list[st
             if person is None:
                 person = Person(noun="character", name=named)
                 shot.people.append(person)
+            partners = group if index >= 1 and tokens[index - 1].word == "and" else []
             group, last_mention = [person], index
             skip_until = _last_token_before(tokens, named_end)
             _dress(group, pending)
@@ -265,16 +267,18 @@ def _read_figures(shot: Shot, tokens: list[_Token], lowered: str, names: list[st
                     group[0].name and _APPOSITION.fullmatch(lowered[named_end:token.start]))):
                 pass  # "Bolt, a small robot", "Tom … is the lighthouse keeper": the noun describes them
             else:
+                joined = group if _follows_and(tokens, index) else []
                 group = [Person(noun=noun) for _ in range(count)]
                 shot.people.extend(group)
+                partners = joined
             last_mention = index
             for person in group:
                 person.hair = person.hair or hair
             _dress(group, pending + ([("clothes", body)] if body else []))
             pending.clear()
         elif (garment := _garment(word)) and (colour := _colour_before(tokens, index)):
-            if group:
-                _dress(group, [(garment, colour)])
+            if group:  # "a girl and a boy in yellow raincoats": a plural garment dresses both
+                _dress(group + (partners if word != garment and word.endswith("s") else []), [(garment, colour)])
             else:
                 pending.append((garment, colour))
         elif (thing := _thing(word)) and ((colour := _colour_before(tokens, index)) or thing in THINGS):
@@ -303,6 +307,12 @@ def _named_after(tokens: list[_Token], index: int, name_spans: list[tuple[int, i
         mention = _name_at(name_spans, tokens[index + 2].start)
         return mention[0] if mention else None
     return None
+
+
+def _follows_and(tokens: list[_Token], index: int) -> bool:
+    """ "… and a boy", "… and the man": the person noun is joined to the one before."""
+    back = 2 if index >= 2 and tokens[index - 1].word in ("a", "an", "the", "two", "three", "his", "her") else 1
+    return index - back >= 0 and tokens[index - back].word == "and"
 
 
 def _is_said_of_last(tokens: list[_Token], index: int) -> bool:
