@@ -97,22 +97,23 @@ class SceneRenderer:
             x = int(w * (place - 0.84 if place > 0.92 else place) + rng.uniform(-0.04, 0.04) * w)
             y = int(h * rng.uniform(FEET - 0.04, FEET + 0.02))
             draw_prop(things, prop, x, y, size)
-        image.paste(self._lit(things), (0, 0), things)
+        image.paste(self._in_light(things), (0, 0), things)
         return Image.fromarray(apply_grade(np.asarray(image), self.grade))
 
-    def _lit(self, sprite: Image.Image, *, foreground: bool = False) -> Image.Image:
-        """An RGBA sprite in the location's light and the style's grade. Figures in the ``foreground``
-        are lit a little more than the world, as a film lights its actors, so colours stay readable at night."""
+    def _in_light(self, sprite: Image.Image, *, foreground: bool = False) -> Image.Image:
+        """An RGBA sprite in the location's light. Figures in the ``foreground`` are lit a little more
+        than the world, as a film lights its actors, so their colours stay readable at night."""
         pixels = np.asarray(sprite).astype(np.float32)
         light = self.location.light
         pixels[..., :3] *= np.sqrt(light) if foreground else light
-        return Image.fromarray(apply_grade(np.clip(pixels, 0, 255).astype(np.uint8), self.grade))
+        return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 
     def _place_figures(self, cast: list[Member]) -> list[_Figure]:
         walking = [m for m in cast if m.animal not in FLYING]
         scale = 1.0 if len(walking) <= 3 else 3 / len(walking) + 0.25
         person = self.world_h * 0.38 * scale
         figures = []
+        standing = 0
         for member in cast:
             rng = seeded_random(self.request.seed, "figure", member.key)
             if member.animal is None:
@@ -120,13 +121,14 @@ class SceneRenderer:
             else:
                 sprite = animal_sprite(member.animal, member.coat, int(person * ANIMAL_SIZE[member.animal]),
                                        facing_left=rng.random() < 0.5)
-            sprite = self._lit(sprite, foreground=True)
+            sprite = self._in_light(sprite, foreground=True)
+            sprite = Image.fromarray(apply_grade(np.asarray(sprite), self.grade))
             if member.animal in FLYING:
                 cx, feet = rng.uniform(0.15, 0.85) * self.world_w, self.world_h * rng.uniform(0.2, 0.34)
                 drift = rng.uniform(0.08, 0.14) * self.world_w * (1 if rng.random() < 0.5 else -1)
             else:
-                number = walking.index(member)
-                cx = self.world_w * (number + 1) / (len(walking) + 1) + rng.uniform(-0.03, 0.03) * self.world_w
+                standing += 1
+                cx = self.world_w * standing / (len(walking) + 1) + rng.uniform(-0.03, 0.03) * self.world_w
                 feet = self.world_h * (FEET + rng.uniform(-0.015, 0.015))
                 drift = rng.uniform(-1, 1) * 0.03 * self.world_w
             figures.append(_Figure(sprite, cx, feet, rng.uniform(0, math.tau), drift))

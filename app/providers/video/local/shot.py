@@ -10,6 +10,7 @@ in a green raincoat, … in the rain" dresses the Bible's Mara in green.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from app.providers.video.local.palette import COLOR_WORDS, HAIR_WORDS
@@ -50,6 +51,7 @@ WEATHER_WORDS = {
     "rain": "rain", "rainy": "rain", "raining": "rain", "storm": "rain", "stormy": "rain", "drizzle": "rain",
     "downpour": "rain", "lightning": "rain", "thunder": "rain", "rains": "rain",
     "snow": "snow", "snowy": "snow", "snowing": "snow", "blizzard": "snow", "winter": "snow", "snowfall": "snow",
+    "snowflakes": "snow", "snowflake": "snow",
     "fog": "fog", "foggy": "fog", "mist": "fog", "misty": "fog", "haze": "fog", "hazy": "fog",
 }
 #: nouns for one person in frame; plural forms count as two unless a number says otherwise
@@ -176,16 +178,15 @@ class _Token:
     start: int
 
 
-def read_shot(text: str, names: list[str] = ()) -> Shot:
+def read_shot(text: str, names: Sequence[str] = ()) -> Shot:
     """Read ``text`` (one prompt) for what it shows. ``names`` are the Bible characters in frame:
-    a mention of one (or of its first word, "Juniper" for "Detective Juniper") is that character,
-    not an unnamed person, and colours said of it dress it."""
+    a mention of one (by its full name or a word of it, "Juniper" for "Detective Juniper") is that
+    character, not an unnamed person, and colours said of it dress it."""
     text = " ".join(str(text or "").split())
     lowered = text.lower().replace("t-shirt", "tshirt")
     tokens = [_Token(m.group(), m.start()) for m in re.finditer(r"[a-z]+", lowered)]
     shot = Shot(time=_time_of(lowered, tokens), weather=_first(tokens, WEATHER_WORDS),
                 setting=_first(tokens, SETTING_WORDS))
-    shot.weather = shot.weather or ("snow" if re.search(r"\bsnow\s+falls|\bsnowflakes?\b", lowered) else None)
     _read_figures(shot, tokens, lowered, [n for n in names if n])
     return shot
 
