@@ -1,5 +1,8 @@
 """Render seconds per 5 s segment of the local renderer, now and before it read the prompt.
 
+Wall time follows the load on the machine; CPU time (this process plus the ffmpeg encoder) is
+the steadier figure to compare.
+
 Run from the repository root: ``python bench/prompt_render.py [--before REV]``. The earlier
 renderer is loaded from git (default: the last revision with the single-file
 ``app/providers/video/local.py``) and the two are timed in turn on the same requests, so
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import resource
 import statistics
 import subprocess
 import sys
@@ -71,18 +75,28 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-prompt-render-") as tmp:
         out = Path(tmp) / "clip.mp4"
         for name, request in requests:
-            times: dict[str, list[float]] = {"before": [], "now": []}
+            wall: dict[str, list[float]] = {"before": [], "now": []}
+            cpu: dict[str, list[float]] = {"before": [], "now": []}
             for _ in range(args.runs):
                 for which, render in (("before", before.render_clip), ("now", render_clip)):
-                    started = time.perf_counter()
+                    started, spent = time.perf_counter(), cpu_seconds()
                     render(request, out)
-                    times[which].append(time.perf_counter() - started)
-            rows.append((name, statistics.median(times["before"]), statistics.median(times["now"])))
-    width = max(len(name) for name, _, _ in rows)
+                    wall[which].append(time.perf_counter() - started)
+                    cpu[which].append(cpu_seconds() - spent)
+            rows.append((name, *(statistics.median(t[w]) for t in (wall, cpu) for w in ("before", "now"))))
+    width = max(len(row[0]) for row in rows)
     print(f"seconds to render one 5 s 640x360 segment, median of {args.runs}; before = {label}")
-    print(f"{'request':<{width}}  {'before':>7}  {'now':>7}  ratio")
-    for name, was, now in rows:
-        print(f"{name:<{width}}  {was:>7.3f}  {now:>7.3f}  {now / was:.2f}x")
+    print(f"{'request':<{width}}  {'wall before':>11}  {'wall now':>8}  {'cpu before':>10}  {'cpu now':>7}  cpu ratio")
+    for name, wall_was, wall_now, cpu_was, cpu_now in rows:
+        print(f"{name:<{width}}  {wall_was:>11.3f}  {wall_now:>8.3f}  {cpu_was:>10.3f}  {cpu_now:>7.3f}  "
+              f"{cpu_now / cpu_was:.2f}x")
+
+
+def cpu_seconds() -> float:
+    """CPU seconds used so far by this process and its finished children (the encoder)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 if __name__ == "__main__":

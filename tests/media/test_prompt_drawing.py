@@ -48,13 +48,14 @@ def hue_mask(pixels: np.ndarray, hues: tuple[float, float], *, saturation: int =
     return in_range & (hsv[..., 1] >= saturation) & (hsv[..., 2] >= value)
 
 
-RED, BLUE, GREEN, FOX = (345, 375), (205, 250), (90, 160), (14, 34)
+RED, BLUE, GREEN, FOX, YELLOW = (345, 375), (205, 250), (90, 160), (14, 34), (45, 65)
 
 
-def box_of(mask: np.ndarray) -> tuple[int, int]:
-    """(width, height) of the bounding box of ``mask``'s pixels."""
+def box_of(mask: np.ndarray) -> tuple[float, float]:
+    """(width, height) of the box holding the middle 96 % of ``mask``'s pixels (stray JPEG specks left out)."""
     rows, cols = np.nonzero(mask)
-    return int(cols.max() - cols.min() + 1), int(rows.max() - rows.min() + 1)
+    width = np.percentile(cols, 98) - np.percentile(cols, 2)
+    return float(width) + 1, float(np.percentile(rows, 98) - np.percentile(rows, 2)) + 1
 
 
 def luma(pixels: np.ndarray) -> float:
@@ -160,6 +161,36 @@ def test_the_prompt_dresses_a_bible_character(clip, decode_frame):
     frame = decode_frame(clip(blue, bible(blue)), 12)
     assert hue_mask(frame, BLUE)[PICTURE].mean() > 0.01
     assert hue_mask(frame, RED)[PICTURE].mean() < 0.002
+
+
+def test_the_red_coat_stays_red_at_night_in_the_rain(clip):
+    """The issue's own case: the woman on a rooftop at night in the rain is drawn, in a coat still red."""
+    pixels = poster_pixels(clip("A woman in a bright red coat stands on a rooftop at night in the rain."))
+    red = hue_mask(pixels, RED, saturation=170, value=40)[PICTURE]
+    assert red.mean() > 0.005
+    width, height = box_of(red)
+    assert height > width
+
+
+def test_an_object_the_prompt_names_is_drawn_in_its_colour(clip, decode_frame):
+    """"Holds a bright yellow umbrella" puts a yellow umbrella in the frame; without it there is no yellow."""
+    frame = decode_frame(clip("A girl in a blue coat holds a bright yellow umbrella in a field at noon."), 12)
+    plain = decode_frame(clip("A girl in a blue coat stands in a field at noon."), 12)
+    assert hue_mask(frame, YELLOW)[PICTURE].mean() > 0.003
+    assert hue_mask(plain, YELLOW)[PICTURE].mean() < 0.0005
+
+
+def test_snow_falls_and_fog_softens(clip, decode_frame):
+    """Snow whitens the ground and puts flakes in the sky; fog lowers the picture's contrast."""
+    clear = decode_frame(clip("A man walks through the forest at noon."), 12)
+    snow = decode_frame(clip("A man walks through the forest at noon as snow falls."), 12)
+    fog = decode_frame(clip("A man walks through the misty forest at noon."), 12)
+    ground = slice(250, 300)
+    assert luma(snow[ground]) > luma(clear[ground]) + 40
+    white = (snow[:150].min(axis=-1) > 225).mean()
+    assert white > 5 * max((clear[:150].min(axis=-1) > 225).mean(), 0.0005)
+    contrast = [float(f[PICTURE].astype(np.float32).std()) for f in (clear, fog)]
+    assert contrast[1] < 0.8 * contrast[0]
 
 
 def test_prompt_drawings_are_deterministic(clip):

@@ -84,3 +84,28 @@ def test_held_out_prompts_are_mostly_read_right():
                           and sorted(a.kind for a in shot.animals) == sorted(entry["animals"]))
     assert scene_right >= 0.9 * len(entries)
     assert figures_right >= 0.9 * len(entries)
+
+
+def test_a_noun_that_describes_a_named_character_is_that_character():
+    """"Bolt, a small silver robot", "a green alien named Zib", "Old Tom … is the lighthouse keeper":
+    one figure each, coloured as said; "old" alone is not Old Tom."""
+    shot = read_shot("Bolt, a small silver robot, meets a green alien named Zib.", ["Bolt", "Zib"])
+    assert [(p.name, p.wears) for p in shot.people] == [("Bolt", {"clothes": "silver"}), ("Zib", {"clothes": "green"})]
+    shot = read_shot("Old Tom, in a yellow raincoat, is the lighthouse keeper; an old fisherman waves.", ["Old Tom"])
+    assert [(p.name, p.noun) for p in shot.people] == [("Old Tom", "character"), (None, "fisherman")]
+
+
+def test_every_mention_of_a_name_counts():
+    """A colour said at a character's second mention dresses that character, not the one named just before."""
+    shot = read_shot("Mara waves. Tom nods and Mara, in a blue coat, leaves.", ["Mara", "Tom"])
+    assert shot.person_named("Mara").wears == {"coat": "blue"}
+    assert shot.person_named("Tom").wears == {}
+
+
+def test_a_plural_garment_dresses_everyone_joined_by_and():
+    """"A girl and a boy in yellow raincoats" are both in yellow; "a woman in a red dress and a man in a grey
+    suit" each in their own."""
+    shot = read_shot("A girl and a boy in yellow raincoats chase a dog in the rain.")
+    assert [(p.noun, p.wears) for p in shot.people] == [("girl", {"raincoat": "yellow"}), ("boy", {"raincoat": "yellow"})]
+    shot = read_shot("A woman in a red dress and a man in a grey suit stand in the plaza.")
+    assert [(p.noun, p.wears) for p in shot.people] == [("woman", {"dress": "red"}), ("man", {"suit": "grey"})]

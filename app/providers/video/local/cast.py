@@ -104,3 +104,13 @@ def _animal_in(character: dict[str, Any]) -> str | None:
         if word in ANIMALS:
             return ANIMALS[word]
     return None
+
+
+def props_of(props: list[dict[str, Any]], shot: Shot) -> list[dict[str, Any]]:
+    """The Bible's props in frame, then the objects the prompt mentions that none of them already is."""
+    things = [
+        {"id": f"shot-thing-{number}", "name": thing.noun, "attributes": {"color": thing.color} if thing.color else {}}
+        for number, thing in enumerate(shot.things)
+        if not any(re.search(rf"\b{re.escape(thing.noun)}", words_of(prop)) for prop in props)
+    ]
+    return props + things

@@ -17,6 +17,12 @@ from app.providers.video.local.palette import (
 )
 from app.providers.video.local.wording import attributes_of, has_any, words_of
 
+#: who is drawn with long hair unless the Bible says otherwise (a ``hair: long …`` attribute always is)
+LONG_HAIRED = ("woman", "women", "girl", "lady", "queen", "princess", "bride", "witch", "mother", "grandmother",
+               "sister", "daughter", "aunt", "wife", "girlfriend", "waitress", "nun", "mermaid", "fairy")
+#: garments drawn down to the ankles
+LONG_GARMENTS = ("dress", "gown", "robe", "habit", "kimono", "sari")
+
 
 def figure_sprite(character: dict[str, Any], height: int) -> Image.Image:
     """A standing figure, drawn at twice the size and scaled down for smooth edges."""
@@ -30,6 +36,9 @@ def figure_sprite(character: dict[str, Any], height: int) -> Image.Image:
     if legs is None:
         legs = COLOR_WORDS["denim"] if "jeans" in attributes else modify(body, "dark")
     hat = (parse_color(attributes["hat"]) or (40, 40, 44)) if "hat" in attributes else None
+    words = words_of(character)
+    long_hair = "long" in attributes.get("hair", "") or has_any(words, *LONG_HAIRED)
+    long_coat = any(key in attributes for key in LONG_GARMENTS)
 
     s = 2
     H = height * s
@@ -50,14 +59,18 @@ def figure_sprite(character: dict[str, Any], height: int) -> Image.Image:
         draw.line((cx + side * H * 0.15, H * 0.28, cx + side * H * 0.21, H * 0.58), fill=arm, width=int(H * 0.06))
         hx, hy, hr = cx + side * H * 0.21, H * 0.6, H * 0.032
         draw.ellipse((hx - hr, hy - hr, hx + hr, hy + hr), fill=skin)
-    # coat
+    # coat, down to the ankles for a dress, gown or robe
+    hem = H * (0.86 if long_coat else 0.68)
+    spread = H * (0.26 if long_coat else 0.22)
     draw.polygon(
-        [(cx - H * 0.15, H * 0.25), (cx + H * 0.15, H * 0.25), (cx + H * 0.22, H * 0.68), (cx - H * 0.22, H * 0.68)],
+        [(cx - H * 0.15, H * 0.25), (cx + H * 0.15, H * 0.25), (cx + spread, hem), (cx - spread, hem)],
         fill=body, outline=outline, width=line,
     )
     # head, hair, eyes
     hr = H * 0.105
     hy = H * 0.135
+    if long_hair:  # falls behind the head to the shoulders
+        draw.rounded_rectangle((cx - hr * 1.15, hy - hr * 0.9, cx + hr * 1.15, H * 0.31), radius=hr * 0.6, fill=hair)
     draw.ellipse((cx - hr * 1.08, hy - hr * 1.12, cx + hr * 1.08, hy + hr * 0.7), fill=hair)
     draw.ellipse((cx - hr, hy - hr * 0.85, cx + hr, hy + hr), fill=skin, outline=outline, width=line)
     draw.chord((cx - hr * 1.02, hy - hr * 1.1, cx + hr * 1.02, hy + hr * 0.6), 180, 360, fill=hair)
@@ -78,7 +91,13 @@ def draw_prop(image: Image.Image, prop: dict[str, Any], x: int, y: int, size: in
     edge = modify(color, "dark")
     words = words_of(prop)
     r = size / 2
-    if has_any(words, "ball", "orb", "moon", "coin", "globe", "sphere", "apple", "egg", "pearl", "ring", "clock"):
+    if has_any(words, "umbrella", "parasol"):
+        draw.pieslice((x - size, y - size * 1.9, x + size, y - size * 0.7), 180, 360, fill=color, outline=edge, width=2)
+        draw.line((x, y - size * 1.3, x, y), fill=(40, 36, 34), width=max(2, size // 14))
+    elif has_any(words, "balloon", "kite"):
+        draw.line((x, y - size * 1.2, x, y), fill=(60, 60, 60), width=1)
+        draw.ellipse((x - r * 0.8, y - size * 2.2, x + r * 0.8, y - size * 1.2), fill=color, outline=edge, width=2)
+    elif has_any(words, "ball", "orb", "moon", "coin", "globe", "sphere", "apple", "egg", "pearl", "ring", "clock"):
         draw.ellipse((x - r, y - 2 * r, x + r, y), fill=color, outline=edge, width=2)
     elif has_any(words, "sword", "staff", "wand", "key", "spear", "knife", "blade", "stick", "cane", "torch"):
         draw.line((x - r * 0.6, y, x + r * 0.6, y - size * 1.4), fill=color, width=max(3, size // 8))
@@ -104,6 +123,6 @@ def height_factor(character: dict[str, Any]) -> float:
         return 1.25
     if has_any(words, "tall"):
         return 1.1
-    if has_any(words, "child", "kid", "small", "short", "little", "young girl", "young boy"):
+    if has_any(words, "child", "children", "kid", "small", "short", "little", "girl", "boy"):
         return 0.75
     return 1.0

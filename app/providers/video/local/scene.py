@@ -11,7 +11,7 @@ from PIL import Image
 from app.providers.video.base import RenderRequest
 from app.providers.video.local.animals import FLYING, animal_sprite
 from app.providers.video.local.animals import SIZE as ANIMAL_SIZE
-from app.providers.video.local.cast import Member, cast_of
+from app.providers.video.local.cast import Member, cast_of, props_of
 from app.providers.video.local.chance import seeded_random
 from app.providers.video.local.figures import draw_prop, figure_sprite, height_factor
 from app.providers.video.local.finish import (
@@ -47,8 +47,10 @@ class SceneRenderer:
         shot = read_shot(prompt_words(request.prompt, bible.get("action")), [c.get("name") for c in characters])
         self.location = Location(bible.get("location"), request.seed, shot)
         self.grade = style_grade(bible.get("style"))
-        self.world = self._draw_world(bible.get("props") or [])
-        self.figures = self._place_figures(cast_of(characters, shot, self.location.weather))
+        cast = cast_of(characters, shot, self.location.weather)
+        walkers = sum(member.animal not in FLYING for member in cast)
+        self.world = self._draw_world(props_of(bible.get("props") or [], shot), walkers)
+        self.figures = self._place_figures(cast)
         self.camera = _Camera(request.seed, self.world_w, self.world_h)
         self.weather = Weather(self.location.weather, request.seed, self.width, self.height)
         self.caption = caption_band(caption_text(request), self.width, self.height)
@@ -81,7 +83,8 @@ class SceneRenderer:
             frame = Image.blend(self.first, frame, smoothstep(t / CONTINUATION_BLEND))
         return frame
 
-    def _draw_world(self, props: list[dict[str, Any]]) -> Image.Image:
+    def _draw_world(self, props: list[dict[str, Any]], walkers: int) -> Image.Image:
+        """The location with the props on the ground, between the places where ``walkers`` figures stand."""
         w, h = self.world_w, self.world_h
         image = Image.fromarray(self.location.draw(w, h))
         things = Image.new("RGBA", (w, h), (0, 0, 0, 0))
@@ -89,23 +92,28 @@ class SceneRenderer:
         for number, prop in enumerate(props[:6]):
             size = int(h * 0.11)
             slot = (number + 0.5) / max(1, min(6, len(props)))
-            x = int(w * (0.12 + 0.76 * slot) + rng.uniform(-0.04, 0.04) * w)
+            between = 0.5 / (walkers + 1) if walkers else 0.0
+            place = 0.12 + 0.76 * slot + between
+            x = int(w * (place - 0.84 if place > 0.92 else place) + rng.uniform(-0.04, 0.04) * w)
             y = int(h * rng.uniform(FEET - 0.04, FEET + 0.02))
             draw_prop(things, prop, x, y, size)
-        image.paste(self._lit(things), (0, 0), things)
+        image.paste(self._in_light(things), (0, 0), things)
         return Image.fromarray(apply_grade(np.asarray(image), self.grade))
 
-    def _lit(self, sprite: Image.Image) -> Image.Image:
-        """An RGBA sprite in the location's light and the style's grade."""
+    def _in_light(self, sprite: Image.Image, *, foreground: bool = False) -> Image.Image:
+        """An RGBA sprite in the location's light. Figures in the ``foreground`` are lit a little more
+        than the world, as a film lights its actors, so their colours stay readable at night."""
         pixels = np.asarray(sprite).astype(np.float32)
-        pixels[..., :3] *= self.location.light
-        return Image.fromarray(apply_grade(np.clip(pixels, 0, 255).astype(np.uint8), self.grade))
+        light = self.location.light
+        pixels[..., :3] *= np.sqrt(light) if foreground else light
+        return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 
     def _place_figures(self, cast: list[Member]) -> list[_Figure]:
         walking = [m for m in cast if m.animal not in FLYING]
         scale = 1.0 if len(walking) <= 3 else 3 / len(walking) + 0.25
         person = self.world_h * 0.38 * scale
         figures = []
+        standing = 0
         for member in cast:
             rng = seeded_random(self.request.seed, "figure", member.key)
             if member.animal is None:
@@ -113,13 +121,14 @@ class SceneRenderer:
             else:
                 sprite = animal_sprite(member.animal, member.coat, int(person * ANIMAL_SIZE[member.animal]),
                                        facing_left=rng.random() < 0.5)
-            sprite = self._lit(sprite)
+            sprite = self._in_light(sprite, foreground=True)
+            sprite = Image.fromarray(apply_grade(np.asarray(sprite), self.grade))
             if member.animal in FLYING:
                 cx, feet = rng.uniform(0.15, 0.85) * self.world_w, self.world_h * rng.uniform(0.2, 0.34)
                 drift = rng.uniform(0.08, 0.14) * self.world_w * (1 if rng.random() < 0.5 else -1)
             else:
-                number = walking.index(member)
-                cx = self.world_w * (number + 1) / (len(walking) + 1) + rng.uniform(-0.03, 0.03) * self.world_w
+                standing += 1
+                cx = self.world_w * standing / (len(walking) + 1) + rng.uniform(-0.03, 0.03) * self.world_w
                 feet = self.world_h * (FEET + rng.uniform(-0.015, 0.015))
                 drift = rng.uniform(-1, 1) * 0.03 * self.world_w
             figures.append(_Figure(sprite, cx, feet, rng.uniform(0, math.tau), drift))

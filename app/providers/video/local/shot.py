@@ -10,6 +10,7 @@ in a green raincoat, … in the rain" dresses the Bible's Mara in green.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from app.providers.video.local.palette import COLOR_WORDS, HAIR_WORDS
@@ -50,6 +51,7 @@ WEATHER_WORDS = {
     "rain": "rain", "rainy": "rain", "raining": "rain", "storm": "rain", "stormy": "rain", "drizzle": "rain",
     "downpour": "rain", "lightning": "rain", "thunder": "rain", "rains": "rain",
     "snow": "snow", "snowy": "snow", "snowing": "snow", "blizzard": "snow", "winter": "snow", "snowfall": "snow",
+    "snowflakes": "snow", "snowflake": "snow",
     "fog": "fog", "foggy": "fog", "mist": "fog", "misty": "fog", "haze": "fog", "hazy": "fog",
 }
 #: nouns for one person in frame; plural forms count as two unless a number says otherwise
@@ -64,7 +66,11 @@ PEOPLE = {
     "girlfriend", "boyfriend", "wife", "husband", "daughter", "son", "sister", "brother", "aunt", "uncle",
     "waiter", "waitress", "cowboy", "ninja", "samurai", "spy", "agent", "skater", "surfer", "hiker", "climber",
     "poet", "painter", "artist", "writer", "mayor", "shepherd", "miner", "blacksmith", "bride", "groom",
+    "keeper", "robot", "alien", "ghost", "android", "monster", "goblin", "elf", "dwarf", "troll", "vampire",
+    "zombie", "fairy", "angel",
 }
+#: people whose colour is said before the noun ("a green alien", "a silver robot"): the colour is their body's
+BODY_COLOURED = {"robot", "alien", "ghost", "android", "monster", "goblin", "elf", "troll", "zombie", "fairy"}
 _PLURALS = {"women": "woman", "men": "man", "children": "child", "people": "person", "ladies": "lady",
             "gentlemen": "gentleman", "fishermen": "fisherman", "policemen": "policeman", "firemen": "fireman"}
 _GROUPS = {"couple": 2, "pair": 2, "twins": 2, "family": 3, "crowd": 4}
@@ -102,12 +108,22 @@ _PLURAL_ANIMALS = {"foxes", "cats", "kittens", "raccoons", "dogs", "puppies", "w
 #: modifiers a colour phrase may start with ("bright red", "dark navy blue")
 _SHADES = {"dark", "deep", "dusky", "midnight", "light", "pale", "pastel", "soft", "faded", "bright", "vivid",
            "neon", "electric"}
+_TITLES = {"old", "young", "the", "sir", "lady", "lord", "mister", "miss", "mrs", "dame", "professor", "saint", "uncle",
+           "aunt", "little", "big", "great", "madam", "master"}
 #: "named Pip", "called Duchess": the animal is that character
 _NAMING = {"named", "called"}
 #: words between "is a" and the animal that still make the character that animal ("is a clever little fox")
 _DESCRIBING = {"a", "an", "clever", "small", "big", "little", "old", "young", "sly", "sleek", "wily", "nervous",
                "shy", "brave", "tiny", "huge", "scruffy", "fluffy", "curious"}
+#: objects drawn when the prompt mentions them; the others only when it gives their colour ("a red box")
+THINGS = {"umbrella", "parasol", "balloon", "kite", "lantern", "lamp", "candle", "sword", "suitcase", "boat",
+          "car", "bicycle", "bike", "cart", "wagon", "chest", "crate", "globe", "torch", "vase", "bottle"}
+COLOURED_THINGS = {"ball", "box", "book", "bag", "cup", "apple", "key", "map", "letter", "staff", "wand", "potion",
+                   "ring", "clock", "phone", "egg", "orb", "stick", "cane", "flower", "rose", "flag"}
+#: what lies between a name and a noun that describes it: "Bolt, a small robot"
+_APPOSITION = re.compile(r"\s*,\s*(?:a|an)\s+(?:[a-z]+\s+){0,3}")
 MAX_PEOPLE = 6
+MAX_THINGS = 4
 MAX_ANIMALS = 4
 
 
@@ -134,6 +150,14 @@ class Animal:
 
 
 @dataclass
+class Thing:
+    """An object the prompt puts in frame ("a yellow umbrella"), with its colour phrase if it gives one."""
+
+    noun: str
+    color: str | None = None
+
+
+@dataclass
 class Shot:
     """What one prompt says about its picture; ``None`` where it says nothing."""
 
@@ -142,6 +166,7 @@ class Shot:
     setting: str | None = None
     people: list[Person] = field(default_factory=list)
     animals: list[Animal] = field(default_factory=list)
+    things: list[Thing] = field(default_factory=list)
 
     def person_named(self, name: str) -> Person | None:
         return next((p for p in self.people if p.name == name), None)
@@ -153,16 +178,15 @@ class _Token:
     start: int
 
 
-def read_shot(text: str, names: list[str] = ()) -> Shot:
+def read_shot(text: str, names: Sequence[str] = ()) -> Shot:
     """Read ``text`` (one prompt) for what it shows. ``names`` are the Bible characters in frame:
-    a mention of one (or of its first word, "Juniper" for "Detective Juniper") is that character,
-    not an unnamed person, and colours said of it dress it."""
+    a mention of one (by its full name or a word of it, "Juniper" for "Detective Juniper") is that
+    character, not an unnamed person, and colours said of it dress it."""
     text = " ".join(str(text or "").split())
     lowered = text.lower().replace("t-shirt", "tshirt")
     tokens = [_Token(m.group(), m.start()) for m in re.finditer(r"[a-z]+", lowered)]
     shot = Shot(time=_time_of(lowered, tokens), weather=_first(tokens, WEATHER_WORDS),
                 setting=_first(tokens, SETTING_WORDS))
-    shot.weather = shot.weather or ("snow" if re.search(r"\bsnow\s+falls|\bsnowflakes?\b", lowered) else None)
     _read_figures(shot, tokens, lowered, [n for n in names if n])
     return shot
 
@@ -200,19 +224,22 @@ def _read_figures(shot: Shot, tokens: list[_Token], lowered: str, names: list[st
     name_spans = _name_spans(lowered, names)
     group: list[Person] = []  # who was mentioned last: one character, or "two old men"
     pending: list[tuple[str, str]] = []  # garments said before anyone ("In a red coat, a woman …")
-    last_mention = -10
+    last_mention, named_end = -10, 0
+    partners: list[Person] = []  # who the last group was joined to by "and"
     skip_until = -1
     for index, token in enumerate(tokens):
         if index <= skip_until:
             continue
         word = token.word
-        if (named := _name_at(name_spans, token.start)) is not None:
+        if (mention := _name_at(name_spans, token.start)) is not None:
+            named, named_end = mention
             person = shot.person_named(named)
             if person is None:
                 person = Person(noun="character", name=named)
                 shot.people.append(person)
+            partners = group if index >= 1 and tokens[index - 1].word == "and" else []
             group, last_mention = [person], index
-            skip_until = _last_token_before(tokens, name_spans[named][1])
+            skip_until = _last_token_before(tokens, named_end)
             _dress(group, pending)
         elif word in ANIMALS and not _is_colour_use(tokens, index):
             kind, colour = ANIMALS[word], _colour_before(tokens, index)
@@ -232,14 +259,32 @@ def _read_figures(shot: Shot, tokens: list[_Token], lowered: str, names: list[st
             if _is_same_as_last(tokens, index, group):
                 continue
             hair = _hair_before(tokens, index)
-            group, last_mention = [Person(noun=noun, hair=hair) for _ in range(count)], index
-            shot.people.extend(group)
-            _dress(group, pending)
+            body = _colour_before(tokens, index) if noun in BODY_COLOURED else None
+            if (named := _named_after(tokens, index, name_spans)) is not None:  # "a green alien named Zib"
+                group = [shot.person_named(named) or Person(noun=noun, name=named)]
+                if group[0] not in shot.people:
+                    shot.people.append(group[0])
+            elif len(group) == 1 and (_is_said_of_last(tokens, index) or (
+                    group[0].name and _APPOSITION.fullmatch(lowered[named_end:token.start]))):
+                pass  # "Bolt, a small robot", "Tom … is the lighthouse keeper": the noun describes them
+            else:
+                joined = group if _follows_and(tokens, index) else []
+                group = [Person(noun=noun) for _ in range(count)]
+                shot.people.extend(group)
+                partners = joined
+            last_mention = index
+            for person in group:
+                person.hair = person.hair or hair
+            _dress(group, pending + ([("clothes", body)] if body else []))
+            pending.clear()
         elif (garment := _garment(word)) and (colour := _colour_before(tokens, index)):
-            if group:
-                _dress(group, [(garment, colour)])
+            if group:  # "a girl and a boy in yellow raincoats": a plural garment dresses both
+                _dress(group + (partners if word != garment and word.endswith("s") else []), [(garment, colour)])
             else:
                 pending.append((garment, colour))
+        elif (thing := _thing(word)) and ((colour := _colour_before(tokens, index)) or thing in THINGS):
+            if all(t.noun != thing for t in shot.things):
+                shot.things.append(Thing(thing, colour))
         elif word in ("hair", "haired") and (colour := _colour_before(tokens, index, hair=True)):
             for person in group:
                 person.hair = person.hair or colour
@@ -254,6 +299,29 @@ def _read_figures(shot: Shot, tokens: list[_Token], lowered: str, names: list[st
             _dress(group, pending)
     del shot.people[MAX_PEOPLE:]
     del shot.animals[MAX_ANIMALS:]
+    del shot.things[MAX_THINGS:]
+
+
+def _named_after(tokens: list[_Token], index: int, name_spans: list[tuple[int, int, str]]) -> str | None:
+    """The character named right after ``tokens[index]``: "a raccoon named Pip", "a girl called Nell"."""
+    if index + 2 < len(tokens) and tokens[index + 1].word in _NAMING:
+        mention = _name_at(name_spans, tokens[index + 2].start)
+        return mention[0] if mention else None
+    return None
+
+
+def _follows_and(tokens: list[_Token], index: int) -> bool:
+    """ "… and a boy", "… and the man": the person noun is joined to the one before."""
+    back = 2 if index >= 2 and tokens[index - 1].word in ("a", "an", "the", "two", "three", "his", "her") else 1
+    return index - back >= 0 and tokens[index - back].word == "and"
+
+
+def _is_said_of_last(tokens: list[_Token], index: int) -> bool:
+    """ "… is the lighthouse keeper", "… was a soldier": the noun says what the last person is."""
+    i = index - 1
+    while i >= 0 and index - i <= 3 and tokens[i].word not in ("a", "an", "the"):
+        i -= 1
+    return i >= 1 and tokens[i].word in ("a", "an", "the") and tokens[i - 1].word in ("is", "was")
 
 
 def _dress(group: list[Person], garments: list[tuple[str, str]]) -> None:
@@ -261,6 +329,13 @@ def _dress(group: list[Person], garments: list[tuple[str, str]]) -> None:
         for garment, colour in garments:
             person.wears.setdefault(garment, colour)
     garments.clear()
+
+
+def _thing(word: str) -> str | None:
+    for noun in (word, word[:-1] if word.endswith("s") else ""):
+        if noun in THINGS or noun in COLOURED_THINGS:
+            return noun
+    return None
 
 
 def _garment(word: str) -> str | None:
@@ -271,20 +346,20 @@ def _garment_colour(person: Person) -> str | None:
     return next(iter(person.wears.values()), None)
 
 
-def _name_spans(lowered: str, names: list[str]) -> dict[str, tuple[int, int]]:
-    """Where each character is first mentioned, by full name or by any single word of it."""
-    spans: dict[str, tuple[int, int]] = {}
+def _name_spans(lowered: str, names: list[str]) -> list[tuple[int, int, str]]:
+    """Every mention of each character, (start, end, name), by full name or by a word of it that is not a
+    title or a common noun ("Juniper" for "Detective Juniper", never "old" for "Old Tom")."""
+    spans = []
     for name in names:
-        candidates = [name.lower()] + [w for w in re.findall(r"[a-z]+", name.lower()) if len(w) > 2]
-        for candidate in candidates:
-            for match in re.finditer(rf"\b{re.escape(candidate)}\b", lowered):
-                if name not in spans or match.start() < spans[name][0]:
-                    spans[name] = (match.start(), match.end())
-    return spans
+        words = [w for w in re.findall(r"[a-z]+", name.lower()) if len(w) > 2 and w not in _TITLES and w not in PEOPLE]
+        for candidate in {name.lower(), *words}:
+            spans += [(m.start(), m.end(), name) for m in re.finditer(rf"\b{re.escape(candidate)}\b", lowered)]
+    return sorted(spans, key=lambda span: (span[0], span[0] - span[1]))
 
 
-def _name_at(spans: dict[str, tuple[int, int]], start: int) -> str | None:
-    return next((name for name, (s, e) in spans.items() if s <= start < e), None) if spans else None
+def _name_at(spans: list[tuple[int, int, str]], start: int) -> tuple[str, int] | None:
+    """(name, end of the mention) of the character mentioned at ``start``, if one is."""
+    return next(((name, end) for s, end, name in spans if s <= start < end), None)
 
 
 def _last_token_before(tokens: list[_Token], end: int) -> int:
@@ -368,17 +443,15 @@ def _is_colour_use(tokens: list[_Token], index: int) -> bool:
     return after in ("hair", "haired", "red", "brown", "market", "tank", "fur", "coat", "skin")
 
 
-def _animal_owner(shot: Shot, tokens: list[_Token], index: int, name_spans: dict[str, tuple[int, int]],
+def _animal_owner(shot: Shot, tokens: list[_Token], index: int, name_spans: list[tuple[int, int, str]],
                   last_person: Person | None) -> Person | None:
     """The character the prompt says *is* this animal: "Juniper, …, is a clever fox", "a raccoon named Pip"."""
-    if index + 2 < len(tokens) and tokens[index + 1].word in _NAMING:
-        named = _name_at(name_spans, tokens[index + 2].start)
-        if named is not None:
-            person = shot.person_named(named)
-            if person is None:
-                person = Person(noun="character", name=named)
-                shot.people.append(person)
-            return person
+    if (named := _named_after(tokens, index, name_spans)) is not None:
+        person = shot.person_named(named)
+        if person is None:
+            person = Person(noun="character", name=named)
+            shot.people.append(person)
+        return person
     before = [t.word for t in tokens[max(0, index - 5):index]]
     if last_person is not None and ("is" in before or "was" in before):
         copula = max(i for i, w in enumerate(before) if w in ("is", "was"))
