@@ -54,7 +54,7 @@ class Scene(PublicIdMixin, TimestampMixin, db.Model):
     total_duration: Mapped[float] = mapped_column(Float, default=0.0)
     #: chosen by the team: featured scenes lead the home page, newest choice first
     featured_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    #: hidden by the team: out of every listing; its owner and moderators can still open it
+    #: hidden by the team: out of every listing (home, topics, profiles); its link still opens it
     hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     topic: Mapped[Topic] = relationship()
