@@ -102,7 +102,7 @@ def unfeature(actor: User, scene: Scene, reason: str) -> None:
 
 
 def hide(actor: User, scene: Scene, reason: str) -> None:
-    """Take the scene out of every listing (its forks keep playing; its link still works for its owner)."""
+    """Take the scene out of every listing (its link still opens it, and its forks keep playing)."""
     scene.featured_at = None
     _flag(actor, scene, "hidden_at", True, "scene.hide", reason)
 

@@ -1,7 +1,8 @@
 """The roadmap's success measures over the last days, from the job, segment, scene, user and sign-in rows.
 
-``vital_signs(now)`` answers in a fixed number of SQL statements however many rows the window holds
-(six, plus none for the moderation backlog while there is no review queue), and returns plain
+``vital_signs(now)`` answers in four SQL statements however many rows the window holds (the days are
+counted by the database; only the submit → ready times of the window's jobs come back, for the p95;
+none for the moderation backlog while there is no review queue), and returns plain
 values, so the dashboard renders them and an exporter can publish them without knowing the models.
 
 What each figure is based on:
@@ -25,7 +26,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 
 from app.extensions import db
 from app.models import Feedback, FeedbackStatus, GenerationJob, JobStatus, Scene, Segment, SignIn, User
@@ -130,14 +131,6 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _percentile(values: list[float], share: float) -> float | None:
-    """The nearest-rank percentile: the smallest value with at least ``share`` of the values at or below it."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
-
-
 class _Days:
     """The window's days (UTC) and the moment it starts."""
 
@@ -145,88 +138,123 @@ class _Days:
         today = now.astimezone(UTC).date()
         self.days = tuple(today - timedelta(days=count - 1 - i) for i in range(count))
         self.start = datetime.combine(self.days[0], time.min, tzinfo=UTC)
+        self.week_start = datetime.combine(self.days[-ACTIVE_WEEK_DAYS], time.min, tzinfo=UTC)
         self.end = now
 
-    def count(self, moments) -> Daily:
-        per_day = Counter(_utc(m).date() for m in moments)
-        return Daily(self.days, tuple(per_day.get(d, 0) for d in self.days))
+    def series(self, per_day: dict[date, float], empty=0) -> Daily:
+        return Daily(self.days, tuple(per_day.get(d, empty) for d in self.days))
 
-    def distinct(self, pairs) -> tuple[Daily, dict[date, set]]:
-        people: dict[date, set] = defaultdict(set)
-        for moment, who in pairs:
-            people[_utc(moment).date()].add(who)
-        return Daily(self.days, tuple(len(people.get(d, ())) for d in self.days)), people
 
-    def week_of(self, people: dict[date, set]) -> int:
-        week = self.days[-ACTIVE_WEEK_DAYS:]
-        return len(set().union(*(people.get(d, set()) for d in week)))
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _day(column):
+    """The UTC calendar day of a timestamp column, in SQL (text on SQLite, a date on PostgreSQL)."""
+    return func.date(func.timezone("UTC", column)) if _postgresql() else func.date(column)
+
+
+def _seconds(start, end):
+    """Seconds from ``start`` to ``end`` (timestamp columns), in SQL."""
+    if _postgresql():
+        return func.extract("epoch", end - start)
+    return (func.julianday(end) - func.julianday(start)) * 86400.0
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def _generation(days: _Days) -> Generation:
-    rows = db.session.execute(
-        select(GenerationJob.status, GenerationJob.provider, GenerationJob.error_code,
-               GenerationJob.created_at, GenerationJob.finished_at)
-        .where(GenerationJob.finished_at >= days.start, GenerationJob.finished_at <= days.end,
-               GenerationJob.status.in_((JobStatus.SUCCEEDED.value, JobStatus.FAILED.value)))
+    finished = (GenerationJob.finished_at >= days.start, GenerationJob.finished_at <= days.end)
+    day = _day(GenerationJob.finished_at)
+    took = _seconds(GenerationJob.created_at, GenerationJob.finished_at)
+    groups = db.session.execute(
+        select(day, GenerationJob.status, GenerationJob.provider, GenerationJob.error_code, func.count(),
+               func.sum(took))
+        .where(*finished, GenerationJob.status.in_((JobStatus.SUCCEEDED.value, JobStatus.FAILED.value)))
+        .group_by(day, GenerationJob.status, GenerationJob.provider, GenerationJob.error_code)
     ).all()
     outcomes: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     codes: Counter[str] = Counter()
     finished_by_day: dict[date, list[int]] = defaultdict(lambda: [0, 0])
-    ready_by_day: dict[date, list[float]] = defaultdict(list)
-    ready: list[float] = []
-    for status, provider, code, created, finished in rows:
-        day = _utc(finished).date()
+    ready_by_day: dict[date, list[float]] = defaultdict(lambda: [0.0, 0])
+    for day_value, status, provider, code, count, seconds in groups:
+        when = _as_date(day_value)
         won = status == JobStatus.SUCCEEDED
-        outcomes[provider][0 if won else 1] += 1
-        finished_by_day[day][0 if won else 1] += 1
+        outcomes[provider][0 if won else 1] += count
+        finished_by_day[when][0 if won else 1] += count
         if won:
-            seconds = (_utc(finished) - _utc(created)).total_seconds()
-            ready.append(seconds)
-            ready_by_day[day].append(seconds)
+            ready_by_day[when][0] += float(seconds or 0)
+            ready_by_day[when][1] += count
         else:
-            codes[code or "unknown"] += 1
+            codes[code or "unknown"] += count
     by_provider = tuple(sorted((ProviderOutcome(p, s, f) for p, (s, f) in outcomes.items()),
                                key=lambda o: (-(o.succeeded + o.failed), o.provider)))
-    daily_success = Daily(days.days, tuple(
-        (finished_by_day[d][0] / sum(finished_by_day[d])) if d in finished_by_day else None for d in days.days))
-    daily_ready = Daily(days.days, tuple(
-        (sum(ready_by_day[d]) / len(ready_by_day[d])) if d in ready_by_day else None for d in days.days))
+    succeeded = sum(s for s, _ in outcomes.values())
+    ready_total = sum(total for total, _ in ready_by_day.values())
+    p95 = None
+    if succeeded:  # the nearest rank: the smallest time with at least 95 % of the times at or below it
+        rank = math.ceil(0.95 * succeeded)
+        p95 = float(db.session.scalar(select(took).where(*finished, GenerationJob.status == JobStatus.SUCCEEDED.value)
+                                      .order_by(took).offset(rank - 1).limit(1)))
     return Generation(
-        succeeded=sum(s for s, _ in outcomes.values()), failed=sum(f for _, f in outcomes.values()),
+        succeeded=succeeded, failed=sum(f for _, f in outcomes.values()),
         by_provider=by_provider, by_error_code=tuple(sorted(codes.items(), key=lambda item: (-item[1], item[0]))),
-        daily_success=daily_success, ready_average=(sum(ready) / len(ready)) if ready else None,
-        ready_p95=_percentile(ready, 0.95), daily_ready=daily_ready)
+        daily_success=days.series({d: won / (won + lost) for d, (won, lost) in finished_by_day.items()}, None),
+        ready_average=ready_total / succeeded if succeeded else None, ready_p95=p95,
+        daily_ready=days.series({d: total / n for d, (total, n) in ready_by_day.items() if n}, None))
+
+
+def _daily_counts(window: _Days) -> dict[str, tuple[dict[date, int], dict[date, int]]]:
+    """Per series, the rows and the distinct people of each day, from one statement."""
+    def per_day(name: str, column, who):
+        day = _day(column)
+        return (select(literal(name).label("series"), day.label("day"), func.count().label("rows"),
+                       func.count(func.distinct(who)).label("people"))
+                .where(column >= window.start, column <= window.end).group_by(day))
+
+    union = union_all(per_day("segments", Segment.created_at, Segment.author_id),
+                      per_day("scenes", Scene.created_at, Scene.owner_id),
+                      per_day("sign_ups", User.created_at, User.id),
+                      per_day("sign_ins", SignIn.at, SignIn.user_id))
+    found: dict[str, tuple[dict[date, int], dict[date, int]]] = {}
+    for series, day, rows, people in db.session.execute(union):
+        counted = found.setdefault(series, ({}, {}))
+        counted[0][_as_date(day)] = rows
+        counted[1][_as_date(day)] = people
+    return found
 
 
 def vital_signs(now: datetime, days: int = WINDOW_DAYS) -> VitalSigns:
     """The vital signs for the ``days`` days (UTC) ending with ``now``'s day, counting nothing after ``now``."""
     now = _utc(now)
     window = _Days(now, days)
-    in_window = lambda column: (column >= window.start, column <= now)  # noqa: E731
     generation = _generation(window)
-    segment_rows = db.session.execute(select(Segment.created_at, Segment.author_id).where(*in_window(Segment.created_at))).all()
-    scene_times = db.session.scalars(select(Scene.created_at).where(*in_window(Scene.created_at))).all()
-    sign_up_times = db.session.scalars(select(User.created_at).where(*in_window(User.created_at))).all()
-    sign_in_rows = db.session.execute(select(SignIn.at, SignIn.user_id).where(*in_window(SignIn.at))).all()
+    daily = _daily_counts(window)
+    new_feedback = Feedback.status == FeedbackStatus.NEW.value
+    this_week = lambda column: (column >= window.week_start, column <= now)  # noqa: E731
     totals = db.session.execute(select(
         select(func.count(Scene.id)).scalar_subquery(),
-        select(func.count(Scene.id)).where(Scene.forked_from_segment_id.is_not(None)).scalar_subquery(),
-        select(func.count(Segment.id)).where(Segment.position > 1).scalar_subquery(),
-        select(func.count(Feedback.id)).where(Feedback.status == FeedbackStatus.NEW.value).scalar_subquery(),
-        select(func.min(Feedback.created_at)).where(Feedback.status == FeedbackStatus.NEW.value).scalar_subquery(),
+        select(func.count(Scene.forked_from_segment_id)).scalar_subquery(),
+        # every segment but a story's first continues something (position > 1, as a cheap indexed count)
+        select(func.count(Segment.parent_id)).scalar_subquery(),
+        select(func.count(func.distinct(Segment.author_id))).where(*this_week(Segment.created_at)).scalar_subquery(),
+        select(func.count(func.distinct(SignIn.user_id))).where(*this_week(SignIn.at)).scalar_subquery(),
+        select(func.count(Feedback.id)).where(new_feedback).scalar_subquery(),
+        select(func.min(Feedback.created_at)).where(new_feedback).scalar_subquery(),
     )).one()
-    scenes_total, forks_total, continuations_total, feedback_waiting, feedback_oldest = totals
+    scenes_total, forks_total, continuations_total, weekly_writers, weekly_viewers, feedback_waiting, \
+        feedback_oldest = totals
     originals = scenes_total - forks_total
-
-    writers, writers_by_day = window.distinct(segment_rows)
-    viewers, viewers_by_day = window.distinct(sign_in_rows)
-    segments = window.count(m for m, _ in segment_rows)
-    last_week = sum(segments.values[-ACTIVE_WEEK_DAYS:])
+    empty: tuple[dict, dict] = ({}, {})
+    segments = window.series(daily.get("segments", empty)[0])
     return VitalSigns(
-        now=now, generation=generation, segments=segments, scenes=window.count(scene_times),
-        sign_ups=window.count(sign_up_times), writers=writers, viewers=viewers,
-        weekly_writers=window.week_of(writers_by_day), weekly_viewers=window.week_of(viewers_by_day),
+        now=now, generation=generation, segments=segments, scenes=window.series(daily.get("scenes", empty)[0]),
+        sign_ups=window.series(daily.get("sign_ups", empty)[0]),
+        writers=window.series(daily.get("segments", empty)[1]), viewers=window.series(daily.get("sign_ins", empty)[1]),
+        weekly_writers=weekly_writers or 0, weekly_viewers=weekly_viewers or 0,
         continuations_per_scene=continuations_total / scenes_total if scenes_total else 0.0,
         forks_per_scene=forks_total / originals if originals else 0.0,
-        moderation=moderation_backlog(now, last_week),
+        moderation=moderation_backlog(now, sum(segments.values[-ACTIVE_WEEK_DAYS:])),
         feedback_waiting=feedback_waiting or 0, feedback_oldest=_utc(feedback_oldest))

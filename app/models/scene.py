@@ -32,6 +32,7 @@ class Scene(PublicIdMixin, TimestampMixin, db.Model):
         # listings read the newest activity first: the home page across topics, a topic page within one
         Index("ix_scenes_recent", "updated_at", "id"),
         Index("ix_scenes_topic_recent", "topic_id", "updated_at", "id"),
+        Index("ix_scenes_created_at", "created_at"),  # scenes per day on the admin dashboard
         {"sqlite_autoincrement": True},  # ids are never reused while anything may still name the old row
     )
 
@@ -53,7 +54,7 @@ class Scene(PublicIdMixin, TimestampMixin, db.Model):
     total_duration: Mapped[float] = mapped_column(Float, default=0.0)
     #: chosen by the team: featured scenes lead the home page, newest choice first
     featured_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    #: hidden by the team: out of every listing; its owner and moderators can still open it
+    #: hidden by the team: out of every listing (home, topics, profiles); its link still opens it
     hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     topic: Mapped[Topic] = relationship()
@@ -82,7 +83,12 @@ class Segment(PublicIdMixin, TimestampMixin, db.Model):
     """One generated clip. Immutable once ready; its media lives under ``media_prefix``."""
 
     __tablename__ = "segments"
-    __table_args__ = (UniqueConstraint("scene_id", "position"), {"sqlite_autoincrement": True})
+    __table_args__ = (
+        UniqueConstraint("scene_id", "position"),
+        # segments and writers per day on the admin dashboard, read from the index alone
+        Index("ix_segments_created_at", "created_at", "author_id"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scene_id: Mapped[int] = mapped_column(ForeignKey("scenes.id", ondelete="CASCADE"), index=True)

@@ -17,6 +17,15 @@ depends_on = None
 
 
 def upgrade():
+    # the dashboard counts the last 30 days of these by day
+    with op.batch_alter_table('segments', schema=None) as batch_op:
+        batch_op.create_index('ix_segments_created_at', ['created_at', 'author_id'], unique=False)
+    with op.batch_alter_table('scenes', schema=None) as batch_op:
+        batch_op.create_index('ix_scenes_created_at', ['created_at'], unique=False)
+    with op.batch_alter_table('generation_jobs', schema=None) as batch_op:
+        batch_op.create_index('ix_generation_jobs_finished_at',
+                                ['finished_at', 'status', 'provider', 'error_code', 'created_at'], unique=False)
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('suspended_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('suspension_reason', sa.Text(), nullable=True))
@@ -33,7 +42,7 @@ def upgrade():
     )
     with op.batch_alter_table('sign_ins', schema=None) as batch_op:
         batch_op.create_index('ix_sign_ins_user_id', ['user_id'], unique=False)
-        batch_op.create_index('ix_sign_ins_at', ['at'], unique=False)
+        batch_op.create_index('ix_sign_ins_at', ['at', 'user_id'], unique=False)
 
     with op.batch_alter_table('topics', schema=None) as batch_op:
         batch_op.add_column(sa.Column('cover_key', sa.String(length=255), nullable=True))
@@ -106,3 +115,9 @@ def downgrade():
         batch_op.drop_column('quota_reset_at')
         batch_op.drop_column('suspension_reason')
         batch_op.drop_column('suspended_at')
+    with op.batch_alter_table('generation_jobs', schema=None) as batch_op:
+        batch_op.drop_index('ix_generation_jobs_finished_at')
+    with op.batch_alter_table('scenes', schema=None) as batch_op:
+        batch_op.drop_index('ix_scenes_created_at')
+    with op.batch_alter_table('segments', schema=None) as batch_op:
+        batch_op.drop_index('ix_segments_created_at')
