@@ -19,6 +19,9 @@ from app.observability.jobs import ObservedWorker
 
 def run_worker(app: Flask, queues: list[str], burst: bool = False) -> None:
     """Work the queues until stopped (or, with ``burst``, until they are empty)."""
+    from app.continuity import language
+
+    language.parse("Warm up.")  # the prompt-reading pipeline loads before the first job, not inside it
     resumed = recover_orphans()
     if resumed:
         app.logger.warning("resumed %d interrupted generation(s): %s", len(resumed), resumed)
