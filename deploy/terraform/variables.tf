@@ -38,3 +38,9 @@ variable "media_domain" {
   type        = string
   default     = ""
 }
+
+variable "site_origin" {
+  description = "The site's origin (PUBLIC_BASE_URL), the only one allowed to fetch media across origins."
+  type        = string
+  default     = "https://storyforge.example"
+}
