@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(worker)
     app.cli.add_command(redis_command)
+    app.cli.add_command(backup)
 
 
 @click.group()
@@ -171,3 +172,60 @@ def worker(queues: tuple[str, ...], burst: bool):
         run_worker(current_app._get_current_object(), list(queues) or current_app.config["QUEUES"], burst)
     finally:
         embedded_redis.stop(proc)
+
+
+@click.group()
+def backup():
+    """Back the site up (database and media), check a backup, restore one."""
+
+
+@backup.command("create")
+@click.argument("location", required=False)
+def backup_create(location: str | None):
+    """Back up to LOCATION, a folder or s3://bucket/prefix (default: instance/backups/<time>)."""
+    from datetime import UTC, datetime
+
+    from app.backups import BackupError, create_backup
+
+    if location is None:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        location = str(Path(current_app.config["INSTANCE_DIR"]) / "backups" / f"backup-{stamp}")
+    try:
+        create_backup(location, say=click.echo)
+    except BackupError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(location)
+
+
+@backup.command("verify")
+@click.argument("location")
+def backup_verify(location: str):
+    """Check that the backup at LOCATION is whole (checksums of the database file and every media object)."""
+    from app.backups import BackupError, verify_backup
+
+    try:
+        report = verify_backup(location, say=click.echo)
+    except BackupError as err:
+        raise click.ClickException(str(err)) from err
+    for problem in report.problems:
+        click.echo(f"problem: {problem}", err=True)
+    if not report.ok:
+        raise click.ClickException(f"the backup has {len(report.problems)} problem(s)")
+    media = report.manifest["media"]
+    click.echo(f"backup is whole: {report.manifest['database']['file']} and {media['count']} media objects")
+
+
+@backup.command("restore")
+@click.argument("location")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def backup_restore(location: str, yes: bool):
+    """Restore the backup at LOCATION into this site's empty database and empty media storage."""
+    from app.backups import BackupError, restore_backup
+
+    if not yes:
+        click.confirm(f"Restore {location} into {current_app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}?",
+                      abort=True)
+    try:
+        restore_backup(location, say=click.echo)
+    except BackupError as err:
+        raise click.ClickException(str(err)) from err

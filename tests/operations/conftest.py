@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.storage.conftest import s3_bucket, s3_endpoint  # noqa: F401  (fixtures for the S3 backups)
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 
