@@ -229,6 +229,19 @@ class Config:
     QUEUES = ["generate", "media", "default"]
     RQ_ASYNC = True
 
+    # moderation: the post-generation check (thresholds are scores 0..1; a threshold above 1 never fires)
+    MODERATION_PROVIDER = env_str("MODERATION_PROVIDER", "local")
+    MODERATION_NUDITY_REVIEW = env_float("MODERATION_NUDITY_REVIEW", 0.5)
+    MODERATION_NUDITY_BLOCK = env_float("MODERATION_NUDITY_BLOCK", 0.85)
+    MODERATION_TEXT_REVIEW = env_float("MODERATION_TEXT_REVIEW", 0.9)
+    MODERATION_TEXT_BLOCK = env_float("MODERATION_TEXT_BLOCK", 1.1)  # swearing alone never blocks a story
+    MODERATION_FRAMES_PER_SECOND = env_float("MODERATION_FRAMES_PER_SECOND", 1.0)
+    MODERATION_ON_REVIEW = env_str("MODERATION_ON_REVIEW", "hold")  # "hold" or "queue" (publish to all, then review)
+    REPORT_LIMIT = env_str("REPORT_LIMIT", "10/hour")
+    STRIKE_DAYS = env_int("STRIKE_DAYS", 90)
+    STRIKES_SUSPEND_GENERATION = env_int("STRIKES_SUSPEND_GENERATION", 2)
+    STRIKES_SUSPEND_ACCOUNT = env_int("STRIKES_SUSPEND_ACCOUNT", 4)
+
 
 class DevelopmentConfig(Config):
     DEBUG = True

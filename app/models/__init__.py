@@ -3,6 +3,7 @@ from app.models.audit import AuditEntry
 from app.models.bible import BibleChange, BibleEntity
 from app.models.feedback import Feedback
 from app.models.job import DirectorsCut, GenerationJob, JobStatus
+from app.models.moderation import CopyrightClaim, ModerationCase, ModerationState, Report, Strike
 from app.models.scene import Scene, Segment, SegmentStatus, Visibility
 from app.models.topic import Topic
 from app.models.user import ApiToken, Role, User
@@ -12,14 +13,19 @@ __all__ = [
     "AuditEntry",
     "BibleChange",
     "BibleEntity",
+    "CopyrightClaim",
     "DirectorsCut",
     "Feedback",
     "GenerationJob",
     "JobStatus",
+    "ModerationCase",
+    "ModerationState",
+    "Report",
     "Role",
     "Scene",
     "Segment",
     "SegmentStatus",
+    "Strike",
     "Topic",
     "User",
     "Visibility",
