@@ -241,6 +241,12 @@ class Config:
     STRIKE_DAYS = env_int("STRIKE_DAYS", 90)
     STRIKES_SUSPEND_GENERATION = env_int("STRIKES_SUSPEND_GENERATION", 2)
     STRIKES_SUSPEND_ACCOUNT = env_int("STRIKES_SUSPEND_ACCOUNT", 4)
+    QUARANTINE_DAYS = env_int("QUARANTINE_DAYS", 30)  # removed media is kept this long, never served
+    CDN_PURGE_URL = env_str("CDN_PURGE_URL")  # POSTed {"urls": [...]} when media is taken down
+    COPYRIGHT_AGENT_NAME = env_str("COPYRIGHT_AGENT_NAME", "StoryForge Copyright Agent")
+    COPYRIGHT_AGENT_EMAIL = env_str("COPYRIGHT_AGENT_EMAIL", "copyright@storyforge.example")
+    COPYRIGHT_AGENT_ADDRESS = env_str("COPYRIGHT_AGENT_ADDRESS", "StoryForge, 1 Harbour Street, Port Town")
+    COPYRIGHT_RESTORE_BUSINESS_DAYS = env_int("COPYRIGHT_RESTORE_BUSINESS_DAYS", 10)
 
 
 class DevelopmentConfig(Config):

@@ -130,6 +130,10 @@ def authenticate(identifier: str, password: str, client: throttle.Client) -> Use
         throttle.record_failure(account, client)
         raise AccountError(BAD_CREDENTIALS)
     throttle.record_success(account, client)
+    from app.moderation.strikes import sign_in_refusal
+
+    if (suspended := sign_in_refusal(user)) is not None:  # only the account's owner learns it is suspended
+        raise AccountError(suspended)
     user.last_login_at = utcnow()
     db.session.commit()
     return user

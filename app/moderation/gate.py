@@ -5,10 +5,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from app.models import Segment
-from app.models.moderation import ModerationState
 from app.moderation import review
 from app.moderation.cases import open_case
 from app.moderation.prompt_filter import PromptFilter
+from app.moderation.takedown import hold
 from app.storage import Storage
 
 
@@ -57,7 +57,7 @@ def check_segment(segment: Segment, video: Path, work_dir: Path, store: Storage,
         raise SegmentBlocked(verdict.message)
     if verdict.outcome == review.REVIEW:
         if policy.on_review == review.HOLD:
-            segment.moderation_state = ModerationState.HELD.value
+            hold(segment)
         worst = max([verdict.record["nudity"]["max"], verdict.record["text"]["prompt"], verdict.record["text"]["expanded"]])
         open_case("segment", segment.public_id, source="review", severity=int(40 + 50 * worst),
                   summary="Content check: " + "; ".join(verdict.reasons), writer_id=segment.author_id,

@@ -58,3 +58,34 @@ def renders_explicit(monkeypatch, explicit_clip):
     monkeypatch.setattr(LocalVideoProvider, "start", start)
     monkeypatch.setattr(LocalVideoProvider, "fetch", fetch)
     return started
+
+
+@pytest.fixture
+def moderator(app):
+    from app.models import Role
+    from tests.factories import make_user
+
+    return make_user("morgan", role=Role.MODERATOR)
+
+
+@pytest.fixture
+def reader(app):
+    from tests.factories import make_user
+
+    return make_user("rowan")
+
+
+@pytest.fixture
+def outbox(app):
+    """The mails written so far, as (to, subject, body) tuples."""
+    from email import message_from_bytes, policy
+    from pathlib import Path
+
+    def read():
+        mails = []
+        for path in sorted(Path(app.config["OUTBOX_DIR"]).glob("*.eml")):
+            msg = message_from_bytes(path.read_bytes(), policy=policy.default)
+            mails.append((msg["To"], msg["Subject"], msg.get_content()))
+        return mails
+
+    return read
