@@ -250,6 +250,25 @@ class Config:
     #: true when SECRET_KEY was generated into instance/ rather than given; production refuses to start so
     SECRET_KEY_GENERATED = env_str("SECRET_KEY") is None
 
+    # moderation: the post-generation check (thresholds are scores 0..1; a threshold above 1 never fires)
+    MODERATION_PROVIDER = env_str("MODERATION_PROVIDER", "local")
+    MODERATION_NUDITY_REVIEW = env_float("MODERATION_NUDITY_REVIEW", 0.5)
+    MODERATION_NUDITY_BLOCK = env_float("MODERATION_NUDITY_BLOCK", 0.85)
+    MODERATION_TEXT_REVIEW = env_float("MODERATION_TEXT_REVIEW", 0.9)
+    MODERATION_TEXT_BLOCK = env_float("MODERATION_TEXT_BLOCK", 1.1)  # swearing alone never blocks a story
+    MODERATION_FRAMES_PER_SECOND = env_float("MODERATION_FRAMES_PER_SECOND", 1.0)
+    MODERATION_ON_REVIEW = env_str("MODERATION_ON_REVIEW", "hold")  # "hold" or "queue" (publish to all, then review)
+    REPORT_LIMIT = env_str("REPORT_LIMIT", "10/hour")
+    STRIKE_DAYS = env_int("STRIKE_DAYS", 90)
+    STRIKES_SUSPEND_GENERATION = env_int("STRIKES_SUSPEND_GENERATION", 2)
+    STRIKES_SUSPEND_ACCOUNT = env_int("STRIKES_SUSPEND_ACCOUNT", 4)
+    QUARANTINE_DAYS = env_int("QUARANTINE_DAYS", 30)  # removed media is kept this long, never served
+    CDN_PURGE_URL = env_str("CDN_PURGE_URL")  # POSTed {"urls": [...]} when media is taken down
+    COPYRIGHT_AGENT_NAME = env_str("COPYRIGHT_AGENT_NAME", "StoryForge Copyright Agent")
+    COPYRIGHT_AGENT_EMAIL = env_str("COPYRIGHT_AGENT_EMAIL", "copyright@storyforge.example")
+    COPYRIGHT_AGENT_ADDRESS = env_str("COPYRIGHT_AGENT_ADDRESS", "StoryForge, 1 Harbour Street, Port Town")
+    COPYRIGHT_RESTORE_BUSINESS_DAYS = env_int("COPYRIGHT_RESTORE_BUSINESS_DAYS", 10)
+
 
 class DevelopmentConfig(Config):
     DEBUG = True

@@ -72,6 +72,9 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(api_docs_bp, url_prefix="/api")
     app.register_blueprint(feedback_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    from app.moderation.web import bp as moderation_bp
+
+    app.register_blueprint(moderation_bp)
     errors.register(app)
     headers.register(app)
     app.before_request(_refuse_oversized_bodies)

@@ -132,6 +132,10 @@ def authenticate(identifier: str, password: str, client: throttle.Client) -> Use
     throttle.record_success(account, client)
     if user.is_suspended:
         raise AccountError(suspension_notice(user))
+    from app.moderation.strikes import sign_in_refusal
+
+    if (suspended := sign_in_refusal(user)) is not None:  # only the account's owner learns it is suspended
+        raise AccountError(suspended)
     user.last_login_at = utcnow()
     db.session.add(SignIn(user_id=user.id, at=user.last_login_at, address=client.address[:64]))
     db.session.commit()

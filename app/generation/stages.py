@@ -190,6 +190,20 @@ def score_continuity(ctx: RunContext, duration: float) -> None:
     segment.continuity_score = round(score.score, 4)
 
 
+def review(ctx: RunContext) -> None:
+    """Post-generation moderation: the clip's frames and the prompts against the content policy."""
+    from app.moderation.gate import SegmentBlocked, check_segment, refuse_if_blocked
+
+    segment = ctx.segment
+    try:
+        refuse_if_blocked(segment)
+        check_segment(segment, ctx.local_copy(segment.video_key), ctx.work_dir / "review", ctx.storage, ctx.config,
+                      prompt_filter())
+    except SegmentBlocked as blocked:
+        ctx.commit()  # the scores and the reason outlive the failure that follows
+        raise StageFailed("moderation_blocked", blocked.message) from blocked
+
+
 def package(ctx: RunContext) -> None:
     """HLS parts, poster, thumbnail and last frame, uploaded under the segment's prefix."""
     segment = ctx.segment
@@ -231,7 +245,8 @@ STAGES = [
     ("render", render, "rendering", 8, 80),
     ("normalize", normalize, "converting to the house format", 80, 88),
     ("check", check, "checking the result", 88, 90),
-    ("package", package, "packaging for streaming", 90, 98),
+    ("review", review, "checking the content", 90, 92),
+    ("package", package, "packaging for streaming", 92, 98),
     ("publish", publish, "publishing", 98, 100),
 ]
 STAGE_NAMES = [name for name, *_ in STAGES]

@@ -48,7 +48,12 @@ def quotas_waived() -> Iterator[None]:
 
 
 def check_generation_allowed(user: User, retry: bool = False) -> None:
-    """Raise GenerationRefused when the user is over the hourly or in-flight limit."""
+    """Raise GenerationRefused when strikes suspend the user's generating, or they are over the hourly or
+    in-flight limit."""
+    from app.moderation.strikes import generation_refusal
+
+    if (suspended := generation_refusal(user)) is not None:
+        raise GenerationRefused(suspended, 3600)
     if _quotas_waived.get():
         return
     cfg = current_app.config

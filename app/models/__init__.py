@@ -3,6 +3,7 @@ from app.models.audit import AuditEntry
 from app.models.bible import BibleChange, BibleEntity
 from app.models.feedback import Feedback, FeedbackNote, FeedbackStatus
 from app.models.job import DirectorsCut, GenerationJob, JobStatus
+from app.models.moderation import CopyrightClaim, ModerationCase, ModerationState, Report, Strike
 from app.models.scene import Scene, Segment, SegmentStatus, Visibility
 from app.models.topic import Topic, TopicRedirect
 from app.models.user import ApiToken, Role, SignIn, User
@@ -12,17 +13,22 @@ __all__ = [
     "AuditEntry",
     "BibleChange",
     "BibleEntity",
+    "CopyrightClaim",
     "DirectorsCut",
     "Feedback",
     "FeedbackNote",
     "FeedbackStatus",
     "GenerationJob",
     "JobStatus",
+    "ModerationCase",
+    "ModerationState",
+    "Report",
     "Role",
     "Scene",
     "Segment",
     "SignIn",
     "SegmentStatus",
+    "Strike",
     "Topic",
     "TopicRedirect",
     "User",

@@ -116,6 +116,10 @@ class Segment(PublicIdMixin, TimestampMixin, db.Model):
     continuity: Mapped[dict | None] = mapped_column(JSON)
     #: what the plan stage decided (links, injected entries, warnings), shown on the page
     plan: Mapped[dict | None] = mapped_column(JSON)
+    #: clear, held, hidden or removed (app.models.moderation.ModerationState); only clear is public
+    moderation_state: Mapped[str] = mapped_column(String(16), default="clear", server_default="clear")
+    #: the post-generation check: scores per classifier, the frames that crossed a threshold, the verdict
+    moderation: Mapped[dict | None] = mapped_column(JSON)
 
     scene: Mapped[Scene] = relationship(foreign_keys=[scene_id])
     author: Mapped[User] = relationship()
@@ -124,3 +128,12 @@ class Segment(PublicIdMixin, TimestampMixin, db.Model):
     @property
     def is_ready(self) -> bool:
         return self.status == SegmentStatus.READY
+
+    @property
+    def is_removed(self) -> bool:
+        return self.moderation_state == "removed"
+
+    @property
+    def is_public_now(self) -> bool:
+        """Ready and not held, hidden or removed by moderation."""
+        return self.is_ready and self.moderation_state == "clear"

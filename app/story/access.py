@@ -21,6 +21,9 @@ public scenes, the segments a public scene plays and the jobs writing into a
 public scene, and the user's own. Anything else named by number answers
 exactly like an unknown id.
 
+Moderation narrows it: a segment held for review, hidden or removed is seen only
+by its writer and moderators; playlists through it show a slate in its place.
+
 Media follows suit: a media key names its segment by public id, and the media
 route serves a request without a signature only for media the user could find
 by listing (``media_visible``); pages of unlisted and private scenes hand out
@@ -81,6 +84,8 @@ def segment_listed(segment: Segment, user) -> bool:
 
 
 def _seen_through(segment: Segment, user, scene_rule, sql_rule) -> bool:
+    if segment.moderation_state != "clear" and not _writes_or_moderates(segment, user):
+        return False  # held, hidden or removed: its writer and moderators only
     if scene_rule(user):
         return True
     if not segment.is_ready:
@@ -168,6 +173,8 @@ def media_visible(key: str, user) -> bool:
     parts = key.split("/")
     if len(parts) == 3 and parts[0] == "topics":  # topic covers are as public as the topic list
         return True
+    if len(parts) >= 3 and parts[0] == "slates":
+        return True  # the cards shown in place of removed or held segments
     if len(parts) < 3 or parts[0] != "segments":
         return False
     segment = lookup(Segment, parts[1])
@@ -178,3 +185,7 @@ def is_author_or_owner(segment: Segment, user) -> bool:
     return bool(
         user and user.is_authenticated and (user.id in (segment.author_id, segment.scene.owner_id) or user.is_moderator)
     )
+
+
+def _writes_or_moderates(segment: Segment, user) -> bool:
+    return bool(user and getattr(user, "is_authenticated", False) and (user.id == segment.author_id or user.is_moderator))

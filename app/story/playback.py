@@ -17,6 +17,7 @@ from app.extensions import cache, storage
 from app.media.concat import concat_mp4
 from app.media.hls import MediaPlaylist, MediaSegment, join_playlists
 from app.models import Scene, Segment
+from app.moderation.takedown import moderation_slate
 from app.story.paths import segment_path
 from app.story.views import media_url, signs_media
 
@@ -41,9 +42,24 @@ def _playlist(scene: Scene, segments: list[Segment]) -> Playlist:
     ready = [s for s in segments if s.is_ready and s.hls]
     if not ready:
         raise NothingToPlay(scene.id)
-    parts = [(stored_playlist(s), _resolver(scene, s)) for s in ready]
+    parts = [part for s in ready if (part := _playable(scene, s)) is not None]
+    if not parts:
+        raise NothingToPlay(scene.id)
     text = join_playlists(parts)
     return Playlist(text, hashlib.sha256(text.encode()).hexdigest()[:32])
+
+
+def _playable(scene: Scene, segment: Segment):
+    """The segment's playlist and URL resolver; a slate's for one moderation took out of view."""
+    if segment.is_public_now:
+        return stored_playlist(segment), _resolver(scene, segment)
+    slate = moderation_slate(segment)
+    if slate is None:  # not made yet: leave the segment out rather than show it
+        return None
+    data = slate.hls
+    parts = tuple(MediaSegment(float(seconds), uri) for seconds, uri in data["parts"])
+    playlist = MediaPlaylist(target_duration=int(data["target"]), segments=parts, map_uri=data.get("map"))
+    return playlist, lambda uri: media_url(scene, f"{slate.prefix}hls/{uri}")
 
 
 def _resolver(scene: Scene, segment: Segment):
@@ -100,7 +116,7 @@ def captions_vtt(segments: list[Segment]) -> str:
     lines = ["WEBVTT", ""]
     for segment, start, end in chapters(segments):
         lines += [f"segment-{segment.public_id}", f"{_timestamp(start)} --> {_timestamp(end)}",
-                  f"{cue_text(segment.prompt)} — {cue_text(segment.author.username)}", ""]
+                  f"{cue_text(segment.prompt if segment.is_public_now else 'Removed')} — {cue_text(segment.author.username)}", ""]
     return "\n".join(lines)
 
 
@@ -115,7 +131,8 @@ def branch_download(scene: Scene) -> str:
         return key
     work = Path(current_app.config["WORK_DIR"]) / "downloads"
     work.mkdir(parents=True, exist_ok=True)
-    inputs = [store.local_copy(s.video_key, work / "stored") for s in segments]
+    inputs = [store.local_copy(s.video_key if s.is_public_now else moderation_slate(s).video_key, work / "stored")
+              for s in segments if s.is_public_now or moderation_slate(s) is not None]
     out = concat_mp4(inputs, work / f"{scene.head_segment_id}.mp4")
     store.put_file(key, out, "video/mp4")
     out.unlink(missing_ok=True)

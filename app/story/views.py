@@ -40,10 +40,22 @@ def scene_view(scene: Scene) -> list[SegmentView]:
         rows = db.session.scalars(select(GenerationJob).where(GenerationJob.segment_id.in_(unfinished)))
         jobs = {job.segment_id: job for job in rows}
     return [
-        SegmentView(s, jobs.get(s.id), media_url(scene, s.video_key) if s.is_ready else None,
-                    media_url(scene, s.poster_key) if s.is_ready else None)
+        SegmentView(s, jobs.get(s.id), media_url(scene, s.video_key) if s.is_public_now else None,
+                    _poster_url(scene, s))
         for s in segments
     ]
+
+
+def _poster_url(scene: Scene, segment: Segment) -> str | None:
+    """The segment's poster; a moderation slate's card when it is held, hidden or removed."""
+    if not segment.is_ready:
+        return None
+    if segment.is_public_now:
+        return media_url(scene, segment.poster_key)
+    from app.moderation.takedown import moderation_slate
+
+    slate = moderation_slate(segment)
+    return media_url(scene, slate.poster_key) if slate else None
 
 
 def segment_json(view: SegmentView) -> dict:

@@ -14,7 +14,8 @@ def test_first_segment_becomes_a_real_h264_clip(app, user, worker):
     job = db.session.get(GenerationJob, job_id)
     assert job.status == "succeeded", (job.error_code, job.error_message)
     assert (job.stage, job.progress, job.message) == ("publish", 100, "Ready to watch")
-    assert set(job.artifacts["timings"]) == {"moderate", "plan", "reference", "render", "normalize", "check", "package", "publish"}
+    assert set(job.artifacts["timings"]) == {"moderate", "plan", "reference", "render", "normalize", "check", "review", "package",
+                                                "publish"}
     segment = job.segment
     scene = db.session.get(Scene, scene_id)
     assert scene.head_segment_id == segment.id and scene.segment_count == 1

@@ -23,3 +23,69 @@ def word_filter() -> PromptFilter:
 def default_filter() -> PromptFilter:
     """The filter built from the shipped blocked_terms.txt."""
     return load_filter(None, ())
+
+
+@pytest.fixture(scope="session")
+def explicit_clip(tmp_path_factory):
+    """A 5 s clip: three clean seconds, then two of a drawing NudeNet flags (made here, no files)."""
+    from tests.moderation.figures import clean_frame, clip_of, explicit_frame
+
+    frames = [clean_frame()] * 3 + [explicit_frame()] * 2
+    return clip_of(frames, tmp_path_factory.mktemp("clips") / "explicit.mp4")
+
+
+@pytest.fixture
+def renders_explicit(monkeypatch, explicit_clip):
+    """The local renderer's output is replaced by ``explicit_clip`` (the rest of the pipeline runs as ever).
+
+    Returns the list of render requests the provider received.
+    """
+    import shutil
+
+    from app.providers.video.local import LocalVideoProvider
+
+    started = []
+    original_start = LocalVideoProvider.start
+
+    def start(self, request):
+        started.append(request)
+        return original_start(self, request)
+
+    def fetch(self, result, dest, on_progress=None):
+        shutil.copyfile(explicit_clip, dest)
+        return dest
+
+    monkeypatch.setattr(LocalVideoProvider, "start", start)
+    monkeypatch.setattr(LocalVideoProvider, "fetch", fetch)
+    return started
+
+
+@pytest.fixture
+def moderator(app):
+    from app.models import Role
+    from tests.factories import make_user
+
+    return make_user("morgan", role=Role.MODERATOR)
+
+
+@pytest.fixture
+def reader(app):
+    from tests.factories import make_user
+
+    return make_user("rowan")
+
+
+@pytest.fixture
+def outbox(app):
+    """The mails written so far, as (to, subject, body) tuples."""
+    from email import message_from_bytes, policy
+    from pathlib import Path
+
+    def read():
+        mails = []
+        for path in sorted(Path(app.config["OUTBOX_DIR"]).glob("*.eml")):
+            msg = message_from_bytes(path.read_bytes(), policy=policy.default)
+            mails.append((msg["To"], msg["Subject"], msg.get_content()))
+        return mails
+
+    return read

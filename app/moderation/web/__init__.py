@@ -1,0 +1,17 @@
+"""Moderation's pages: the queue at /admin/moderation, the report form, a writer's strikes and appeals, legal pages."""
+from flask import Blueprint
+
+bp = Blueprint("moderation", __name__)
+
+
+@bp.app_template_filter("shown_prompt")
+def shown_prompt(segment) -> str:
+    """A segment's prompt, unless moderation took it out of view and the viewer is neither its writer nor a moderator."""
+    from flask_login import current_user
+
+    if segment.moderation_state == "clear" or (current_user.is_authenticated and
+                                               (current_user.id == segment.author_id or current_user.is_moderator)):
+        return segment.prompt
+    return "Not shown: taken out of view by moderators."
+
+from app.moderation.web import legal, routes  # noqa: E402,F401
