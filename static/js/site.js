@@ -14,6 +14,17 @@
       window.setTimeout(function () { button.disabled = true; button.setAttribute("aria-busy", "true"); }, 0);
     }
   });
+  // A refused form comes back at its anchor: bring its reason into view and give it focus.
+  var refusal = document.querySelector(".refusal[tabindex='-1']");
+  var anchor = window.location.hash ? document.getElementById(decodeURIComponent(window.location.hash.slice(1))) : null;
+  if (refusal && anchor && anchor.contains(refusal)) {
+    var bringIntoView = function () {
+      refusal.scrollIntoView({ block: "center" });
+      refusal.focus({ preventScroll: true });
+    };
+    // after the browser's own jump to the anchor, which would otherwise take the focus back
+    window.addEventListener("load", function () { window.setTimeout(bringIntoView, 0); });
+  }
   // A story tree opens scrolled to the branch the reader came from.
   var current = document.querySelector(".tree-scroll .tree-branch-current .tree-label");
   if (current && current.scrollIntoView) { current.scrollIntoView({ block: "nearest", inline: "nearest" }); }

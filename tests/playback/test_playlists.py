@@ -177,3 +177,37 @@ def test_captions_escape_prompts_so_webvtt_tags_are_not_honoured(client, user):
                "&lt;v Tom&gt;hi — mara")
     assert lines.count(escaped) == 2
     assert "<" not in text and ">" not in text.replace(" --> ", "")
+
+
+def test_a_versioned_playlist_is_kept_and_the_bare_url_revalidates(client, three_segments, user, worker):
+    """``?head=<segment>`` names one version of the branch, cached for good; the bare URL must revalidate, so a
+    browser that holds it sees a new segment on its next request; a head that isn't on the branch is 404."""
+    scene = db.session.get(Scene, three_segments)
+    first, last = (s.public_id for s in segment_path(scene.head_segment_id)[::2])
+    bare = client.get(scene_url(three_segments, "/playlist.m3u8"))
+    assert bare.headers["Cache-Control"] == "no-cache"
+    head = client.get(scene_url(three_segments, f"/playlist.m3u8?head={last}"))
+    assert head.headers["Cache-Control"] == "public, max-age=86400, immutable"
+    assert head.get_data() == bare.get_data()
+    earlier = client.get(scene_url(three_segments, f"/playlist.m3u8?head={first}"))
+    check_playlist(earlier.get_data(as_text=True), 1, fmp4=False)
+    continue_scene(scene, scene.owner, "The ferry docks at last.", scene.head_segment_id)
+    worker()
+    again = client.get(scene_url(three_segments, "/playlist.m3u8"), headers={"If-None-Match": bare.headers["ETag"]})
+    assert again.status_code == 200
+    check_playlist(again.get_data(as_text=True), 4, fmp4=False)
+    kept = client.get(scene_url(three_segments, f"/playlist.m3u8?head={last}"))
+    assert kept.get_data() == head.get_data()  # the old version still says what it said
+    other = db.session.get(Scene, build_scene(make_user("bob"), worker, ["A quiet field."]))
+    stranger = segment_path(other.head_segment_id)[0].public_id
+    assert client.get(scene_url(three_segments, f"/playlist.m3u8?head={stranger}")).status_code == 404
+    assert client.get(scene_url(three_segments, "/playlist.m3u8?head=nothing")).status_code == 404
+    assert client.get(scene_url(three_segments, f"/captions.vtt?head={stranger}")).status_code == 404
+
+
+def test_the_scene_page_plays_the_versioned_playlist_of_its_newest_segment(client, three_segments):
+    """The player on the scene page names the newest ready segment in its playlist and captions URLs."""
+    scene = db.session.get(Scene, three_segments)
+    page = client.get(scene_url(three_segments)).get_data(as_text=True)
+    assert f"playlist.m3u8?head={scene.head.public_id}" in page
+    assert f"captions.vtt?head={scene.head.public_id}" in page

@@ -1,0 +1,91 @@
+"""The watch-and-write loop in Chromium: a new segment plays at once, the player, refusals on a phone."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from app.extensions import db
+from app.models import Scene
+from tests.browser.helpers import wait_until
+from tests.browser.test_accessibility_and_phones import sign_in
+from tests.factories import build_scene, make_topic
+
+VIDEO = "window.storyforgePlayer.video"
+PHONE = {"width": 390, "height": 844}
+
+
+def test_a_new_segment_plays_within_two_seconds_despite_a_warm_cache(app, user, worker, live_server, page):
+    """Continue a scene whose playlist the browser already holds (versioned and bare URL, both fetched before):
+    within 2 s of the job succeeding the player's duration includes the new segment and it plays from its
+    first frame; header, segment list and playlist agree, and the bare URL revalidates to the new version."""
+    app.config["GENERATION_IN_FLIGHT_LIMIT"] = 10
+    make_topic("harbour-tales", "Harbour Tales")
+    scene_id = build_scene(user, worker, ["Mara, in a red coat, waits on the pier."])
+    scene = db.session.get(Scene, scene_id)
+    ref = scene.public_id
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/scenes/{ref}")
+    wait_until(page, f"window.storyforgePlayer && {VIDEO}.readyState >= 1 && isFinite({VIDEO}.duration)")
+    first_duration = page.evaluate(f"{VIDEO}.duration")
+    versioned = page.get_attribute(".player", "data-playlist")
+    assert f"head={scene.head.public_id}" in versioned
+    cached = page.evaluate("async url => { const a = await (await fetch(url)).text();"
+                           " const b = await (await fetch(url.split('?')[0])).text(); return [a, b]; }", versioned)
+    assert cached[0] == cached[1] and "#EXT-X-DISCONTINUITY" not in cached[0]
+
+    page.get_by_label("What happens next?").fill("A gull lands on Mara's shoulder.")
+    page.get_by_role("button", name="Continue this scene").click()
+    page.wait_for_url(f"**/scenes/{ref}#generating")
+    wait_until(page, "window.storyforgePlayer && document.querySelector('.job')")
+    page.evaluate(f"window.starts = []; {VIDEO}.addEventListener('playing', () => starts.push({VIDEO}.currentTime))")
+    worker()  # the job runs here and succeeds when this returns
+    succeeded = time.monotonic()
+    wait_until(page, f"{VIDEO}.duration > {first_duration + 3}", timeout=5_000)
+    elapsed = time.monotonic() - succeeded
+    assert elapsed < 2, f"the player took {elapsed:.2f} s to pick up the new segment"
+
+    db.session.expire_all()
+    scene = db.session.get(Scene, scene_id)
+    new_start = float(page.locator(".chapter").nth(1).get_attribute("data-start"))
+    assert new_start == first_duration or abs(new_start - first_duration) < 0.1
+    assert f"head={scene.head.public_id}" in page.get_attribute(".player", "data-playlist")
+    wait_until(page, f"!{VIDEO}.paused && {VIDEO}.currentTime > {new_start + 0.3}", timeout=10_000)
+    starts = page.evaluate("window.starts")
+    assert starts and new_start - 0.05 <= starts[0] < new_start + 0.5, starts  # from the new segment's first frame
+    assert page.locator(".chapter").nth(1).get_attribute("aria-current") == "true"
+    assert page.evaluate(f"{VIDEO}.duration") == pytest.approx(scene.total_duration, abs=0.25)
+    assert "2 segments" in page.locator(".scene-header").inner_text()
+    assert page.locator(".segment-poster").count() == 2
+    assert page.get_by_role("button", name="Play your new segment").is_visible()
+    assert page.get_by_label("What happens next?").is_visible()  # the form is back for the next writer
+    bare = page.evaluate("async url => await (await fetch(url.split('?')[0])).text()", versioned)
+    assert bare.count("#EXT-X-DISCONTINUITY") == 1  # the bare URL was revalidated, not served from the cache
+    assert page.evaluate(f"{VIDEO}.error") is None
+
+
+def test_a_refused_continuation_on_a_phone_shows_its_reason_in_view_with_focus(app, user, worker, browser, live_server):
+    """At 390×844 with touch, a prompt the Bible refuses comes back with its reason on screen and focused, the
+    prompt kept, a flash at the top, and an address that reloads (and a typed /continue that lands on the form)."""
+    make_topic("harbour-tales", "Harbour Tales")
+    ref = db.session.get(Scene, build_scene(user, worker, ["Mara, in a red coat, waits on the pier."])).public_id
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server)
+        page.goto(f"{live_server}/scenes/{ref}")
+        page.get_by_label("What happens next?").fill("Mara, in a green coat, walks away.")
+        page.get_by_role("button", name="Continue this scene").tap()
+        page.wait_for_url(f"**/scenes/{ref}#continue")
+        wait_until(page, "document.activeElement && document.activeElement.id === 'continue-refusal'")
+        box = page.locator("#continue-refusal").bounding_box()
+        header = page.locator(".site-header").bounding_box()
+        assert box["y"] >= header["y"] + header["height"] and box["y"] + box["height"] <= PHONE["height"], box
+        assert "C1 Mara has red coat" in page.locator("#continue-refusal").inner_text()
+        assert "wasn't started" in page.locator(".flash-error").inner_text()
+        assert page.get_by_label("What happens next?").input_value() == "Mara, in a green coat, walks away."
+        assert page.reload().status == 200
+        typed = page.goto(f"{live_server}/scenes/{ref}/continue")
+        assert typed.status == 200 and page.url.endswith(f"/scenes/{ref}#continue")
+    finally:
+        context.close()
