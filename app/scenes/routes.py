@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Scene, Segment
 from app.scenes import bp, refusals
 from app.scenes.forms import BibleChangeForm, ContinueForm, ForkForm, NewSceneForm, SceneSettingsForm, SegmentActionForm
-from app.story import access, cuts, lineage, playback, writing
+from app.story import access, cuts, lineage, listings, playback, writing
 from app.story.views import media_url, scene_view, work_in_progress
 from app.topics.catalog import list_topics
 
@@ -140,7 +140,8 @@ def show(scene_ref: str, continue_form: ContinueForm | None = None, settings_for
     return render_template("scenes/show.html", scene=scene, views=views, form=form, action_form=SegmentActionForm() if signed_in else None,
                            settings_form=settings,
                            chapters=playback.chapters([v.segment for v in views]), cut=cut,
-                           origin=lineage.origin_of(scene), forks=lineage.forks_of(scene, current_user)), status
+                           origin=lineage.origin_of(scene), forks=lineage.forks_of(scene, current_user),
+                           next_scene=listings.up_next(scene)), status
 
 
 @bp.post("/scenes/<scene:scene_ref>/settings")

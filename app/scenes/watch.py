@@ -10,7 +10,7 @@ from app.models import Visibility
 from app.scenes import bp
 from app.scenes.forms import SegmentActionForm
 from app.scenes.routes import _visible_scene, _visible_segment
-from app.story import cuts, playback
+from app.story import cuts, listings, playback
 from app.story.paths import segment_path
 from app.story.views import scene_view, signs_media
 
@@ -89,7 +89,8 @@ def watch(scene_ref: str):
     scene = _visible_scene(scene_ref)
     views = scene_view(scene)
     return render_template("scenes/watch.html", scene=scene, views=views,
-                           chapters=playback.chapters([v.segment for v in views]), user=current_user)
+                           chapters=playback.chapters([v.segment for v in views]), user=current_user,
+                           next_scene=listings.up_next(scene))
 
 
 @bp.post("/scenes/<scene:scene_ref>/cut")

@@ -113,10 +113,17 @@ def cue_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+#: providers whose picture already carries the prompt (the local renderer draws it on a band at the bottom);
+#: a caption would only repeat it, so their segments get no cue
+PROMPT_IN_PICTURE = frozenset({"local"})
+
+
 def captions_vtt(segments: list[Segment]) -> str:
-    """A WebVTT track with one cue per segment: its prompt and author."""
+    """A WebVTT track with one cue per segment whose picture doesn't show its prompt: the prompt and author."""
     lines = ["WEBVTT", ""]
     for segment, start, end in chapters(segments):
+        if segment.provider in PROMPT_IN_PICTURE:
+            continue
         lines += [f"segment-{segment.public_id}", f"{_timestamp(start)} --> {_timestamp(end)}",
                   f"{cue_text(segment.prompt)} — {cue_text(segment.author.username)}", ""]
     return "\n".join(lines)

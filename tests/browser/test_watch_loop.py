@@ -9,7 +9,7 @@ from app.extensions import db
 from app.models import Scene
 from tests.browser.helpers import wait_until
 from tests.browser.test_accessibility_and_phones import sign_in
-from tests.factories import build_scene, make_topic
+from tests.factories import bare_scene, build_scene, grow, make_topic
 
 VIDEO = "window.storyforgePlayer.video"
 PHONE = {"width": 390, "height": 844}
@@ -64,8 +64,8 @@ def test_a_new_segment_plays_within_two_seconds_despite_a_warm_cache(app, user, 
     assert page.evaluate(f"{VIDEO}.error") is None
 
 
-def test_a_refused_continuation_on_a_phone_shows_its_reason_in_view_with_focus(app, user, worker, browser, live_server):
-    """At 390×844 with touch, a prompt the Bible refuses comes back with its reason on screen and focused, the
+def test_on_a_phone_a_tap_plays_and_a_refused_continuation_shows_its_reason_in_view_with_focus(app, user, worker, browser, live_server):
+    """At 390×844 with touch, a tap on the picture plays it; a prompt the Bible refuses comes back with its reason on screen and focused, the
     prompt kept, a flash at the top, and an address that reloads (and a typed /continue that lands on the form)."""
     make_topic("harbour-tales", "Harbour Tales")
     ref = db.session.get(Scene, build_scene(user, worker, ["Mara, in a red coat, waits on the pier."])).public_id
@@ -74,6 +74,17 @@ def test_a_refused_continuation_on_a_phone_shows_its_reason_in_view_with_focus(a
     try:
         sign_in(page, live_server)
         page.goto(f"{live_server}/scenes/{ref}")
+        wait_until(page, f"window.storyforgePlayer && {VIDEO}.readyState >= 1")
+        page.locator("video").scroll_into_view_if_needed()
+        picture = page.locator("video").bounding_box()
+        assert picture["width"] <= PHONE["width"]
+        spot = (picture["x"] + 40, picture["y"] + picture["height"] * 0.6)  # the picture, away from the ▶ button
+        page.touchscreen.tap(*spot)
+        wait_until(page, f"!{VIDEO}.paused && {VIDEO}.currentTime > 0.2", timeout=10_000)
+        page.evaluate(f"{VIDEO}.pause()")
+        page.get_by_role("button", name="Play Harbour Lights").tap()  # the big ▶ works on touch too
+        wait_until(page, f"!{VIDEO}.paused", timeout=10_000)
+        page.evaluate(f"{VIDEO}.pause()")
         page.get_by_label("What happens next?").fill("Mara, in a green coat, walks away.")
         page.get_by_role("button", name="Continue this scene").tap()
         page.wait_for_url(f"**/scenes/{ref}#continue")
@@ -89,3 +100,77 @@ def test_a_refused_continuation_on_a_phone_shows_its_reason_in_view_with_focus(a
         assert typed.status == 200 and page.url.endswith(f"/scenes/{ref}#continue")
     finally:
         context.close()
+
+
+def _state(page) -> dict:
+    return page.evaluate(f"({{t: {VIDEO}.currentTime, paused: {VIDEO}.paused, muted: {VIDEO}.muted, "
+                         f"captions: {VIDEO}.textTracks[0].mode, scroll: window.scrollY, "
+                         "full: document.fullscreenElement ? document.fullscreenElement.className : null})")
+
+
+def test_the_player_answers_the_keys_people_know_and_ends_on_a_card(app, user, worker, live_server, page):
+    """Space and k play and pause without scrolling, j/l skip 10 s, arrows 5 s, ,/. move by segment, m mutes,
+    c shows captions, f and the Full screen button use the Fullscreen API; none fire while typing a prompt; the
+    volume is remembered; the end card offers continuing, forking and the next scene."""
+    app.config["GENERATION_IN_FLIGHT_LIMIT"] = 10
+    make_topic("harbour-tales", "Harbour Tales")
+    ref = db.session.get(Scene, build_scene(user, worker)).public_id
+    grow(bare_scene(user, title="Gulls at Dawn"), 1)
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/scenes/{ref}")
+    wait_until(page, f"window.storyforgePlayer && {VIDEO}.readyState >= 1 && {VIDEO}.duration > 14")
+    starts = [float(c.get_attribute("data-start")) for c in page.locator(".chapter").all()]
+    page.locator("h1").click()  # focus on the page, not on a control
+    page.keyboard.press("k")
+    wait_until(page, f"!{VIDEO}.paused")
+    page.keyboard.press(" ")
+    wait_until(page, f"{VIDEO}.paused")
+    assert _state(page)["scroll"] == 0  # Space paused the video instead of scrolling the page
+    page.evaluate(f"{VIDEO}.currentTime = 1")
+    for key, expected in (("l", 11), ("j", 1), ("ArrowRight", 6), ("ArrowLeft", 1)):
+        page.keyboard.press(key)
+        assert _state(page)["t"] == pytest.approx(expected, abs=0.3), key
+    page.keyboard.press(".")
+    wait_until(page, f"{VIDEO}.currentTime >= {starts[1]} && {VIDEO}.currentTime < {starts[1] + 1}")
+    page.keyboard.press(".")
+    wait_until(page, f"{VIDEO}.currentTime >= {starts[2]}")
+    page.evaluate(f"{VIDEO}.pause()")
+    page.keyboard.press(",")
+    wait_until(page, f"{VIDEO}.currentTime < {starts[2]}")
+    page.evaluate(f"{VIDEO}.pause()")
+    page.keyboard.press("m")
+    assert _state(page)["muted"] is True
+    page.keyboard.press("c")
+    assert _state(page)["captions"] == "showing"
+    page.keyboard.press("c")
+    assert _state(page)["captions"] == "hidden"
+    page.keyboard.press("f")
+    wait_until(page, "document.fullscreenElement !== null")
+    assert _state(page)["full"] == "player-frame"
+    page.keyboard.press("f")
+    wait_until(page, "document.fullscreenElement === null")
+    page.get_by_role("button", name="Full screen").click()
+    wait_until(page, "document.fullscreenElement !== null")
+    page.evaluate("document.exitFullscreen()")
+    wait_until(page, "document.fullscreenElement === null")
+
+    before = _state(page)
+    prompt = page.get_by_label("What happens next?")
+    prompt.click()
+    page.keyboard.type("k j l m c f, space. ")
+    page.keyboard.press("ArrowLeft")
+    assert prompt.input_value() == "k j l m c f, space. "
+    after = _state(page)
+    assert (after["t"], after["paused"], after["muted"], after["captions"], after["full"]) == \
+        (before["t"], before["paused"], before["muted"], before["captions"], before["full"])
+
+    page.evaluate(f"{VIDEO}.muted = false; {VIDEO}.volume = 0.3")
+    page.reload()
+    wait_until(page, f"window.storyforgePlayer && {VIDEO}.readyState >= 1")
+    assert page.evaluate(f"{VIDEO}.volume") == pytest.approx(0.3)
+    page.evaluate(f"{VIDEO}.muted = true; {VIDEO}.currentTime = {VIDEO}.duration - 0.4; {VIDEO}.play()")
+    card = page.locator(".player-endcard")
+    card.wait_for(state="visible", timeout=10_000)
+    assert card.get_by_role("link", name="Write what happens next").is_visible()
+    assert card.get_by_role("link", name="Fork it").is_visible()
+    assert card.get_by_role("link", name="Next scene: Gulls at Dawn").is_visible()

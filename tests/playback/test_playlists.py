@@ -87,15 +87,19 @@ def test_segment_playlist_plays_one_segment(client, three_segments):
     assert f"/media/segments/{head.public_id}/" in text  # its media lives under its public id
 
 
-def test_captions_have_one_cue_per_segment(client, three_segments):
-    """The WebVTT track carries each segment's prompt from its start to its end."""
+def test_captions_carry_the_prompts_the_picture_does_not_show(client, three_segments):
+    """The WebVTT track carries a segment's prompt from its start to its end, except where the renderer already
+    drew the prompt into the picture (the local renderer's caption band): no caption repeats burned-in text."""
+    path = segment_path(db.session.get(Scene, three_segments).head_segment_id)
+    path[1].provider = "runway"  # as if rendered remotely: a picture without the prompt
+    db.session.commit()
     vtt = client.get(scene_url(three_segments, "/captions.vtt"))
     assert vtt.mimetype == "text/vtt"
     text = vtt.get_data(as_text=True)
     assert text.startswith("WEBVTT")
     cues = re.findall(r"(\d\d:\d\d:\d\d\.\d{3}) --> (\d\d:\d\d:\d\d\.\d{3})\n(.+)", text)
-    assert len(cues) == 3 and cues[0][0] == "00:00:00.000" and cues[1][0] == cues[0][1]
-    assert cues[1][2] == "A brass lantern flickers in the fog. — mara"
+    assert len(cues) == 1 and cues[0][0] != "00:00:00.000"  # segments 1 and 3 show their prompt already
+    assert cues[0][2] == "A brass lantern flickers in the fog. — mara"
 
 
 def test_download_is_one_mp4_of_the_branch(app, client, three_segments):
@@ -168,7 +172,9 @@ def test_captions_escape_prompts_so_webvtt_tags_are_not_honoured(client, user):
 
     scene = bare_scene(user)
     prompt = "Mara <b>shouts</b> & <c.red>runs</c> --> 00:00:00.000 --> <v Tom>hi"
-    grow(scene, 2, prompt=prompt)
+    for segment in grow(scene, 2, prompt=prompt):
+        segment.provider = "luma"  # a picture without the prompt, so the track carries it
+    db.session.commit()
     text = client.get(f"/scenes/{scene.public_id}/captions.vtt").get_data(as_text=True)
     lines = text.splitlines()
     timings = [line for line in lines if "-->" in line]
