@@ -174,3 +174,70 @@ def test_the_player_answers_the_keys_people_know_and_ends_on_a_card(app, user, w
     assert card.get_by_role("link", name="Write what happens next").is_visible()
     assert card.get_by_role("link", name="Fork it").is_visible()
     assert card.get_by_role("link", name="Next scene: Gulls at Dawn").is_visible()
+
+
+TREE_GEOMETRY = """() => {
+  const svg = document.querySelector('svg.story-tree');
+  const width = parseFloat(svg.getAttribute('width'));
+  const box = e => { const r = e.getBBox(); return [r.x, r.y, r.x + r.width, r.y + r.height]; };
+  return {width, labels: [...svg.querySelectorAll('.tree-label')].map(e => [e.textContent, box(e)]),
+          nodes: [...svg.querySelectorAll('.tree-node circle')].map(box),
+          pageWidth: document.documentElement.scrollWidth};
+}"""
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_two_forks_with_their_own_titles_read_whole_in_the_tree_and_the_fork_point_plays(
+        app, user, worker, browser, live_server, page):
+    """Bob forks through the sheet (title edited, no prompt yet) and Carol forks at the same point; the lineage
+    credits the right writers; at 1366 and 390 px the tree shows both whole titles with no label clipped or
+    overlapping a label or node; a phone starts at the reader's branch; the fork-point node plays from it."""
+    from app.story.writing import fork_at
+    from tests.factories import make_user
+
+    make_topic("harbour-tales", "Harbour Tales")
+    scene_id = build_scene(user, worker, ["Mara, in a red coat, waits on the pier.", "A gull lands beside her."])
+    make_user("bob")
+    bob_title = "Bob's Harbour at Midnight, where the gulls never sleep and the ferry is late"
+    sign_in(page, live_server, "bob")
+    page.goto(f"{live_server}/scenes/{db.session.get(Scene, scene_id).public_id}")
+    page.locator("summary", has_text="Fork here at segment 2").click()
+    sheet = page.locator("details.fork-sheet[open]")
+    assert "keeps segments 1–2 and you write segment 3" in sheet.inner_text()
+    assert sheet.get_by_label("Title of your fork").input_value() == "Harbour Lights — bob’s fork"
+    sheet.get_by_label("Title of your fork").fill(bob_title)
+    sheet.get_by_role("button", name="Fork at segment 2").click()
+    page.get_by_role("heading", name=bob_title).wait_for()
+    lineage = page.locator(".lineage").inner_text()
+    assert "Forked by bob from mara’s scene Harbour Lights at segment 2" in lineage, lineage
+    bob_ref = page.url.rstrip("/").split("/")[-1]
+    scene = db.session.get(Scene, scene_id)
+    carol_title = "Carol's Lighthouse Keeper Goes North Before the Storm Breaks"
+    fork_at(scene, scene.head, make_user("carol"), carol_title)
+    root = scene.head.parent.public_id
+    fork_point = scene.head.public_id
+
+    for width, height in ((1366, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"{live_server}/stories/{root}?from={bob_ref}")
+        shape = page.evaluate(TREE_GEOMETRY)
+        texts = [text for text, _ in shape["labels"]]
+        assert any(bob_title in t for t in texts) and any(carol_title in t for t in texts), texts
+        for index, (text, label) in enumerate(shape["labels"]):
+            assert label[2] <= shape["width"], f"{text!r} is clipped at {width} px"
+            assert not any(_overlap(label, node) for node in shape["nodes"]), text
+            assert not any(_overlap(label, other) for _, other in shape["labels"][index + 1:]), text
+        assert shape["pageWidth"] <= width  # only the drawing scrolls sideways
+        mine = page.locator(f".tree-branch[data-scene-id='{bob_ref}'] .tree-label").bounding_box()
+        view = page.locator(".tree-scroll").bounding_box()
+        assert view["x"] <= mine["x"] < view["x"] + view["width"], (mine, view)  # starts at the reader's branch
+
+    node = page.locator(f".tree-node[data-segment-id='{fork_point}'] circle")
+    node.scroll_into_view_if_needed()
+    centre = node.bounding_box()
+    page.mouse.click(centre["x"] + centre["width"] / 2, centre["y"] + centre["height"] / 2)
+    page.wait_for_url("**/watch?t=*")
+    wait_until(page, f"window.storyforgePlayer && !{VIDEO}.paused && {VIDEO}.currentTime > 5.2", timeout=15_000)
