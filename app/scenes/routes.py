@@ -11,9 +11,9 @@ from app.continuity.store import bible_at, correct_bible, first_appearances, las
 from app.continuity.store import history as bible_history
 from app.extensions import db
 from app.models import Scene, Segment
-from app.scenes import bp
+from app.scenes import bp, refusals
 from app.scenes.forms import BibleChangeForm, ContinueForm, ForkForm, NewSceneForm, SceneSettingsForm, SegmentActionForm
-from app.story import access, cuts, lineage, playback, writing
+from app.story import access, cuts, lineage, listings, playback, writing
 from app.story.views import media_url, scene_view, work_in_progress
 from app.topics.catalog import list_topics
 
@@ -130,7 +130,8 @@ def show(scene_ref: str, continue_form: ContinueForm | None = None, settings_for
     scene = _visible_scene(scene_ref)
     views = scene_view(scene)
     signed_in = current_user.is_authenticated  # readers get no forms: no CSRF token, no session cookie
-    form = continue_form or (ContinueForm(after_segment_id=scene.head.public_id if scene.head else "")
+    form = continue_form or (refusals.refused_form(scene) or ContinueForm(after_segment_id=scene.head.public_id
+                                                                           if scene.head else "")
                              if signed_in else None)
     settings = settings_form or (SceneSettingsForm(title=scene.title, visibility=scene.visibility) if signed_in else None)
     cut = cuts.cut_for(scene)
@@ -139,7 +140,8 @@ def show(scene_ref: str, continue_form: ContinueForm | None = None, settings_for
     return render_template("scenes/show.html", scene=scene, views=views, form=form, action_form=SegmentActionForm() if signed_in else None,
                            settings_form=settings,
                            chapters=playback.chapters([v.segment for v in views]), cut=cut,
-                           origin=lineage.origin_of(scene), forks=lineage.forks_of(scene, current_user)), status
+                           origin=lineage.origin_of(scene), forks=lineage.forks_of(scene, current_user),
+                           next_scene=listings.up_next(scene)), status
 
 
 @bp.post("/scenes/<scene:scene_ref>/settings")
@@ -166,21 +168,33 @@ def continue_(scene_ref: str):
     scene = _visible_scene(scene_ref)
     form = ContinueForm()
     if not form.validate_on_submit():
-        return show(scene_ref, continue_form=form, status=422)
+        return refusals.refuse(scene, form.prompt.data, " ".join(sum(form.errors.values(), [])))
     seen = access.seen_segment(form.after_segment_id.data, current_user)
     try:
         writing.continue_scene(scene, current_user, form.prompt.data, seen.id if seen else None)
     except writing.SceneMoved as moved:
         return render_template("scenes/moved.html", scene=scene, moved=moved, seen=seen, prompt=form.prompt.data,
                                fork_form=ForkForm(prompt=form.prompt.data)), 409
-    except writing.GenerationRefused as err:
-        flash(err.message, "error")
-        return show(scene_ref, continue_form=form, status=429)
-    except (writing.PromptError, writing.StoryError) as err:
-        form.prompt.errors.append(err.message)
-        return show(scene_ref, continue_form=form, status=422)
+    except (writing.GenerationRefused, writing.PromptError, writing.StoryError) as err:
+        return refusals.refuse(scene, form.prompt.data, err.message)
     flash("Your segment is generating. Watch its progress below.", "success")
     return redirect(url_for("scenes.show", scene_ref=scene, _anchor="generating"))
+
+
+@bp.get("/scenes/<scene:scene_ref>/continue")
+@bp.get("/scenes/<scene:scene_ref>/settings")
+def back_to_scene(scene_ref: str):
+    """Addresses that forms post to, opened directly (a reload, a shared link): the scene, at the form."""
+    scene = _visible_scene(scene_ref)
+    anchor = "continue" if request.path.endswith("/continue") else "settings-heading"
+    return redirect(url_for("scenes.show", scene_ref=scene, _anchor=anchor))
+
+
+@bp.get("/segments/<segment:segment_ref>/fork")
+def back_to_segment(segment_ref: str):
+    """The fork address opened directly: the scene page at that segment's fork sheet."""
+    segment = _visible_segment(segment_ref)
+    return redirect(url_for("scenes.show", scene_ref=segment.scene, _anchor=f"fork-{segment.public_id}"))
 
 
 @bp.post("/segments/<segment:segment_ref>/fork")

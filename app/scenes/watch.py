@@ -4,13 +4,13 @@ import re
 from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from app.caching import reader_page
+from app.caching import cache_timeout, reader_page
 from app.extensions import storage
 from app.models import Visibility
 from app.scenes import bp
 from app.scenes.forms import SegmentActionForm
 from app.scenes.routes import _visible_scene, _visible_segment
-from app.story import cuts, playback
+from app.story import cuts, listings, playback
 from app.story.paths import segment_path
 from app.story.views import scene_view, signs_media
 
@@ -22,21 +22,32 @@ def _filename(scene, suffix: str = "") -> str:
     return f"{stem}-{suffix}.mp4" if suffix else f"{stem}.mp4"
 
 
-def _playlist_response(scene, playlist: playback.Playlist) -> Response:
+def _playlist_response(scene, playlist: playback.Playlist, versioned: bool = False) -> Response:
+    """A playlist with its cache policy. A versioned URL (``?head=<segment>``) always names the same text, so
+    browsers and CDNs keep it; the bare URL changes whenever the scene grows, so every use revalidates
+    (a 304 while the ETag still matches) and a new segment is never hidden behind a cached copy."""
     response = Response(playlist.text, mimetype=HLS_MIME)
     response.set_etag(playlist.etag)
-    private = scene.visibility == Visibility.PRIVATE
-    response.headers["Cache-Control"] = "private, no-store" if private else "public, max-age=60"
+    if scene.visibility == Visibility.PRIVATE:
+        response.headers["Cache-Control"] = "private, no-store"
+    elif versioned:
+        lifetime = cache_timeout("PLAYLIST_CACHE_SECONDS")
+        response.headers["Cache-Control"] = f"public, max-age={lifetime}, immutable"
+    else:
+        response.headers["Cache-Control"] = "no-cache"
     return response.make_conditional(request)
 
 
 @bp.get("/scenes/<scene:scene_ref>/playlist.m3u8")
 def scene_playlist(scene_ref: str):
     scene = _visible_scene(scene_ref)
+    head = request.args.get("head")
     try:
-        return _playlist_response(scene, playback.branch_playlist(scene))
+        upto = playback.version_on_branch(scene, head) if head else None
+        return _playlist_response(scene, playback.branch_playlist(scene, upto), versioned=upto is not None)
     except playback.NothingToPlay:
-        abort(404, "This scene has no finished segment to play yet.")
+        abort(404, "This scene has no finished segment to play yet." if not head
+              else "That version of the scene isn't on this branch.")
 
 
 @bp.get("/segments/<segment:segment_ref>/playlist.m3u8")
@@ -51,7 +62,11 @@ def segment_playlist(segment_ref: str):
 @bp.get("/scenes/<scene:scene_ref>/captions.vtt")
 def captions(scene_ref: str):
     scene = _visible_scene(scene_ref)
-    return Response(playback.captions_vtt(segment_path(scene.head_segment_id)), mimetype="text/vtt")
+    try:
+        head = playback.version_on_branch(scene, request.args["head"]).id if "head" in request.args else scene.head_segment_id
+    except playback.NothingToPlay:
+        abort(404, "That version of the scene isn't on this branch.")
+    return Response(playback.captions_vtt(segment_path(head)), mimetype="text/vtt")
 
 
 @bp.get("/scenes/<scene:scene_ref>/download.mp4")
@@ -74,7 +89,8 @@ def watch(scene_ref: str):
     scene = _visible_scene(scene_ref)
     views = scene_view(scene)
     return render_template("scenes/watch.html", scene=scene, views=views,
-                           chapters=playback.chapters([v.segment for v in views]), user=current_user)
+                           chapters=playback.chapters([v.segment for v in views]), user=current_user,
+                           next_scene=listings.up_next(scene))
 
 
 @bp.post("/scenes/<scene:scene_ref>/cut")

@@ -9,7 +9,7 @@ from app.errors import json_error
 from app.models import Scene, Segment
 from app.stories import bp
 from app.story import access
-from app.story.tree import start_time, story_tree, tree_json
+from app.story.tree import label_text, start_time, story_tree, tree_json
 
 
 def _came_from(user) -> Scene | None:
@@ -36,7 +36,7 @@ def tree(root_ref: str):
     if root_ref != story.root.public_id:  # an old numeric URL: moved for good to the public-id one
         return redirect(url_for("stories.tree", root_ref=story.root, **request.args.to_dict(flat=False)), 301)
     return render_template("stories/tree.html", tree=story, highlight=came_from.id if came_from else None,
-                           start_time=start_time)
+                           start_time=start_time, label_text=label_text)
 
 
 @api_bp.get("/stories/<segment:root_ref>")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, case, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -129,3 +129,14 @@ def featured_scenes(limit: int = 4) -> list[SceneCard]:
         Scene.featured_at.is_(None), Scene.featured_at.desc(), Scene.segment_count.desc(), Scene.updated_at.desc(),
         Scene.id.desc()).limit(limit)
     return [SceneCard.of(s) for s in db.session.scalars(stmt)]
+
+
+def up_next(scene: Scene) -> Scene | None:
+    """The scene an end card offers after ``scene`` (one query): a public scene of the same topic, the one
+    active just before it first (else the most recently active), and failing those the newest of any topic."""
+    same_topic = case((Scene.topic_id == scene.topic_id, 1), else_=0)
+    earlier = case((Scene.updated_at <= scene.updated_at, 1), else_=0)
+    stmt = (select(Scene)
+            .where(Scene.visibility == Visibility.PUBLIC, Scene.head_segment_id.is_not(None), Scene.id != scene.id)
+            .order_by(same_topic.desc(), earlier.desc(), Scene.updated_at.desc(), Scene.id.desc()).limit(1))
+    return db.session.scalars(stmt).first()

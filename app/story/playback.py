@@ -67,16 +67,34 @@ def _resolver(scene: Scene, segment: Segment):
     return lambda uri: media_url(scene, prefix + uri)
 
 
-def branch_playlist(scene: Scene) -> Playlist:
-    """The scene's VOD playlist: its segments joined with discontinuities (cached by head id)."""
+def branch_playlist(scene: Scene, upto: Segment | None = None) -> Playlist:
+    """The scene's VOD playlist: its segments joined with discontinuities (cached by head id).
+
+    With ``upto`` (a ready segment on the branch, see ``version_on_branch``) the playlist ends there: the
+    branch as it was when that segment was its newest, which never changes.
+    """
+    head_id = upto.id if upto is not None else scene.head_segment_id
     if signs_media(scene):  # signed URLs expire: never share or keep them
-        return _playlist(scene, segment_path(scene.head_segment_id))
-    key = f"playlist:{scene.id}:{scene.head_segment_id}:{scene.visibility}"
+        return _playlist(scene, segment_path(head_id))
+    key = f"playlist:{scene.id}:{head_id}:{scene.visibility}"
     if (hit := cache.get(key)) is not None:
         return Playlist(*hit)
-    playlist = _playlist(scene, segment_path(scene.head_segment_id))
+    playlist = _playlist(scene, segment_path(head_id))
     cache.set(key, (playlist.text, playlist.etag), timeout=cache_timeout("PLAYLIST_CACHE_SECONDS"))
     return playlist
+
+
+def version_on_branch(scene: Scene, ref: str) -> Segment:
+    """The ready segment of the scene's branch that ``ref`` (a public id) names: a playlist version."""
+    for segment in segment_path(scene.head_segment_id):
+        if segment.public_id == ref and segment.is_ready and segment.hls:
+            return segment
+    raise NothingToPlay(ref)
+
+
+def newest_ready(scene: Scene) -> Segment | None:
+    """The last ready segment of the branch: what the versioned playlist URL of the scene names."""
+    return next((s for s in reversed(segment_path(scene.head_segment_id)) if s.is_ready and s.hls), None)
 
 
 def segment_playlist(scene: Scene, segment: Segment) -> Playlist:
@@ -111,10 +129,17 @@ def cue_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+#: providers whose picture already carries the prompt (the local renderer draws it on a band at the bottom);
+#: a caption would only repeat it, so their segments get no cue
+PROMPT_IN_PICTURE = frozenset({"local"})
+
+
 def captions_vtt(segments: list[Segment]) -> str:
-    """A WebVTT track with one cue per segment: its prompt and author."""
+    """A WebVTT track with one cue per segment whose picture doesn't show its prompt: the prompt and author."""
     lines = ["WEBVTT", ""]
     for segment, start, end in chapters(segments):
+        if segment.provider in PROMPT_IN_PICTURE:
+            continue
         lines += [f"segment-{segment.public_id}", f"{_timestamp(start)} --> {_timestamp(end)}",
                   f"{cue_text(segment.prompt if segment.is_public_now else 'Removed')} — {cue_text(segment.author.username)}", ""]
     return "\n".join(lines)

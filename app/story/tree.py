@@ -12,6 +12,8 @@ from app.models import Scene, Segment, SegmentStatus
 LANE_HEIGHT = 56
 STEP_WIDTH = 64
 MARGIN = 32
+#: a generous average advance of the label font (13 px), so a whole label fits before the page measures it
+LABEL_CHAR_WIDTH = 8
 
 
 @dataclass
@@ -33,7 +35,10 @@ class StoryTree:
 
     @property
     def width(self) -> int:
-        return MARGIN * 2 + STEP_WIDTH * max((s.position for s in self.segments.values()), default=1) + 260
+        """Wide enough for the deepest node and every whole label (the page trims it to the measured text)."""
+        nodes = MARGIN * 2 + STEP_WIDTH * max((s.position for s in self.segments.values()), default=1)
+        labels = (self.label_anchor(b)[0][0] + LABEL_CHAR_WIDTH * len(label_text(b)) + MARGIN for b in self.branches)
+        return max(nodes, *labels) if self.branches else nodes
 
     @property
     def height(self) -> int:
@@ -47,6 +52,13 @@ class StoryTree:
         """
         last = self.layout[branch.segment_ids[-1]]
         return (last[0] + 22, MARGIN + LANE_HEIGHT * branch.lane), last
+
+
+def label_text(branch: Branch) -> str:
+    """A branch's label in the drawing: its whole title (never cut, so two forks never read alike) and its writer."""
+    count = len(branch.segment_ids)
+    return (f"{'★ ' if branch.original else ''}{branch.scene.title} — {branch.scene.owner.username} · "
+            f"{count} segment{'' if count == 1 else 's'}")
 
 
 def story_tree(root: Segment | None, viewer, came_from: Scene | None = None) -> StoryTree | None:

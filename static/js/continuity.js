@@ -25,7 +25,8 @@
     list(check.notes || [], "continuity-notes", "Continuity used");
   }
 
-  document.querySelectorAll(".continuity-preview[data-check-url]").forEach(function (box) {
+  function bind(box) {
+    box.setAttribute("data-bound", "");
     var field = document.getElementById(box.getAttribute("data-for"));
     if (!field) { return; }
     var timer = null;
@@ -43,5 +44,9 @@
         }).catch(function () {});
       }, WAIT_MS);
     });
-  });
+  }
+
+  function bindAll() { document.querySelectorAll(".continuity-preview[data-check-url]:not([data-bound])").forEach(bind); }
+  bindAll();
+  document.addEventListener("storyforge:updated", bindAll);  // the continue form came back after a new segment
 })();

@@ -70,12 +70,13 @@ def test_fork_here_then_see_the_tree(app, user, worker, live_server, page):
     make_user("bob")
     sign_in(page, live_server, "bob")
     page.goto(f"{live_server}/scenes/{public_id(Scene, scene_id)}")
-    page.get_by_role("button", name="Fork here at segment 1").click()
+    page.locator("summary", has_text="Fork here at segment 1").click()
+    page.get_by_role("button", name="Fork at segment 1").click()
     page.locator(".lineage").wait_for()
-    assert "at segment 1 by bob" in page.locator(".lineage").inner_text()
+    assert "Forked by bob from mara’s scene Harbour Lights at segment 1" in page.locator(".lineage").inner_text()
     fork_id = page.url.rstrip("/").split("/")[-1]
     page.get_by_role("link", name="Story tree").click()
     page.wait_for_url("**/stories/**")
     assert page.locator(".tree-label").count() == 2
     assert page.locator(".tree-branch-current").get_attribute("data-scene-id") == fork_id
-    assert page.locator(".tree-list a[aria-current=true]").inner_text().endswith("— fork")
+    assert page.locator(".tree-list a[aria-current=true]").inner_text() == "Harbour Lights — bob’s fork"

@@ -87,15 +87,19 @@ def test_segment_playlist_plays_one_segment(client, three_segments):
     assert f"/media/segments/{head.public_id}/" in text  # its media lives under its public id
 
 
-def test_captions_have_one_cue_per_segment(client, three_segments):
-    """The WebVTT track carries each segment's prompt from its start to its end."""
+def test_captions_carry_the_prompts_the_picture_does_not_show(client, three_segments):
+    """The WebVTT track carries a segment's prompt from its start to its end, except where the renderer already
+    drew the prompt into the picture (the local renderer's caption band): no caption repeats burned-in text."""
+    path = segment_path(db.session.get(Scene, three_segments).head_segment_id)
+    path[1].provider = "runway"  # as if rendered remotely: a picture without the prompt
+    db.session.commit()
     vtt = client.get(scene_url(three_segments, "/captions.vtt"))
     assert vtt.mimetype == "text/vtt"
     text = vtt.get_data(as_text=True)
     assert text.startswith("WEBVTT")
     cues = re.findall(r"(\d\d:\d\d:\d\d\.\d{3}) --> (\d\d:\d\d:\d\d\.\d{3})\n(.+)", text)
-    assert len(cues) == 3 and cues[0][0] == "00:00:00.000" and cues[1][0] == cues[0][1]
-    assert cues[1][2] == "A brass lantern flickers in the fog. — mara"
+    assert len(cues) == 1 and cues[0][0] != "00:00:00.000"  # segments 1 and 3 show their prompt already
+    assert cues[0][2] == "A brass lantern flickers in the fog. — mara"
 
 
 def test_download_is_one_mp4_of_the_branch(app, client, three_segments):
@@ -168,7 +172,9 @@ def test_captions_escape_prompts_so_webvtt_tags_are_not_honoured(client, user):
 
     scene = bare_scene(user)
     prompt = "Mara <b>shouts</b> & <c.red>runs</c> --> 00:00:00.000 --> <v Tom>hi"
-    grow(scene, 2, prompt=prompt)
+    for segment in grow(scene, 2, prompt=prompt):
+        segment.provider = "luma"  # a picture without the prompt, so the track carries it
+    db.session.commit()
     text = client.get(f"/scenes/{scene.public_id}/captions.vtt").get_data(as_text=True)
     lines = text.splitlines()
     timings = [line for line in lines if "-->" in line]
@@ -177,3 +183,37 @@ def test_captions_escape_prompts_so_webvtt_tags_are_not_honoured(client, user):
                "&lt;v Tom&gt;hi — mara")
     assert lines.count(escaped) == 2
     assert "<" not in text and ">" not in text.replace(" --> ", "")
+
+
+def test_a_versioned_playlist_is_kept_and_the_bare_url_revalidates(client, three_segments, user, worker):
+    """``?head=<segment>`` names one version of the branch, cached for good; the bare URL must revalidate, so a
+    browser that holds it sees a new segment on its next request; a head that isn't on the branch is 404."""
+    scene = db.session.get(Scene, three_segments)
+    first, last = (s.public_id for s in segment_path(scene.head_segment_id)[::2])
+    bare = client.get(scene_url(three_segments, "/playlist.m3u8"))
+    assert bare.headers["Cache-Control"] == "no-cache"
+    head = client.get(scene_url(three_segments, f"/playlist.m3u8?head={last}"))
+    assert head.headers["Cache-Control"] == "public, max-age=86400, immutable"
+    assert head.get_data() == bare.get_data()
+    earlier = client.get(scene_url(three_segments, f"/playlist.m3u8?head={first}"))
+    check_playlist(earlier.get_data(as_text=True), 1, fmp4=False)
+    continue_scene(scene, scene.owner, "The ferry docks at last.", scene.head_segment_id)
+    worker()
+    again = client.get(scene_url(three_segments, "/playlist.m3u8"), headers={"If-None-Match": bare.headers["ETag"]})
+    assert again.status_code == 200
+    check_playlist(again.get_data(as_text=True), 4, fmp4=False)
+    kept = client.get(scene_url(three_segments, f"/playlist.m3u8?head={last}"))
+    assert kept.get_data() == head.get_data()  # the old version still says what it said
+    other = db.session.get(Scene, build_scene(make_user("bob"), worker, ["A quiet field."]))
+    stranger = segment_path(other.head_segment_id)[0].public_id
+    assert client.get(scene_url(three_segments, f"/playlist.m3u8?head={stranger}")).status_code == 404
+    assert client.get(scene_url(three_segments, "/playlist.m3u8?head=nothing")).status_code == 404
+    assert client.get(scene_url(three_segments, f"/captions.vtt?head={stranger}")).status_code == 404
+
+
+def test_the_scene_page_plays_the_versioned_playlist_of_its_newest_segment(client, three_segments):
+    """The player on the scene page names the newest ready segment in its playlist and captions URLs."""
+    scene = db.session.get(Scene, three_segments)
+    page = client.get(scene_url(three_segments)).get_data(as_text=True)
+    assert f"playlist.m3u8?head={scene.head.public_id}" in page
+    assert f"captions.vtt?head={scene.head.public_id}" in page

@@ -119,7 +119,7 @@ def test_new_ids_are_never_reused_across_the_tree(client, writers, worker):
 
 
 def test_continue_form_shows_continuity_errors(app, client, auth, user, worker):
-    """The continue form re-renders with the Bible's reason when a prompt contradicts it."""
+    """A prompt that contradicts the Bible comes back to the scene at #continue with the reason and the prompt."""
     make_topic("noir-city", "Noir City")
     auth.login()
     scene_id = build_scene(user, worker, ["Mara, in a red coat, waits on the pier."])
@@ -127,7 +127,11 @@ def test_continue_form_shows_continuity_errors(app, client, auth, user, worker):
     head = db.session.get(Scene, scene_id).head.public_id
     resp = client.post(scene_url(scene_id, "/continue"), data={"prompt": "Mara, in a green coat, walks away.",
                                                               "after_segment_id": head, "csrf_token": csrf_token_from(page)})
-    assert resp.status_code == 422 and "C1 Mara has red coat" in resp.get_data(as_text=True)
+    assert resp.status_code == 303 and resp.headers["Location"].endswith(scene_url(scene_id) + "#continue")
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "C1 Mara has red coat" in page and 'id="continue-refusal"' in page
+    assert "Mara, in a green coat, walks away.</textarea>" in page  # the prompt is kept for another try
+    assert 'id="continue-refusal"' not in client.get(scene_url(scene_id)).get_data(as_text=True)  # shown once
 
 
 def test_bible_api_at_head_and_at_any_segment(client, writers, worker):
