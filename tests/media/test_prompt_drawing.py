@@ -21,10 +21,10 @@ PICTURE = slice(0, 300)
 
 @pytest.fixture
 def clip(tmp_path):
-    """clip(prompt, bible=None, seed=7, duration=1.0) -> path of a rendered 640x360 clip."""
+    """clip(prompt, bible=None, seed=7, duration=0.6) -> path of a rendered 640x360 clip (frames 0–13)."""
     made = []
 
-    def render(prompt: str, bible: dict | None = None, *, seed: int = 7, duration: float = 1.0):
+    def render(prompt: str, bible: dict | None = None, *, seed: int = 7, duration: float = 0.6):
         bible = {"action": prompt} if bible is None else bible
         path = tmp_path / f"clip{len(made)}.mp4"
         made.append(render_clip(RenderRequest(prompt=prompt, seed=seed, duration=duration, bible=bible), path))
@@ -110,7 +110,7 @@ def streaks(frame: np.ndarray) -> np.ndarray:
 def test_rain_is_visible_as_falling_streaks(clip, decode_frame):
     """"In the rain" covers the frame with thin bright streaks that move from frame to frame."""
     dry = clip("A woman in a red coat stands on a rooftop at night.")
-    wet = clip("A woman in a red coat stands on a rooftop at night in the rain.")
+    wet = clip("A woman in a red coat stands on a rooftop at night in the rain.", duration=0.8)
     dry_streaks = streaks(decode_frame(dry, 12)).mean()
     wet_frame, later = decode_frame(wet, 12), decode_frame(wet, 18)
     assert streaks(wet_frame).mean() > 0.004

@@ -109,3 +109,13 @@ def test_a_plural_garment_dresses_everyone_joined_by_and():
     assert [(p.noun, p.wears) for p in shot.people] == [("girl", {"raincoat": "yellow"}), ("boy", {"raincoat": "yellow"})]
     shot = read_shot("A woman in a red dress and a man in a grey suit stand in the plaza.")
     assert [(p.noun, p.wears) for p in shot.people] == [("woman", {"dress": "red"}), ("man", {"suit": "grey"})]
+
+
+def test_a_bible_character_whose_name_or_species_is_an_animal_is_cast_as_one():
+    """"Rusty the Fox" and ``species: cat`` are drawn as animals; a character with a pet dog is not a dog."""
+    rusty = {"id": "C1", "name": "Rusty the Fox", "attributes": {}}
+    duchess = {"id": "C2", "name": "Duchess", "attributes": {"species": "cat", "fur": "black"}}
+    mara = {"id": "C3", "name": "Mara", "attributes": {"pet": "a small dog", "coat": "red"}}
+    cast = cast_of([rusty, duchess, mara], read_shot("They meet at noon.", ["Rusty the Fox", "Duchess", "Mara"]), None)
+    assert [(m.key, m.animal) for m in cast] == [("C1", "fox"), ("C2", "cat"), ("C3", None)]
+    assert cast[1].coat == (22, 22, 26)
