@@ -6,7 +6,8 @@ import re
 
 from PIL import Image
 
-from app.models import Role
+from app.extensions import db
+from app.models import Feedback, Role
 from tests.browser.test_accessibility_and_phones import PHONE, serious_violations, sign_in
 from tests.factories import PASSWORD, make_topic, make_user
 
@@ -63,6 +64,10 @@ def test_admin_suspends_a_user_who_is_told_why_then_unsuspends(app, live_server,
 def test_topic_created_renamed_with_a_redirect_and_given_a_cover(app, live_server, page, tmp_path):
     make_user("root", role=Role.ADMIN)
     make_topic("noir-city", "Noir City")
+    feedback = Feedback(message="The topic page loads slowly.", page_url="/topics/noir-city")
+    db.session.add(feedback)
+    db.session.commit()
+    feedback_id = feedback.id
     picture = tmp_path / "cover.png"
     out = io.BytesIO()
     Image.new("RGB", (1000, 700), (200, 120, 40)).save(out, "PNG")
@@ -97,7 +102,11 @@ def test_topic_created_renamed_with_a_redirect_and_given_a_cover(app, live_serve
     page.goto(live_server + "/topics")
     assert page.get_by_role("link", name="Noir City").count() == 0
 
+    for path in ("/admin/content", "/admin/feedback", f"/admin/feedback/{feedback_id}", "/admin/audit"):
+        page.goto(live_server + path)
+        assert serious_violations(page) == [], path
+
     page.set_viewport_size(PHONE)
-    for path in ("/admin/", "/admin/topics", "/admin/users"):
+    for path in ("/admin/", "/admin/topics", "/admin/users", "/admin/content", "/admin/audit"):
         page.goto(live_server + path)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
