@@ -147,28 +147,38 @@ def _is_name_token(token: Token) -> bool:
     return token.dep_ in ("oprd", "attr", "dobj", "npadvmod", "appos") and token.head.lemma_ in _NAMING_VERBS
 
 
+def _whole_word(token: Token) -> str:
+    """A noun with the hyphenated words joined to it: "mender" in "net-mender" → "net-mender"."""
+    doc, start = token.doc, token.i
+    while start >= 2 and doc[start - 1].text == "-" and not doc[start - 1].whitespace_ \
+            and not doc[start - 2].whitespace_:
+        start -= 2
+    return "".join(t.text_with_ws for t in doc[start:token.i]) + token.lemma_
+
+
 def _role_nouns(doc: Doc, first: Token, last: Token) -> list[str]:
     """The nouns prose describes a person by: "a courier named Jin" → courier; "Tom, a grey-bearded miller" → miller."""
     roles: list[str] = []
     if last.head.lemma_ in _NAMING_VERBS and last.head.dep_ in ("acl", "relcl") and last.dep_ != "compound":
         described = last.head.head
-        roles.append(described.lemma_.casefold())
+        roles.append(_whole_word(described).casefold())
         if described.dep_ == "appos" and described.head.pos_ == "NOUN":
-            roles.append(described.head.lemma_.casefold())  # "her squire, a boy named Pip"
+            roles.append(_whole_word(described.head).casefold())  # "her squire, a boy named Pip"
     def set_off(a: Token, b: Token) -> bool:  # an appositive stands apart, after a comma
         low, high = sorted((a.i, b.i))
         return any(t.text in (",", "—", "–", "(") for t in doc[low:high])
 
     for child in last.children:
         if child.dep_ == "appos" and child.tag_ == "NN" and set_off(last, child):
-            roles.append(child.lemma_.casefold())
+            roles.append(_whole_word(child).casefold())
     if last.dep_ == "appos" and last.head.tag_ == "NN" and set_off(last, last.head):
-        roles.append(last.head.lemma_.casefold())
+        roles.append(_whole_word(last.head).casefold())
     if first.i > 0:
         before = doc[first.i - 1]
         if before.pos_ == "NOUN" and before.dep_ == "compound" and before.head.i in range(first.i, last.i + 1):
-            roles.append(before.lemma_.casefold())  # "her grandson Tobias"
-    return [r for r in dict.fromkeys(roles) if r.isalpha() and r not in _PLAIN_PEOPLE and not is_item(r)]
+            roles.append(_whole_word(before).casefold())  # "her grandson Tobias"
+    return [r for r in dict.fromkeys(roles)
+            if r.replace("-", "").isalpha() and r not in _PLAIN_PEOPLE and not is_item(r)]
 
 
 def _name_kind(doc: Doc, tokens: list[Token], possessive: bool) -> str:
