@@ -205,8 +205,8 @@ def _name_kind(doc: Doc, tokens: list[Token], possessive: bool) -> str:
 def _aliases(doc: Doc, tokens: list[Token], kind: str) -> tuple[str, ...]:
     if kind != "character":
         return ()
-    titles = [t for t in tokens if _is_title(t)]
-    words = [t.text for t in tokens if not _is_title(t)]
+    titles = [t for t in tokens if _is_title(t)] if len(tokens) > 1 else []
+    words = [t.text for t in tokens if t not in titles]
     aliases: list[str] = []
     if titles and words:
         aliases.append(" ".join(words))
@@ -242,7 +242,8 @@ def find_names(doc: Doc, taken: Iterable[tuple[int, int]]) -> list[NameFound]:
         i = j + 1
         while tokens and tokens[-1].lower_ in ("of", "the"):
             tokens.pop()
-        if not tokens or touches_known or all(_is_title(t) for t in tokens):
+        named = bool(tokens) and tokens[-1].head.lemma_ in _NAMING_VERBS and tokens[-1].dep_ != "compound"
+        if not tokens or touches_known or (all(_is_title(t) for t in tokens) and not named):
             continue
         epithet = tokens[-1].dep_ == "pobj" and tokens[-1].head.lower_ == "of" and _is_name_token(tokens[-1].head.head)
         if epithet and tokens[-1].lower_ not in PLACE_WORDS:
