@@ -194,7 +194,8 @@ def score_continuity(ctx: RunContext, duration: float) -> None:
         score = replace(measure(corrected), corrected=True)
     record["after"] = score.to_dict()
     segment.continuity = record
-    segment.continuity_score = round(score.score, 4)
+    # a scene's first segment continues nothing: it has no continuity score, and scene averages leave it out
+    segment.continuity_score = round(score.score, 4) if segment.parent_id else None
 
 
 def package(ctx: RunContext) -> None:
