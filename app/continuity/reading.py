@@ -185,6 +185,9 @@ def _name_kind(doc: Doc, tokens: list[Token], possessive: bool) -> str:
     first, last = tokens[0], tokens[-1]
     if last.lower_ in PLACE_WORDS:
         return "location"
+    following = doc[last.i + 1] if last.i + 1 < len(doc) else None
+    if following is not None and following.lower_ in PLACE_WORDS and last.dep_ == "compound":
+        return "location"  # "the Blue Anchor pub"
     if _is_title(first) or possessive or last.ent_type_ == "PERSON":
         return "character"
     if last.head.lemma_ in _NAMING_VERBS:
@@ -543,8 +546,14 @@ class ProseReader:
         self.read_compounds()
 
     def items(self) -> Iterator[Token]:
+        """Nouns for things people wear or look like: known ones, those coordinated with one
+        ("a trench coat and a grey homburg") and whatever is worn ("wears a sash")."""
         for token in self.doc:
-            if token.pos_ in ("NOUN", "PROPN") and token.i not in self.by_token and is_item(token.text):
+            if token.pos_ not in ("NOUN", "PROPN", "X") or token.i in self.by_token:
+                continue
+            worn = token.dep_ in ("dobj", "obj") and token.head.lemma_ in ("wear", "sport", "don")
+            alongside = token.dep_ == "conj" and any(is_item(t.text) for t in token.head.conjuncts + (token.head,))
+            if is_item(token.text) or worn or (alongside and token.pos_ == "NOUN"):
                 yield token
 
     def state(self, owner: Mention | None, op: str, noun: Token, value: str | None, text: str) -> None:
