@@ -147,34 +147,47 @@ def _is_name_token(token: Token) -> bool:
     return token.dep_ in ("oprd", "attr", "dobj", "npadvmod", "appos") and token.head.lemma_ in _NAMING_VERBS
 
 
+def _whole_word(token: Token) -> str:
+    """A noun with the hyphenated words joined to it: "mender" in "net-mender" → "net-mender"."""
+    doc, start = token.doc, token.i
+    while start >= 2 and doc[start - 1].text == "-" and not doc[start - 1].whitespace_ \
+            and not doc[start - 2].whitespace_:
+        start -= 2
+    return "".join(t.text_with_ws for t in doc[start:token.i]) + token.lemma_
+
+
 def _role_nouns(doc: Doc, first: Token, last: Token) -> list[str]:
     """The nouns prose describes a person by: "a courier named Jin" → courier; "Tom, a grey-bearded miller" → miller."""
     roles: list[str] = []
     if last.head.lemma_ in _NAMING_VERBS and last.head.dep_ in ("acl", "relcl") and last.dep_ != "compound":
         described = last.head.head
-        roles.append(described.lemma_.casefold())
+        roles.append(_whole_word(described).casefold())
         if described.dep_ == "appos" and described.head.pos_ == "NOUN":
-            roles.append(described.head.lemma_.casefold())  # "her squire, a boy named Pip"
+            roles.append(_whole_word(described.head).casefold())  # "her squire, a boy named Pip"
     def set_off(a: Token, b: Token) -> bool:  # an appositive stands apart, after a comma
         low, high = sorted((a.i, b.i))
         return any(t.text in (",", "—", "–", "(") for t in doc[low:high])
 
     for child in last.children:
         if child.dep_ == "appos" and child.tag_ == "NN" and set_off(last, child):
-            roles.append(child.lemma_.casefold())
+            roles.append(_whole_word(child).casefold())
     if last.dep_ == "appos" and last.head.tag_ == "NN" and set_off(last, last.head):
-        roles.append(last.head.lemma_.casefold())
+        roles.append(_whole_word(last.head).casefold())
     if first.i > 0:
         before = doc[first.i - 1]
         if before.pos_ == "NOUN" and before.dep_ == "compound" and before.head.i in range(first.i, last.i + 1):
-            roles.append(before.lemma_.casefold())  # "her grandson Tobias"
-    return [r for r in dict.fromkeys(roles) if r.isalpha() and r not in _PLAIN_PEOPLE and not is_item(r)]
+            roles.append(_whole_word(before).casefold())  # "her grandson Tobias"
+    return [r for r in dict.fromkeys(roles)
+            if r.replace("-", "").isalpha() and r not in _PLAIN_PEOPLE and not is_item(r)]
 
 
 def _name_kind(doc: Doc, tokens: list[Token], possessive: bool) -> str:
     first, last = tokens[0], tokens[-1]
     if last.lower_ in PLACE_WORDS:
         return "location"
+    following = doc[last.i + 1] if last.i + 1 < len(doc) else None
+    if following is not None and following.lower_ in PLACE_WORDS and last.dep_ == "compound":
+        return "location"  # "the Blue Anchor pub"
     if _is_title(first) or possessive or last.ent_type_ == "PERSON":
         return "character"
     if last.head.lemma_ in _NAMING_VERBS:
@@ -195,8 +208,8 @@ def _name_kind(doc: Doc, tokens: list[Token], possessive: bool) -> str:
 def _aliases(doc: Doc, tokens: list[Token], kind: str) -> tuple[str, ...]:
     if kind != "character":
         return ()
-    titles = [t for t in tokens if _is_title(t)]
-    words = [t.text for t in tokens if not _is_title(t)]
+    titles = [t for t in tokens if _is_title(t)] if len(tokens) > 1 else []
+    words = [t.text for t in tokens if t not in titles]
     aliases: list[str] = []
     if titles and words:
         aliases.append(" ".join(words))
@@ -232,7 +245,8 @@ def find_names(doc: Doc, taken: Iterable[tuple[int, int]]) -> list[NameFound]:
         i = j + 1
         while tokens and tokens[-1].lower_ in ("of", "the"):
             tokens.pop()
-        if not tokens or touches_known or all(_is_title(t) for t in tokens):
+        named = bool(tokens) and tokens[-1].head.lemma_ in _NAMING_VERBS and tokens[-1].dep_ != "compound"
+        if not tokens or touches_known or (all(_is_title(t) for t in tokens) and not named):
             continue
         epithet = tokens[-1].dep_ == "pobj" and tokens[-1].head.lower_ == "of" and _is_name_token(tokens[-1].head.head)
         if epithet and tokens[-1].lower_ not in PLACE_WORDS:
@@ -532,8 +546,14 @@ class ProseReader:
         self.read_compounds()
 
     def items(self) -> Iterator[Token]:
+        """Nouns for things people wear or look like: known ones, those coordinated with one
+        ("a trench coat and a grey homburg") and whatever is worn ("wears a sash")."""
         for token in self.doc:
-            if token.pos_ in ("NOUN", "PROPN") and token.i not in self.by_token and is_item(token.text):
+            if token.pos_ not in ("NOUN", "PROPN", "X") or token.i in self.by_token:
+                continue
+            worn = token.dep_ in ("dobj", "obj") and token.head.lemma_ in ("wear", "sport", "don")
+            alongside = token.dep_ == "conj" and any(is_item(t.text) for t in token.head.conjuncts + (token.head,))
+            if is_item(token.text) or worn or (alongside and token.pos_ == "NOUN"):
                 yield token
 
     def state(self, owner: Mention | None, op: str, noun: Token, value: str | None, text: str) -> None:

@@ -304,13 +304,13 @@ STYLE_FAMILIES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
                    r"\bcolou?rful\b", r"\bvivid\s+colou?rs?\b", r"\bpastels?\b", r"\bneon\b", r"\bsaturated\b"),
     },
     "medium": {
-        "live action": (r"\bnoir\b", r"\bphoto-?realistic\b", r"\blive[- ]action\b", r"\bdocumentary\b",
+        "live action": (r"\bnoir\b", r"\bphoto-?realistic\b", r"\bphoto-?real\b", r"\bphotographic\b", r"\blive[- ]action\b", r"\bdocumentary\b",
                         r"\bhyper-?realistic\b"),
         "animation": (r"\banime\b", r"\bcartoons?\b", r"\banimated\b", r"\bcel[- ]shaded\b", r"\bclaymation\b",
                       r"\bstop[- ]motion\b", r"\bpixar\b", r"\b3d\s+animation\b", r"\bmanga\b"),
         "painting": (r"\bwatercolou?rs?\b", r"\boil\s+painting\b", r"\bpainterly\b", r"\bimpressionist\b",
                      r"\bgouache\b"),
-        "drawing": (r"\bpencil\s+(?:sketch|drawing)\b", r"\bcharcoal\s+(?:sketch|drawing)\b", r"\bcomic[- ]book\b",
+        "drawing": (r"\bhand[- ]drawn\b", r"\bpencil\s+(?:sketch|drawing)\b", r"\bcharcoal\s+(?:sketch|drawing)\b", r"\bcomic[- ]book\b",
                     r"\bink\s+drawing\b"),
     },
     "mood": {

@@ -12,8 +12,12 @@ A segment's score has up to three parts, each 0..1 (1 = seamless):
 - **colour** — ``1 - min(1, drift / DRIFT_SCALE)`` where drift is the CIE76 ΔE between the
   mean Lab colour of the segment's middle frame and of the scene's first segment
   (absent for the first segment);
-- **entities** — the mean of :func:`signature_presence` over the Bible entities passed in
-  (absent when there are none).
+- **entities** — for each Bible entity with a colour on record ("coat: red", "hair: blonde"),
+  how much of each recorded colour family the frames show, against how much the parent's last
+  frame (the entity's reference still) showed: a coat that stays red keeps its share of red
+  pixels, one that turns green loses it. Measured from pixels alone (hue, saturation,
+  value classes), so it judges clips from any generator, not the colour a renderer meant to
+  paint (absent when no entity has a recorded colour).
 
 The overall score is the weighted average of the parts that are present, with the weights in
 :data:`WEIGHTS`; with no part present (a first segment without entities) it is 1.0.
@@ -21,6 +25,7 @@ The overall score is the weighted average of the parts that are present, with th
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,9 +33,9 @@ from typing import Any
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from app.continuity.wardrobe import COLOURS
 from app.media.ffmpeg import DEFAULT_TIMEOUT, MediaError, atomic_output, require_file, run_ffmpeg
 from app.media.probe import probe
-from app.providers.video.local import signature_color
 
 #: frames are compared at this size: enough for colour and layout, cheap for numpy
 FRAME_SIZE = (160, 90)
@@ -149,6 +154,91 @@ def signature_presence(
     return _clamp01(fraction / saturation)
 
 
+#: a family covering this fraction of the frame's foreground counts as fully there when the reference lacks it
+FAMILY_PRESENT = 0.005
+#: below this share the reference still does not show a family (compare against FAMILY_PRESENT instead)
+REFERENCE_SHOWS = 0.001
+#: RGB distance from the border's median colour beyond which a pixel is foreground (where figures are)
+FOREGROUND_DISTANCE = 60.0
+
+
+def foreground(frame: np.ndarray) -> np.ndarray:
+    """A mask of the pixels that stand out from the frame's border colour: where people and things are."""
+    pixels = _rgb(frame)
+    h, w = pixels.shape[:2]
+    ring = max(1, int(min(h, w) * 0.08))
+    border = np.concatenate([pixels[:ring].reshape(-1, 3), pixels[-ring:].reshape(-1, 3),
+                             pixels[:, :ring].reshape(-1, 3), pixels[:, -ring:].reshape(-1, 3)])
+    background = np.median(border, axis=0)
+    return np.linalg.norm(pixels - background, axis=-1) > FOREGROUND_DISTANCE
+
+
+def _hsv(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rgb = _rgb(frame) / 255.0
+    high, low = rgb.max(axis=-1), rgb.min(axis=-1)
+    chroma = high - low
+    safe = np.where(chroma > 1e-6, chroma, 1.0)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    hue = np.where(high == r, ((g - b) / safe) % 6, np.where(high == g, (b - r) / safe + 2, (r - g) / safe + 4)) * 60
+    saturation = np.where(high > 1e-6, chroma / np.maximum(high, 1e-6), 0.0)
+    return hue, saturation, high
+
+
+def family_share(frame: np.ndarray, family: str) -> float:
+    """The fraction of a frame's pixels that are foreground and in a colour ``family`` ("red", "blonde", ...)."""
+    hue, sat, val = _hsv(frame)
+    ahead = foreground(frame)
+    chromatic = (sat >= 0.35) & (val >= 0.25)
+    hues = {"red": (hue < 15) | (hue >= 340), "orange": (hue >= 15) & (hue < 40), "yellow": (hue >= 40) & (hue < 70),
+            "green": (hue >= 70) & (hue < 170), "blue": (hue >= 170) & (hue < 255),
+            "purple": (hue >= 255) & (hue < 300), "pink": (hue >= 300) & (hue < 340)}
+    if family in hues:
+        mask = chromatic & hues[family]
+    elif family in ("gold", "blonde", "khaki"):
+        mask = (sat >= 0.2) & (val >= 0.45) & (hue >= 30) & (hue < 65)
+    elif family == "brown":
+        mask = (sat >= 0.25) & (val >= 0.12) & (val < 0.6) & (hue >= 10) & (hue < 45)
+    elif family == "black":
+        mask = val < 0.18
+    elif family == "white":
+        mask = (sat < 0.12) & (val > 0.85)
+    elif family == "grey":
+        mask = (sat < 0.12) & (val >= 0.18) & (val <= 0.85)
+    else:
+        return 0.0
+    return float(np.mean(mask & ahead))
+
+
+def recorded_families(entity: dict[str, Any]) -> list[str]:
+    """The colour families an entity's Bible attributes name, in order ("red wool" → red)."""
+    found: list[str] = []
+    for value in (entity.get("attributes") or {}).values():
+        for word in str(value).casefold().replace("-", " ").split():
+            for family in sorted(COLOURS.get(word, ())):
+                if family not in found:
+                    found.append(family)
+    return found
+
+
+def entity_match(frames: list[np.ndarray], reference: np.ndarray | None, entity: dict[str, Any]) -> float | None:
+    """0..1: how well the frames keep the entity's recorded colours (None when it has none on record).
+
+    Shares are of the foreground (:func:`foreground`). Each recorded family counts
+    ``min(1, share now / share in the reference still)`` when the reference shows it, else
+    ``min(1, share now / FAMILY_PRESENT)``; the entity's match
+    is the mean over its families, each taken from whichever frame shows it more.
+    """
+    families = recorded_families(entity)
+    if not families:
+        return None
+    parts = []
+    for family in families:
+        now = max(family_share(frame, family) for frame in frames)
+        before = family_share(reference, family) if reference is not None else 0.0
+        parts.append(min(1.0, now / before) if before >= REFERENCE_SHOWS else min(1.0, now / FAMILY_PRESENT))
+    return float(np.mean(parts))
+
+
 # --- scoring ------------------------------------------------------------------------------------
 
 
@@ -163,18 +253,20 @@ def score_segment(
 ) -> ContinuityScore:
     """Score a segment from its first and middle frames against its parent and its scene's first segment.
 
-    ``entities`` are Bible entities (``{"id", "name", "attributes"}``); each is looked for in its
-    :func:`~app.providers.video.local.signature_color`, in whichever of the two frames shows it more.
+    ``entities`` are Bible entities (``{"id", "name", "attributes"}``); each with a recorded colour is
+    scored by :func:`entity_match` on the two frames against the parent's last frame.
     """
     first = frame_array(first_frame)
     middle = frame_array(middle_frame)
-    join = similarity(first, frame_array(parent_last_frame)) if parent_last_frame is not None else None
+    parent = frame_array(parent_last_frame) if parent_last_frame is not None else None
+    join = similarity(first, parent) if parent is not None else None
     drift = colour_drift(middle, frame_array(scene_first_frame)) if scene_first_frame is not None else None
     matches: dict[str, float] = {}
     for number, entity in enumerate(entities or []):
         key = str(entity.get("id") or entity.get("name") or number)
-        colour = signature_color(entity)
-        matches[key] = round(max(signature_presence(first, colour), signature_presence(middle, colour)), 4)
+        match = entity_match([first, middle], parent, entity)
+        if match is not None:
+            matches[key] = round(match, 4)
     parts: dict[str, float] = {}
     if join is not None:
         parts["join"] = join
@@ -194,6 +286,24 @@ def score_segment(
 
 
 # --- correction ---------------------------------------------------------------------------------
+
+#: words by which a prompt states that the light changes: a different look is then the story, not drift
+LIGHT_CHANGES = re.compile(
+    r"\b(?:night\s+(?:falls|comes|has\s+fallen)|at\s+(?:night|midnight|dusk|dawn|sunset|sunrise|twilight)|"
+    r"(?:that|the\s+next|later\s+that)\s+(?:night|evening|morning)|(?:sun|lights?)\s+(?:sets?|go(?:es)?\s+out|rises?)|"
+    r"darkness\s+falls|after\s+dark|by\s+(?:night|moonlight|candlelight|torchlight|lamplight)|"
+    r"in\s+the\s+dark(?:ness)?|under\s+the\s+(?:moon|stars)|nightfall|the\s+storm\s+breaks)\b", re.I)
+
+
+def correction_withheld(prompt: str, location_id: str | None, parent_location_id: str | None) -> str | None:
+    """Why a drifting clip must not be colour-corrected: the Bible records a move to a new place, or
+    the prompt states a change of light ("night falls"). None when correcting is right."""
+    if location_id and parent_location_id and location_id != parent_location_id:
+        return "a new place"
+    if match := LIGHT_CHANGES.search(prompt or ""):
+        return f"a stated change of light ({match.group(0)!r})"
+    return None
+
 
 
 def match_levels(sample: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -69,6 +69,10 @@ heels gloves glove mittens belt sash earrings earring necklace locket pendant br
 hair beard moustache mustache sideburns ponytail braid braids plait plaits bun buns fringe bangs curls locks
 eyes eye head face skin complexion nose cheeks cheek lips lip teeth freckles scar scars tattoo tattoos
 eyebrows brows nails lipstick makeup wings tail mane fur feathers collar
+fedora bowler stetson trilby boater fez sombrero beanie balaclava headband hairband headdress circlet wig
+mackintosh mac duster peacoat windbreaker gilet tabard surcoat doublet jerkin chemise camisole pinafore overcoat
+sarong caftan kaftan hijab niqab yarmulke kippah tights stockings socks clogs moccasins loafers brogues wellingtons
+wellies galoshes spurs gauntlets cufflinks wristwatch earpiece eyepatch patch monocle choker anklet bangle
 """
 #: plural spellings and synonyms → the slot they fill
 _SLOT_OF = {"trousers": "trousers", "pants": "trousers", "jeans": "jeans", "shorts": "shorts",

@@ -171,23 +171,31 @@ def score_continuity(ctx: RunContext, duration: float) -> None:
     threshold = ctx.config["CONTINUITY_DRIFT_THRESHOLD"]
 
     def measure(path):
-        middle = frames.poster(path, ctx.work_dir / "middle.jpg", at=duration / 2).read_bytes()
-        score = scoring.score_segment(first_frame=frames.first_frame(path), middle_frame=middle,
+        # scored on the frame at three quarters; the correction is fitted on the middle one, so the
+        # drift after correcting is measured on a frame the correction did not see
+        unseen = frames.poster(path, ctx.work_dir / "scored.jpg", at=duration * 3 / 4).read_bytes()
+        score = scoring.score_segment(first_frame=frames.first_frame(path), middle_frame=unseen,
                                       parent_last_frame=parent_last, scene_first_frame=scene_first,
                                       entities=entities, drift_threshold=threshold)
-        return score, middle
+        return score
 
-    score, middle = measure(video)
+    score = measure(video)
     record = {"before": score.to_dict()}
-    if score.flagged and scene_first and ctx.config["CONTINUITY_CORRECT"]:
+    here = (bible.get("location") or {}).get("id")
+    before = (((segment.parent.plan or {}).get("bible") or {}).get("location") or {}).get("id") if segment.parent else None
+    withheld = scoring.correction_withheld(segment.prompt, here, before)
+    if withheld:
+        record["not_corrected"] = withheld
+    if score.flagged and scene_first and ctx.config["CONTINUITY_CORRECT"] and not withheld:
+        middle = frames.poster(video, ctx.work_dir / "middle.jpg", at=duration / 2).read_bytes()
         corrected = scoring.colour_match(video, ctx.work_dir / "corrected.mp4", reference_frame=scene_first,
                                          sample_frame=middle, preset=ctx.config["X264_PRESET"])
         ctx.storage.put_file(segment.video_key, corrected, "video/mp4")
-        score, _ = measure(corrected)
-        score = replace(score, corrected=True)
+        score = replace(measure(corrected), corrected=True)
     record["after"] = score.to_dict()
     segment.continuity = record
-    segment.continuity_score = round(score.score, 4)
+    # a scene's first segment continues nothing: it has no continuity score, and scene averages leave it out
+    segment.continuity_score = round(score.score, 4) if segment.parent_id else None
 
 
 def review(ctx: RunContext) -> None:

@@ -39,14 +39,15 @@ def test_contradicting_prompt_shows_the_error_before_submitting(app, user, worke
     from tests.factories import build_scene, public_id
 
     make_topic("noir-city", "Noir City")
-    scene_id = public_id(Scene, build_scene(user, worker, ["Mara, in a red coat, waits on the pier."]))
+    scene_id = public_id(Scene, build_scene(user, worker, [
+        "Captain Idris, a wiry man with a shaved head and a brass-buttoned naval coat, steps onto the pier."]))
     _sign_in(page, live_server)
     page.goto(f"{live_server}/scenes/{scene_id}")
-    page.get_by_label("What happens next?").fill("Mara, in a green coat, walks away.")
+    page.get_by_label("What happens next?").fill("Idris buttons his green naval coat.")
     error = page.locator(".continuity-preview .alert-error")
     error.wait_for(timeout=5_000)
-    assert "C1 Mara has red coat" in error.inner_text()
+    assert "C1 Captain Idris has brass-buttoned naval coat" in error.inner_text()
     assert page.url.endswith(f"/scenes/{scene_id}")  # nothing was submitted
-    page.get_by_label("What happens next?").fill("Mara changes into a green coat.")
+    page.get_by_label("What happens next?").fill("Idris changes into a green naval coat.")
     wait_until(page, "!document.querySelector('.continuity-preview .alert-error')")
     assert "Continuity used" in page.locator(".continuity-preview").inner_text()

@@ -31,6 +31,8 @@ from app.providers.video.local import render_clip, signature_color
 SMALL = {"duration": 2, "width": 320, "height": 180, "fps": 24}
 MARA = {"id": "C1", "name": "Mara", "attributes": {"coat": "red", "hair": "blonde"}}
 BLUE = {"id": "C2", "name": "Bo", "attributes": {"coat": "blue"}}
+#: a coat colour nothing in the harbour clips shows (the harbour itself is blue, so a blue coat is not told apart)
+PURPLE = {"id": "C2", "name": "Bo", "attributes": {"coat": "purple"}}
 HARBOR = {"id": "L1", "name": "Harbor", "attributes": {"time": "day", "color": "teal"}}
 BIBLE = {"location": HARBOR, "characters": [MARA], "props": [], "style": None, "action": "Mara waits on the pier"}
 NIGHT_FOREST = {**BIBLE, "location": {"id": "L2", "name": "Dark forest", "attributes": {"time": "night"}}}
@@ -108,7 +110,7 @@ def test_score_continuation_joins_its_parent(clips):
         middle_frame=last_frame(child),
         parent_last_frame=last_frame(clips["parent"]),
         scene_first_frame=first_frame(clips["parent"]),
-        entities=[MARA, BLUE],
+        entities=[MARA, PURPLE],
     )
     assert score.first_frame_similarity > 0.8
     assert score.colour_drift is not None and score.colour_drift < 12 and not score.flagged
