@@ -17,3 +17,7 @@ def init_app(app: Flask) -> None:
     trace.register(app)
     metrics.register(app)
     errors.configure(app.config)
+    if trusted := app.config.get("TRUSTED_HOSTS"):
+        from app.observability.probes import ProbeHosts
+
+        app.wsgi_app = ProbeHosts(app.wsgi_app, trusted[0].lstrip("."))

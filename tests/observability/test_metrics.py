@@ -93,3 +93,22 @@ def test_a_refused_generation_counts_its_error_code(app, user, runway_stub, obse
     observed_worker()
     assert metric("storyforge_generation_outcomes_total", outcome="failed", code="SAFETY.INPUT.TEXT",
                   provider="runway") == before + 1
+
+
+def test_probes_and_scrapes_by_pod_address_pass_the_host_pin(app):
+    """With TRUSTED_HOSTS set, a kubelet or Prometheus calling by IP gets /healthz, /readyz and /metrics,
+    while any other page under that Host is still refused."""
+    from app import create_app
+    from tests.conftest import _config
+
+    cfg = type("Pinned", (_config(app.config["SQLALCHEMY_DATABASE_URI"], app.config["REDIS_URL"],
+                                  app.config["INSTANCE_DIR"]),),
+               {"TRUSTED_HOSTS": ["storyforge.example"], "METRICS_TOKEN": "scrape-secret"})
+    pinned = create_app(cfg).test_client()
+    by_ip = {"Host": "10.0.3.7:8000"}
+    assert pinned.get("/healthz", headers=by_ip).status_code == 200
+    assert pinned.get("/readyz", headers=by_ip).status_code == 200
+    assert pinned.get("/metrics", headers={**by_ip, "Authorization": "Bearer scrape-secret"}).status_code == 200
+    assert pinned.get("/metrics", headers=by_ip).status_code == 404
+    assert pinned.get("/", headers=by_ip).status_code == 400
+    assert pinned.get("/", headers={"Host": "storyforge.example"}).status_code == 200

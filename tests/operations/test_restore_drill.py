@@ -145,7 +145,7 @@ def test_verify_finds_a_damaged_media_object(app, user, worker, runner, tmp_path
 
 
 def test_a_backup_to_an_s3_prefix_verifies_and_restores(app, user, worker, runner, redis_url, s3_endpoint,
-                                                        s3_bucket, tmp_path):
+                                                        s3_bucket, empty_database, tmp_path):
     """``s3://bucket/prefix`` works like a folder: create, verify and restore go through the S3 API."""
     build_scene(user, worker, prompts=["Gulls circle the lighthouse."])
     source_media = media_checksums(app.extensions["sf_storage"])
@@ -157,7 +157,7 @@ def test_a_backup_to_an_s3_prefix_verifies_and_restores(app, user, worker, runne
     assert "nightly/2026-12-01/manifest.json" in keys and len(keys) == len(source_media) + 2
     assert runner.invoke(args=["backup", "verify", location]).exit_code == 0
 
-    restored = create_app(_config(f"sqlite:///{tmp_path / 'restored.db'}", redis_url, tmp_path / "restored"))
+    restored = create_app(_config(empty_database, redis_url, tmp_path / "restored"))
     restored.config.update(credentials)
     with restored.app_context():
         done = restored.test_cli_runner().invoke(args=["backup", "restore", "--yes", location])
