@@ -247,6 +247,12 @@ class Config:
     COPYRIGHT_AGENT_EMAIL = env_str("COPYRIGHT_AGENT_EMAIL", "copyright@storyforge.example")
     COPYRIGHT_AGENT_ADDRESS = env_str("COPYRIGHT_AGENT_ADDRESS", "StoryForge, 1 Harbour Street, Port Town")
     COPYRIGHT_RESTORE_BUSINESS_DAYS = env_int("COPYRIGHT_RESTORE_BUSINESS_DAYS", 10)
+    ABUSE_REFUSALS = env_int("ABUSE_REFUSALS", 5)  # prompt refusals from one account ...
+    ABUSE_REFUSALS_SECONDS = env_int("ABUSE_REFUSALS_SECONDS", 600)  # ... within this long
+    ABUSE_REPORTS = env_int("ABUSE_REPORTS", 5)  # people reporting one writer ...
+    ABUSE_REPORTS_SECONDS = env_int("ABUSE_REPORTS_SECONDS", 3600)  # ... within this long
+    ABUSE_NEW_ACCOUNT_HOURS = env_int("ABUSE_NEW_ACCOUNT_HOURS", 1)
+    ABUSE_PHASH_DISTANCE = env_int("ABUSE_PHASH_DISTANCE", 6)  # bits of 64 between a new frame and a removed one
 
 
 class DevelopmentConfig(Config):

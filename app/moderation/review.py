@@ -50,6 +50,8 @@ class Verdict:
     record: dict[str, Any]
     #: sampled frames at or above the review threshold, to keep as evidence
     flagged: list[frames.FrameScore] = field(default_factory=list)
+    #: every sampled frame
+    sampled: list[frames.FrameScore] = field(default_factory=list)
 
     @property
     def message(self) -> str:
@@ -98,7 +100,7 @@ def review_clip(video: Path, prompt: str, expanded_prompt: str | None, work_dir:
         "thresholds": {"nudity": [policy.nudity_review, policy.nudity_block], "text": [policy.text_review, policy.text_block]},
         "frame_seconds": round(frame_seconds, 3),
     }
-    return Verdict(outcome, reasons, record, flagged)
+    return Verdict(outcome, reasons, record, flagged, scored)
 
 
 def _label(label: str | None) -> str:
