@@ -231,6 +231,10 @@ class Config:
 
     # moderation: the post-generation check (thresholds are scores 0..1; a threshold above 1 never fires)
     MODERATION_PROVIDER = env_str("MODERATION_PROVIDER", "local")
+    MODERATION_BASE_URL = env_str("MODERATION_BASE_URL", "https://api.openai.com/v1")  # for MODERATION_PROVIDER=openai
+    MODERATION_API_KEY = env_str("MODERATION_API_KEY")
+    MODERATION_MODEL = env_str("MODERATION_MODEL", "omni-moderation-latest")
+    MODERATION_TIMEOUT = env_float("MODERATION_TIMEOUT", 20.0)
     MODERATION_NUDITY_REVIEW = env_float("MODERATION_NUDITY_REVIEW", 0.5)
     MODERATION_NUDITY_BLOCK = env_float("MODERATION_NUDITY_BLOCK", 0.85)
     MODERATION_TEXT_REVIEW = env_float("MODERATION_TEXT_REVIEW", 0.9)

@@ -7,6 +7,7 @@ from pathlib import Path
 from app.models import Segment
 from app.moderation import abuse, review
 from app.moderation.cases import open_case
+from app.moderation.classifiers import moderator
 from app.moderation.prompt_filter import PromptFilter
 from app.moderation.takedown import hold
 from app.storage import Storage
@@ -43,7 +44,8 @@ def check_segment(segment: Segment, video: Path, work_dir: Path, store: Storage,
     Raises SegmentBlocked for ``block``, after moving its video out of public media.
     """
     policy = review.Policy.from_config(config)
-    verdict = review.review_clip(video, segment.prompt, segment.expanded_prompt, work_dir, policy, word_filter)
+    verdict = review.review_clip(video, segment.prompt, segment.expanded_prompt, work_dir, policy, word_filter,
+                                 moderator(config))
     kept = []
     for frame in verdict.flagged:
         key = flagged_frame_key(segment, frame.at)
