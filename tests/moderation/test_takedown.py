@@ -69,3 +69,40 @@ def test_restore_brings_the_media_back(app, client, user, moderator, worker):
     assert client.get(video_url).status_code == 200
     assert any(re.search(f"/segments/{ref}/", u) for u in _playlist_uris(client, scene_ref))
     assert not storage().list(f"quarantine/{ref}/")
+
+
+def test_removal_asks_the_cdn_to_purge_the_media_urls(app, user, moderator):
+    """With CDN_PURGE_URL set, removal POSTs the URLs of every object it took down."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from tests.factories import bare_scene, grow
+
+    received = []
+
+    class Purge(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the http.server hook's name
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(202)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Purge)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        app.config["CDN_PURGE_URL"] = f"http://127.0.0.1:{server.server_port}/purge"
+        segment = grow(bare_scene(user), 1)[0]
+        segment.media_prefix = f"segments/{segment.public_id}/"
+        db.session.commit()
+        for name in ("video.mp4", "hls/index.m3u8"):
+            storage().put(segment.media_prefix + name, b"bytes")
+        case = open_case("segment", segment.public_id, source="report", severity=60, summary="Reported")
+        db.session.commit()
+        decisions.decide(case, moderator, "remove", "Policy")
+    finally:
+        server.shutdown()
+    (body,) = received
+    assert sorted(u.rsplit("/", 2)[-2:][-1] for u in body["urls"]) == ["index.m3u8", "video.mp4"]
