@@ -106,3 +106,28 @@ def test_removal_asks_the_cdn_to_purge_the_media_urls(app, user, moderator):
         server.shutdown()
     (body,) = received
     assert sorted(u.rsplit("/", 2)[-2:][-1] for u in body["urls"]) == ["index.m3u8", "video.mp4"]
+
+
+def test_quarantined_media_is_deleted_after_the_retention(app, user, moderator):
+    """Removed media stays in quarantine for QUARANTINE_DAYS, then the sweep deletes it (once)."""
+    from datetime import timedelta
+
+    from app.models.base import utcnow
+    from app.moderation.takedown import purge_expired_quarantine
+    from tests.factories import bare_scene, grow
+
+    segment = grow(bare_scene(user), 1)[0]
+    segment.media_prefix = f"segments/{segment.public_id}/"
+    db.session.commit()
+    storage().put(segment.media_prefix + "video.mp4", b"bytes")
+    case = open_case("segment", segment.public_id, source="report", severity=60, summary="Reported")
+    db.session.commit()
+    decisions.decide(case, moderator, "remove", "Policy")
+    assert purge_expired_quarantine() == 0 and storage().list(f"quarantine/{segment.public_id}/")
+    record = db.session.get(Segment, segment.id).moderation
+    db.session.get(Segment, segment.id).moderation = {
+        **record, "removed_at": (utcnow() - timedelta(days=app.config["QUARANTINE_DAYS"] + 1)).isoformat()}
+    db.session.commit()
+    assert purge_expired_quarantine() == 1
+    assert storage().list(f"quarantine/{segment.public_id}/") == []
+    assert purge_expired_quarantine() == 0
