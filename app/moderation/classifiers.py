@@ -100,6 +100,15 @@ class FallbackModerator:
             return getattr(self.local, method)(arg)
 
 
+def warm_up() -> None:
+    """Load the local models now (about 5 s on one core), so the first review doesn't wait for them."""
+    try:
+        frames._detector()
+        text._model()
+    except Exception:  # noqa: BLE001 - the review stage loads them again and reports a real failure there
+        log.warning("could not load the local moderation models ahead of time", exc_info=True)
+
+
 def moderator(cfg: Mapping):
     """The configured moderator (MODERATION_PROVIDER: local, or openai with the local models as its fallback)."""
     if cfg["MODERATION_PROVIDER"] == "local":

@@ -15,6 +15,7 @@ from rq.scheduler import RQScheduler
 
 from app.extensions import db, redis_client
 from app.generation.recovery import recover_orphans
+from app.moderation.classifiers import warm_up
 from app.moderation.takedown import purge_expired_quarantine
 
 #: how often a worker deletes removed media whose quarantine has run out
@@ -28,6 +29,7 @@ def run_worker(app: Flask, queues: list[str], burst: bool = False) -> None:
         app.logger.warning("resumed %d interrupted generation(s): %s", len(resumed), resumed)
     db.session.remove()
     stop = threading.Event()
+    threading.Thread(target=warm_up, daemon=True, name="moderation-models").start()
     if not burst:
         threading.Thread(target=_housekeeping, args=(app, queues, stop), daemon=True, name="housekeeping").start()
     try:
