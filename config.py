@@ -252,6 +252,10 @@ class Config:
 
     # moderation: the post-generation check (thresholds are scores 0..1; a threshold above 1 never fires)
     MODERATION_PROVIDER = env_str("MODERATION_PROVIDER", "local")
+    MODERATION_BASE_URL = env_str("MODERATION_BASE_URL", "https://api.openai.com/v1")  # for MODERATION_PROVIDER=openai
+    MODERATION_API_KEY = env_str("MODERATION_API_KEY")
+    MODERATION_MODEL = env_str("MODERATION_MODEL", "omni-moderation-latest")
+    MODERATION_TIMEOUT = env_float("MODERATION_TIMEOUT", 20.0)
     MODERATION_NUDITY_REVIEW = env_float("MODERATION_NUDITY_REVIEW", 0.5)
     MODERATION_NUDITY_BLOCK = env_float("MODERATION_NUDITY_BLOCK", 0.85)
     MODERATION_TEXT_REVIEW = env_float("MODERATION_TEXT_REVIEW", 0.9)
@@ -268,6 +272,12 @@ class Config:
     COPYRIGHT_AGENT_EMAIL = env_str("COPYRIGHT_AGENT_EMAIL", "copyright@storyforge.example")
     COPYRIGHT_AGENT_ADDRESS = env_str("COPYRIGHT_AGENT_ADDRESS", "StoryForge, 1 Harbour Street, Port Town")
     COPYRIGHT_RESTORE_BUSINESS_DAYS = env_int("COPYRIGHT_RESTORE_BUSINESS_DAYS", 10)
+    ABUSE_REFUSALS = env_int("ABUSE_REFUSALS", 5)  # prompt refusals from one account ...
+    ABUSE_REFUSALS_SECONDS = env_int("ABUSE_REFUSALS_SECONDS", 600)  # ... within this long
+    ABUSE_REPORTS = env_int("ABUSE_REPORTS", 5)  # people reporting one writer ...
+    ABUSE_REPORTS_SECONDS = env_int("ABUSE_REPORTS_SECONDS", 3600)  # ... within this long
+    ABUSE_NEW_ACCOUNT_HOURS = env_int("ABUSE_NEW_ACCOUNT_HOURS", 1)
+    ABUSE_PHASH_DISTANCE = env_int("ABUSE_PHASH_DISTANCE", 6)  # bits of 64 between a new frame and a removed one
 
 
 class DevelopmentConfig(Config):

@@ -79,6 +79,9 @@ def check_generation_allowed(user: User, retry: bool = False) -> None:
             oldest = oldest.replace(tzinfo=since.tzinfo)
         free_at = oldest + timedelta(hours=1)
         wait = max(1, int((free_at - utcnow()).total_seconds()))
+        from app.moderation.abuse import generation_limited
+
+        generation_limited(user)
         raise GenerationRefused(
             f"You've started {limit} segments in the last hour, the most allowed. "
             f"You can start another at {free_at:%H:%M} UTC (in {wait // 60 + 1} minutes).",

@@ -69,7 +69,3 @@ def score_frame(path: Path) -> tuple[str | None, float]:
     best = max(explicit, key=lambda d: d["score"])
     return best["class"], round(float(best["score"]), 4)
 
-
-def score_clip(video: Path, work_dir: Path, *, per_second: float = 1.0) -> list[FrameScore]:
-    """Every sampled frame of ``video`` with its score."""
-    return [FrameScore(at, path, *score_frame(path)) for at, path in sample_frames(video, work_dir, per_second=per_second)]

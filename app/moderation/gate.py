@@ -5,8 +5,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from app.models import Segment
-from app.moderation import review
+from app.moderation import abuse, review
 from app.moderation.cases import open_case
+from app.moderation.classifiers import moderator
 from app.moderation.prompt_filter import PromptFilter
 from app.moderation.takedown import hold
 from app.storage import Storage
@@ -43,13 +44,15 @@ def check_segment(segment: Segment, video: Path, work_dir: Path, store: Storage,
     Raises SegmentBlocked for ``block``, after moving its video out of public media.
     """
     policy = review.Policy.from_config(config)
-    verdict = review.review_clip(video, segment.prompt, segment.expanded_prompt, work_dir, policy, word_filter)
+    verdict = review.review_clip(video, segment.prompt, segment.expanded_prompt, work_dir, policy, word_filter,
+                                 moderator(config))
     kept = []
     for frame in verdict.flagged:
         key = flagged_frame_key(segment, frame.at)
         store.put_file(key, frame.path, "image/jpeg")
         kept.append({"at": frame.at, "label": frame.label, "score": frame.score, "key": key})
-    segment.moderation = {**verdict.record, "flagged": kept, "message": verdict.message}
+    hashes = abuse.frame_hashes([f.path for f in verdict.sampled])
+    segment.moderation = {**verdict.record, "flagged": kept, "message": verdict.message, "phash": hashes}
     if verdict.outcome == review.BLOCK:
         if segment.video_key and store.exists(segment.video_key):
             store.put_file(quarantine_key(segment), video, "video/mp4")
@@ -62,4 +65,6 @@ def check_segment(segment: Segment, video: Path, work_dir: Path, store: Storage,
         open_case("segment", segment.public_id, source="review", severity=int(40 + 50 * worst),
                   summary="Content check: " + "; ".join(verdict.reasons), writer_id=segment.author_id,
                   evidence={"check": segment.moderation})
+    elif abuse.lookalike_of_removed(segment, hashes) is not None and policy.on_review == review.HOLD:
+        hold(segment)
     return verdict

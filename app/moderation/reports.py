@@ -88,6 +88,9 @@ def file_report(reporter: User, item: Reportable, reasons: list[str], details: s
     except IntegrityError as err:  # a second tab filed the same report a moment earlier
         db.session.rollback()
         raise ReportRefused(f"You have already reported this {TARGET_TYPES[item.target_type]}.") from err
+    from app.moderation.abuse import report_filed
+
+    report_filed(item.writer)
     return report
 
 

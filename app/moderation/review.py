@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.moderation import frames, text
+from app.moderation import frames
+from app.moderation.classifiers import LocalModerator
 from app.moderation.prompt_filter import PromptFilter
 
 CLEAR, REVIEW, BLOCK = "clear", "review", "block"
@@ -50,6 +51,8 @@ class Verdict:
     record: dict[str, Any]
     #: sampled frames at or above the review threshold, to keep as evidence
     flagged: list[frames.FrameScore] = field(default_factory=list)
+    #: every sampled frame
+    sampled: list[frames.FrameScore] = field(default_factory=list)
 
     @property
     def message(self) -> str:
@@ -62,12 +65,16 @@ class Verdict:
 
 
 def review_clip(video: Path, prompt: str, expanded_prompt: str | None, work_dir: Path, policy: Policy,
-                word_filter: PromptFilter) -> Verdict:
-    """Score the clip's sampled frames and the prompt texts, and decide under ``policy``."""
+                word_filter: PromptFilter, moderator=None) -> Verdict:
+    """Score the clip's sampled frames and the prompt texts (with ``moderator``, default the local models),
+    and decide under ``policy``."""
+    moderator = moderator or LocalModerator()
     started = time.perf_counter()
-    scored = frames.score_clip(video, work_dir, per_second=policy.frames_per_second)
+    sampled = frames.sample_frames(video, work_dir, per_second=policy.frames_per_second)
+    scored = [frames.FrameScore(at, path, label, score)
+              for (at, path), (label, score) in zip(sampled, moderator.score_frames([p for _, p in sampled]), strict=True)]
     frame_seconds = time.perf_counter() - started
-    prompt_score, expanded_score = text.offensive_probability([prompt, expanded_prompt or ""])
+    prompt_score, expanded_score = moderator.score_texts([prompt, expanded_prompt or ""])
     terms = word_filter.check(expanded_prompt or "")
 
     worst = max(scored, key=lambda f: f.score)
@@ -97,8 +104,11 @@ def review_clip(video: Path, prompt: str, expanded_prompt: str | None, work_dir:
         "text": {"prompt": prompt_score, "expanded": expanded_score, "blocked_terms": not terms.allowed},
         "thresholds": {"nudity": [policy.nudity_review, policy.nudity_block], "text": [policy.text_review, policy.text_block]},
         "frame_seconds": round(frame_seconds, 3),
+        "moderator": moderator.name,
     }
-    return Verdict(outcome, reasons, record, flagged)
+    if moderator.fallback_reason:
+        record["moderator_fallback"] = moderator.fallback_reason
+    return Verdict(outcome, reasons, record, flagged, scored)
 
 
 def _label(label: str | None) -> str:

@@ -13,6 +13,7 @@ with the slate), and ``CDN_PURGE_URL`` is told its URLs.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -21,6 +22,7 @@ from sqlalchemy import select
 
 from app.extensions import cache, db, storage
 from app.models import DirectorsCut, Scene, Segment, User
+from app.models.base import utcnow
 from app.models.moderation import ModerationState
 from app.moderation.slates import Slate, ensure_slate, slate_kind, stored_slate
 from app.services.mail import public_url, send_mail
@@ -81,6 +83,7 @@ def remove(segment: Segment, reason: str) -> list[Scene]:
     for key in moved:
         store.delete(key)
     segment.moderation_state = ModerationState.REMOVED.value
+    segment.moderation = {**(segment.moderation or {}), "removed_at": utcnow().isoformat()}
     scenes = forget_branches(segment)
     purge_cdn(urls)
     _tell_people(segment, scenes, reason)
@@ -96,6 +99,22 @@ def restore(segment: Segment) -> list[Scene]:
     store.delete_prefix(prefix)
     segment.moderation_state = ModerationState.CLEAR.value
     return forget_branches(segment)
+
+
+def purge_expired_quarantine() -> int:
+    """Delete the quarantined media of segments removed more than QUARANTINE_DAYS ago; returns how many. Commits."""
+    cutoff = utcnow() - timedelta(days=current_app.config["QUARANTINE_DAYS"])
+    store, purged = storage(), 0
+    for segment in db.session.scalars(select(Segment).where(Segment.moderation_state == ModerationState.REMOVED.value)):
+        record = segment.moderation or {}
+        removed_at = record.get("removed_at")
+        if not removed_at or record.get("quarantine_purged") or datetime.fromisoformat(removed_at) > cutoff:
+            continue
+        store.delete_prefix(quarantine_prefix(segment))
+        segment.moderation = {**record, "quarantine_purged": utcnow().isoformat()}
+        purged += 1
+    db.session.commit()
+    return purged
 
 
 def forget_branches(segment: Segment) -> list[Scene]:

@@ -14,7 +14,12 @@ from rq.scheduler import RQScheduler
 
 from app.extensions import db, redis_client
 from app.generation.recovery import recover_orphans
+from app.moderation.classifiers import warm_up
+from app.moderation.takedown import purge_expired_quarantine
 from app.observability.jobs import ObservedWorker
+
+#: how often a worker deletes removed media whose quarantine has run out
+QUARANTINE_SWEEP_SECONDS = 3600
 
 
 def run_worker(app: Flask, queues: list[str], burst: bool = False) -> None:
@@ -27,6 +32,7 @@ def run_worker(app: Flask, queues: list[str], burst: bool = False) -> None:
         app.logger.warning("resumed %d interrupted generation(s): %s", len(resumed), resumed)
     db.session.remove()
     stop = threading.Event()
+    threading.Thread(target=warm_up, daemon=True, name="moderation-models").start()
     if not burst:
         threading.Thread(target=_housekeeping, args=(app, queues, stop), daemon=True, name="housekeeping").start()
     try:
@@ -47,6 +53,8 @@ def _housekeeping(app: Flask, queues: list[str], stop: threading.Event) -> None:
                 scheduler.enqueue_scheduled_jobs()
                 if ticks % interval == 0:
                     recover_orphans()
+                if ticks % QUARANTINE_SWEEP_SECONDS == 0:
+                    purge_expired_quarantine()
             except Exception:  # noqa: BLE001 - keep going; Redis or the database may be back next time
                 app.logger.exception("worker housekeeping failed")
             finally:

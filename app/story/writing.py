@@ -75,7 +75,7 @@ def create_scene(owner: User, *, title: str, topic_slug: str, prompt: str, visib
     topic = db.session.scalar(select(Topic).where(Topic.slug == topic_slug, Topic.archived_at.is_(None)))
     if topic is None:
         raise StoryError("Choose one of the topics.", "topic")
-    text = clean_prompt(prompt)
+    text = _checked_prompt(prompt, owner)
     try:
         changes = declared_changes(_clean_declared(declared or []))
     except (BibleError, TextRefused) as err:
@@ -97,7 +97,7 @@ def continue_scene(scene: Scene, author: User, prompt: str, after_segment_id: in
     Raises SceneMoved when the head is no longer the segment the writer saw, or when
     someone else's segment already holds the next position (the unique constraint decides).
     """
-    text = clean_prompt(prompt)
+    text = _checked_prompt(prompt, author)
     if after_segment_id != scene.head_segment_id:
         raise SceneMoved(scene, after_segment_id)
     parent = db.session.get(Segment, scene.head_segment_id) if scene.head_segment_id else None
@@ -183,6 +183,18 @@ def discard_segment(segment: Segment, user: User) -> None:
     db.session.delete(segment)
     db.session.commit()
     stop_provider_task(provider, task_id)
+
+
+def _checked_prompt(prompt, writer: User) -> str:
+    """``clean_prompt``; a refusal also counts towards the abuse rule that watches for many of them."""
+    try:
+        return clean_prompt(prompt)
+    except PromptError as err:
+        if err.code == "prompt_refused":
+            from app.moderation.abuse import prompt_refused
+
+            prompt_refused(writer)
+        raise
 
 
 def _clean_title(title) -> str:

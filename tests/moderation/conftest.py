@@ -89,3 +89,20 @@ def outbox(app):
         return mails
 
     return read
+
+
+@pytest.fixture(scope="session")
+def moderation_server():
+    from tests.moderation.moderation_stub import ModerationStub
+
+    with ModerationStub(api_key="sk-stub-moderation") as stub:
+        yield stub
+
+
+@pytest.fixture
+def moderation_stub(app, moderation_server):
+    """The moderation stub, reset, configured as the app's MODERATION_PROVIDER=openai."""
+    moderation_server.reset()
+    app.config.update(MODERATION_PROVIDER="openai", MODERATION_BASE_URL=moderation_server.api_url,
+                      MODERATION_API_KEY="sk-stub-moderation", MODERATION_TIMEOUT=5.0)
+    return moderation_server

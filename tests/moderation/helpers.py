@@ -15,3 +15,13 @@ def decide(client, case_ids, action: str, reason: str, strike: bool = False):
     if strike:
         data["strike"] = "y"
     return client.post("/admin/moderation/decide", data=data)
+
+
+def person(username: str):
+    """The user row, fresh in the current session (fixtures' rows are detached once a worker has run)."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import User
+
+    return db.session.scalar(select(User).where(User.username == username))

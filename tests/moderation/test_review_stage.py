@@ -44,6 +44,31 @@ def test_flagged_frames_hold_the_segment_for_review(app, user, worker, renders_e
     assert case.writer.username == "mara" and case.severity > 40
 
 
+def test_held_segment_shows_its_frames_in_the_queue_and_only_to_its_writer(app, user, worker, renders_explicit,
+                                                                          client, auth, moderator, reader):
+    """The queue shows the flagged frames (served to moderators only); readers don't get the held segment's media,
+    its writer sees why it is held."""
+    app.config.update(MODERATION_NUDITY_REVIEW=0.4, MODERATION_NUDITY_BLOCK=0.95)
+    job = _generate(user, worker)
+    segment = job.segment
+    scene_ref, video = segment.scene.public_id, f"/media/{segment.video_key}"
+    frame_url = f"/admin/moderation/frames/{segment.moderation['flagged'][0]['key']}"
+    auth.login("morgan")
+    page = client.get("/admin/moderation").get_data(as_text=True)
+    assert frame_url in page and "possible nudity" in page
+    shown = client.get(frame_url)
+    assert shown.status_code == 200 and shown.data.startswith(b"\xff\xd8")
+    auth.logout()
+    auth.login("rowan")
+    assert client.get(frame_url).status_code == 404
+    assert client.get(video).status_code == 404
+    assert "Not shown: taken out of view" in client.get(f"/scenes/{scene_ref}").get_data(as_text=True)
+    auth.logout()
+    auth.login("mara")
+    assert client.get(video).status_code == 200
+    assert "Held for review" in client.get(f"/scenes/{scene_ref}").get_data(as_text=True)
+
+
 def test_queue_policy_publishes_to_everyone_and_opens_a_case(app, user, worker, renders_explicit):
     """With MODERATION_ON_REVIEW=queue the segment is public at once and still in the queue."""
     app.config.update(MODERATION_NUDITY_REVIEW=0.4, MODERATION_NUDITY_BLOCK=0.95, MODERATION_ON_REVIEW="queue")
