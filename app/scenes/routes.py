@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Scene, Segment
 from app.scenes import bp, refusals
 from app.scenes.forms import BibleChangeForm, ContinueForm, ForkForm, NewSceneForm, SceneSettingsForm, SegmentActionForm
-from app.story import access, bible_edits, cuts, lineage, listings, playback, writing
+from app.story import access, bible_edits, continuity_words, cuts, lineage, listings, playback, writing
 from app.story.views import media_url, scene_view, work_in_progress
 from app.topics.catalog import list_topics
 
@@ -28,6 +28,16 @@ def _clock(seconds: float | None) -> str:
     """5.0 → "0:05", 125 → "2:05": durations as people read them."""
     whole = round(seconds or 0)
     return f"{whole // 60}:{whole % 60:02d}"
+
+
+@bp.app_template_global("continuity_words")
+def _continuity_words(segment) -> str | None:
+    return continuity_words.in_words(segment)
+
+
+@bp.app_template_global("scene_continuity_words")
+def _scene_continuity_words(average: float) -> str:
+    return continuity_words.scene_in_words(average)
 
 
 @bp.app_template_global("continuity_notes")
