@@ -120,6 +120,7 @@ def test_the_player_answers_the_keys_people_know_and_ends_on_a_card(app, user, w
     page.goto(f"{live_server}/scenes/{ref}")
     wait_until(page, f"window.storyforgePlayer && {VIDEO}.readyState >= 1 && {VIDEO}.duration > 14")
     starts = [float(c.get_attribute("data-start")) for c in page.locator(".chapter").all()]
+    assert not page.get_by_role("button", name="Play your new segment").is_visible()  # nothing new yet
     page.locator("h1").click()  # focus on the page, not on a control
     page.keyboard.press("k")
     wait_until(page, f"!{VIDEO}.paused")
