@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Scene, Segment
 from app.scenes import bp, refusals
 from app.scenes.forms import BibleChangeForm, ContinueForm, ForkForm, NewSceneForm, SceneSettingsForm, SegmentActionForm
-from app.story import access, cuts, lineage, listings, playback, writing
+from app.story import access, bible_edits, continuity_words, cuts, lineage, listings, playback, writing
 from app.story.views import media_url, scene_view, work_in_progress
 from app.topics.catalog import list_topics
 
@@ -28,6 +28,16 @@ def _clock(seconds: float | None) -> str:
     """5.0 → "0:05", 125 → "2:05": durations as people read them."""
     whole = round(seconds or 0)
     return f"{whole // 60}:{whole % 60:02d}"
+
+
+@bp.app_template_global("continuity_words")
+def _continuity_words(segment) -> str | None:
+    return continuity_words.in_words(segment)
+
+
+@bp.app_template_global("scene_continuity_words")
+def _scene_continuity_words(average: float) -> str:
+    return continuity_words.scene_in_words(average)
 
 
 @bp.app_template_global("continuity_notes")
@@ -56,8 +66,11 @@ def bible(scene_ref: str):
                 flash(f"Recorded: {change.entity_id} {change.op.replace('_', ' ')}.", "success")
                 return redirect(url_for("scenes.bible", scene_ref=scene))
     entities = sorted(bible_at(scene.head_segment_id).entities.values(), key=lambda e: (e.kind, e.id))
+    changes = bible_history(scene.head_segment_id)
     return render_template("scenes/bible.html", scene=scene, entities=entities, can_edit=can_edit, form=form,
-                           history=bible_history(scene.head_segment_id), stills=first_appearances(entities),
+                           history=changes, undone=bible_edits.undos(changes),
+                           undoable=bible_edits.undoable(changes) if can_edit else set(),
+                           action_form=SegmentActionForm() if can_edit else None, stills=first_appearances(entities),
                            last_seen=last_appearances(scene.head_segment_id),
                            number=positions_on_path(scene.head_segment_id))
 

@@ -215,10 +215,10 @@
       var newStart = start(chapters[chapters.length - 1]);
       if (hls) {
         hls.once(window.Hls.Events.MANIFEST_PARSED, function () {
-          if (!wasPlaying) { seekTo(newStart + 0.01); play(); }  // autoplay where the browser allows
+          seekTo(wasPlaying ? at : newStart + 0.01);  // a viewer mid-scene carries on; otherwise the new segment
+          play();  // autoplay where the browser allows; "Play your new segment" otherwise
         });
         load(playlist);
-        if (wasPlaying) { video.currentTime = at; }
       } else {
         load(playlist);
         video.addEventListener("loadedmetadata", function () {

@@ -14,6 +14,16 @@
       window.setTimeout(function () { button.disabled = true; button.setAttribute("aria-busy", "true"); }, 0);
     }
   });
+  // A field marked wrong by the server stops saying so once it holds a valid value again.
+  document.addEventListener("input", function (event) {
+    var control = event.target;
+    var field = control.closest && control.closest(".field-error");
+    if (!field || control.getAttribute("aria-invalid") !== "true" || !control.value.trim() || !control.checkValidity()) { return; }
+    field.classList.remove("field-error");
+    control.removeAttribute("aria-invalid");
+    var error = field.querySelector(".error-text");
+    if (error) { error.hidden = true; }
+  });
   // A refused form comes back at its anchor: bring its reason into view and give it focus.
   var refusal = document.querySelector(".refusal[tabindex='-1']");
   var anchor = window.location.hash ? document.getElementById(decodeURIComponent(window.location.hash.slice(1))) : null;

@@ -120,6 +120,7 @@ def test_the_player_answers_the_keys_people_know_and_ends_on_a_card(app, user, w
     page.goto(f"{live_server}/scenes/{ref}")
     wait_until(page, f"window.storyforgePlayer && {VIDEO}.readyState >= 1 && {VIDEO}.duration > 14")
     starts = [float(c.get_attribute("data-start")) for c in page.locator(".chapter").all()]
+    assert not page.get_by_role("button", name="Play your new segment").is_visible()  # nothing new yet
     page.locator("h1").click()  # focus on the page, not on a control
     page.keyboard.press("k")
     wait_until(page, f"!{VIDEO}.paused")
@@ -241,3 +242,39 @@ def test_two_forks_with_their_own_titles_read_whole_in_the_tree_and_the_fork_poi
     page.mouse.click(centre["x"] + centre["width"] / 2, centre["y"] + centre["height"] / 2)
     page.wait_for_url("**/watch?t=*")
     wait_until(page, f"window.storyforgePlayer && !{VIDEO}.paused && {VIDEO}.currentTime > 5.2", timeout=15_000)
+
+
+def test_the_bible_is_edited_as_cards_and_an_undo_is_in_the_history(app, user, worker, live_server, page):
+    """Edit Mara's card (coat red → green, a new detail), add a fact by picking her by name, then undo the coat:
+    the card says red again and the history shows the undo as a change of its own, linked to what it undid."""
+    from app.audit import history as audit_history
+
+    make_topic("harbour-tales", "Harbour Tales")
+    ref = db.session.get(Scene, build_scene(user, worker, ["Mara, in a red coat, waits on the pier."])).public_id
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/scenes/{ref}/bible")
+    card = page.locator("article.bible-entity", has_text="Mara")
+    card.locator("summary", has_text="Edit").click()
+    assert card.get_by_label("Coat", exact=True).input_value() == "red"
+    card.get_by_label("Coat", exact=True).fill("green")
+    card.get_by_label("What (coat, hair, eyes …)").fill("hair")
+    card.get_by_label("Is", exact=True).fill("black")
+    card.get_by_role("button", name="Save Mara").click()
+    page.locator(".flash-success", has_text="Saved 2 changes").wait_for()
+    card = page.locator("article.bible-entity", has_text="Mara")
+    assert "green" in card.locator(".bible-attrs").inner_text() and "black" in card.locator(".bible-attrs").inner_text()
+
+    page.get_by_label("About").select_option(label="Mara (character)")
+    page.get_by_label("What is now true").fill("injured")
+    page.get_by_role("button", name="Add the fact").click()
+    page.locator(".bible-history li", has_text="Mara is now injured").wait_for()
+
+    coat = page.locator(".bible-history li", has_text="Mara: coat is green")
+    coat.get_by_role("button", name="Undo this change").click()
+    page.locator(".flash-success", has_text="Undone").wait_for()
+    card = page.locator("article.bible-entity", has_text="Mara")
+    assert "red" in card.locator(".bible-attrs").inner_text() and "green" not in card.locator(".bible-attrs").inner_text()
+    undo = page.locator(".bible-history li").last
+    assert "Mara: coat is red" in undo.inner_text() and "undo of" in undo.inner_text()
+    assert "by mara" in undo.inner_text()
+    assert [e.action for e in audit_history("bible_change")] == ["bible.undo"]
