@@ -1,33 +1,22 @@
-"""Reading a prompt against the Bible: which entities it mentions, and what it says about them.
+"""Mentions of entities in a prompt: the data a reading produces, linking names, and states.
 
-``link_mentions`` finds names and aliases (case-insensitive, whole words, plural
-and possessive forms: "lanterns", "Mara's", "Mara’s", "James'"), explicit ids
-("C1"), ambiguous words (one alias on two entities) and new names, which get
-the next free id of their kind. ``read_prompt`` adds what a small grammar can
-tell about the linked entities:
+``read_prompt`` reads a prompt with the dependency parse (:mod:`app.continuity.reading`); this
+module holds what that reading shares:
 
-- attribute claims: "<colour> <thing>" ("red coat", "blonde hair", "blue-eyed")
-  tied to a character by a possessive ("Mara's green coat", "her red coat"),
-  a connector ("Mara, in a red coat", "Mara with silver hair", "Mara has red
-  hair"), or adjacency ("blonde Mara", "red-haired Mara"); "<colour> <prop or
-  place>" ("the green lantern") gives its ``colour``;
-- stated changes: "dyes her hair blonde", "changes into a green coat", "now
-  wears a black hat", "puts on …", "takes off …", "paints the lantern red",
-  "her hair turns grey";
-- state: "dies"/"is killed"/"kills X" → dead, "vanishes"/"leaves forever" →
-  gone, "returns"/"comes back"/"is revived" → ends dead or gone,
-  "is injured"/"is wounded" → injured, "heals"/"recovers" → ends injured;
-- whether each character mention *acts*: it stands in subject position of its
-  clause and is not a reference ("remembers Mara", "Mara's grave", "the ghost
-  of Mara", "in memory of Mara", "Mara lies dead").
+- the data: :class:`Mention` (``via`` is "name", "alias", "id", "new" or "pronoun"),
+  :class:`NewEntity`, :class:`Claim`, :class:`Statement`, :class:`Reading`;
+- ``link_mentions``: known names and aliases (case-insensitive, whole words, plural and
+  possessive forms: "lanterns", "Mara's", "Mara’s", "James'"), explicit ids ("C1"),
+  ambiguous words (one alias on two entities) and the new names a finder proposes, each
+  given the next free id of its kind; props by a list of common objects;
+- ``read_states``: dies / is killed / kills X → dead, vanishes / leaves forever → gone,
+  returns / comes back / is revived → ends dead or gone, is injured → injured, heals →
+  ends injured; and whether each character mention *acts* (stands as the subject of its
+  clause and is not a reference: "remembers Mara", "Mara's grave", "the ghost of Mara").
 
-Limits, on purpose: only colours are understood as attribute values (not
-"long", "curly", ages); the subject of a verb is the nearest character named
-before it in the same sentence; pronouns are not resolved across sentences;
-capitalised words outside a stopword list are taken for new names, so an
-unusual sentence-opening word ("Thunder rolls") can be proposed as a
-character; a character and a common word that share a spelling ("Rose", "a
-rose") link alike.
+``read_by_grammar`` is the earlier reading by a small hand-written grammar (colours only,
+the nearest name before a verb as its subject, no pronouns); ``bench/continuity.py``
+measures it beside the parse.
 """
 from __future__ import annotations
 
