@@ -8,7 +8,8 @@ from app.metrics.vital_signs import (
     VitalSigns,
     moderation_backlog,
     vital_signs,
+    writers_since,
 )
 
 __all__ = ["TARGETS", "Backlog", "Daily", "Generation", "ProviderOutcome", "VitalSigns", "moderation_backlog",
-           "vital_signs"]
+           "vital_signs", "writers_since"]

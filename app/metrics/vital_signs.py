@@ -119,10 +119,19 @@ class VitalSigns:
 
 
 def moderation_backlog(now: datetime, new_segments_last_week: int) -> Backlog:
-    """The review queue's size. There is no review queue yet, so nothing waits: replace the body with a
-    count of pending items (and the oldest one's time) when moderation keeps one."""
-    del now, new_segments_last_week
-    return Backlog()
+    """The moderation queue: open cases, the oldest one's opening time, and their share of the last week's
+    new segments (the roadmap's target is under 5 %)."""
+    from app.moderation.cases import backlog
+
+    del now
+    waiting, oldest = backlog()
+    share = waiting / max(new_segments_last_week, 1)
+    return Backlog(waiting=waiting, oldest=_utc(oldest), share=share)
+
+
+def writers_since(since: datetime) -> int:
+    """Distinct people who started a segment since ``since``: the dashboard's notion of an active writer."""
+    return db.session.scalar(select(func.count(func.distinct(Segment.author_id))).where(Segment.created_at >= since)) or 0
 
 
 def _utc(moment: datetime | None) -> datetime | None:

@@ -1,9 +1,8 @@
 """Numbers counted when Prometheus scrapes, from Redis and the database: queue depth and the age of the
 oldest waiting job per queue, live workers, active writers and the moderation backlog.
 
-Active writers and the moderation backlog are the admin dashboard's numbers too; their queries sit in
-``WRITER_WINDOW`` / ``moderation_backlog`` below so that one module can serve both. Moderation keeps no
-queue of its own yet, so its backlog reads 0 until it does.
+Active writers and the moderation backlog are the admin dashboard's numbers too: both come from
+``app.metrics``, so the dashboard and Prometheus never count them two ways.
 """
 from __future__ import annotations
 
@@ -15,10 +14,9 @@ from flask import current_app
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily
 from rq import Queue, Worker
-from sqlalchemy import func, select
 
+from app import metrics
 from app.extensions import db, redis_client
-from app.models import GenerationJob
 from app.models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -50,14 +48,12 @@ def live_workers() -> int:
 
 
 def active_writers() -> int:
-    since = utcnow() - WRITER_WINDOW
-    return db.session.scalar(select(func.count(func.distinct(GenerationJob.user_id)))
-                             .where(GenerationJob.created_at >= since)) or 0
+    return metrics.writers_since(utcnow() - WRITER_WINDOW)
 
 
 def moderation_backlog() -> int:
-    """Reports waiting for a moderator: none can wait yet, moderation has no queue on this site."""
-    return 0
+    """Moderation cases waiting for a moderator."""
+    return metrics.moderation_backlog(utcnow(), 0).waiting
 
 
 class Census:
@@ -66,9 +62,9 @@ class Census:
     def collect(self):
         yield from self._queues()
         yield from self._gauge("storyforge_workers", "RQ workers alive (registered and heartbeating).", live_workers)
-        yield from self._gauge("storyforge_active_writers", "People who started a generation in the last 24 hours.",
+        yield from self._gauge("storyforge_active_writers", "People who started a segment in the last 24 hours.",
                                active_writers)
-        yield from self._gauge("storyforge_moderation_backlog", "Reports waiting for a moderator.", moderation_backlog)
+        yield from self._gauge("storyforge_moderation_backlog", "Moderation cases waiting for a moderator.", moderation_backlog)
 
     def _queues(self):
         depth = GaugeMetricFamily("storyforge_queue_depth", "Jobs waiting in a queue.", labels=["queue"])

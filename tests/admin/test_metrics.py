@@ -87,3 +87,17 @@ def test_dashboard_is_hidden_from_everyone_else(client, user, auth):
     assert client.get("/admin/").status_code == 404
     auth.login()
     assert client.get("/admin/").status_code == 404
+
+
+def test_moderation_backlog_counts_open_cases_against_the_weeks_segments(known_world):
+    """Two open cases (one opened on day 12) and a decided one: 2 waiting, the oldest from day 12, 2 of 6."""
+    from app.extensions import db
+    from app.models.moderation import CaseStatus, ModerationCase
+
+    for ref, day, status in (("a", 12, CaseStatus.OPEN), ("b", 14, CaseStatus.OPEN), ("c", 3, CaseStatus.CLOSED)):
+        db.session.add(ModerationCase(target_type="segment", target_ref=ref, source="report", severity=10,
+                                      summary="", status=status.value, created_at=at(day)))
+    db.session.commit()
+    backlog = vital_signs(NOW).moderation
+    assert (backlog.waiting, backlog.oldest) == (2, at(12))
+    assert backlog.share == pytest.approx(2 / 6)

@@ -50,7 +50,7 @@ def test_requests_page_cache_and_sql_are_counted(app, client):
 
 
 def test_queue_depth_age_writers_and_backlog_are_read_at_scrape_time(app, client, user):
-    """A waiting generation shows as queue depth with its age; its writer is active; the backlog reads 0."""
+    """A waiting generation shows as queue depth with its age; its writer is active; an open case is backlog."""
     make_scene(user)
     samples = scrape(client)
     assert samples[("storyforge_queue_depth", (("queue", "generate"),))] == 1
@@ -59,6 +59,13 @@ def test_queue_depth_age_writers_and_backlog_are_read_at_scrape_time(app, client
     assert samples[("storyforge_active_writers", ())] == 1
     assert samples[("storyforge_moderation_backlog", ())] == 0
     assert samples[("storyforge_workers", ())] == 0
+
+    from app.extensions import db
+    from app.moderation.cases import open_case
+
+    open_case("user", str(user.id), source="report", severity=40, summary="spam", writer_id=user.id)
+    db.session.commit()
+    assert scrape(client)[("storyforge_moderation_backlog", ())] == 1  # the dashboard's count, exported
 
 
 def test_a_generation_counts_its_stages_outcome_provider_errors_and_bytes(app, user, runway_stub, observed_worker):
