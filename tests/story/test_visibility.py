@@ -74,7 +74,8 @@ def test_nothing_past_the_fork_point_is_exposed(app, client, user, went_private)
 def test_pages_after_the_change_hide_the_private_parent(client, went_private):
     """The fork's page names no private scene; the tree shows only the fork's branch to others."""
     page = client.get(scene_url(went_private["fork"])).get_data(as_text=True)
-    assert "Forked from another scene" in page and "Harbour Lights" not in page
+    lineage = " ".join(page.split('class="lineage">')[1].split("</p>")[0].split())
+    assert "from another scene at segment" in lineage and "Harbour Lights" not in page
     tree = client.get(tree_url(went_private["path"][0], api=True)).json
     assert [b["scene_id"] for b in tree["branches"]] == [db.session.get(Scene, went_private["fork"]).public_id]
     html = client.get(tree_url(went_private["path"][0])).get_data(as_text=True)
