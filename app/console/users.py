@@ -12,6 +12,7 @@ from app.console import ConsoleError, require_reason
 from app.extensions import db
 from app.models import ApiToken, AuditEntry, Feedback, GenerationJob, Role, Scene, Segment, SignIn, User
 from app.models.base import utcnow
+from app.models.moderation import Strike
 
 PAGE_SIZE = 50
 RECENT = 20
@@ -39,6 +40,7 @@ class Footprint:
     tokens: list[ApiToken]
     feedback: list[Feedback]
     history: list[AuditEntry]
+    strikes: list[Strike]
 
 
 def footprint(user: User) -> Footprint:
@@ -56,6 +58,7 @@ def footprint(user: User) -> Footprint:
         tokens=list(newest(ApiToken, ApiToken.user_id == user.id)),
         feedback=list(newest(Feedback, Feedback.user_id == user.id)),
         history=audit.history("user", user.id, limit=RECENT),
+        strikes=list(newest(Strike, Strike.user_id == user.id)),
     )
 
 

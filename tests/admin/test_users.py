@@ -114,3 +114,14 @@ def test_audit_log_filters(admin_client, admin):
     assert "reason one" in page and "reason two" not in page
     page = admin_client.get(f"/admin/audit?target_type=user&target_id={olga.id}&actor=root").get_data(as_text=True)
     assert "reason two" in page and "reason one" not in page
+
+
+def test_user_page_lists_their_strikes(admin_client, admin):
+    """Strikes moderators gave show on the user page, with when they stop counting."""
+    from app.moderation.strikes import issue_strike
+
+    mara = make_user("mara")
+    issue_strike(mara, admin, "spam in three scenes")
+    db.session.commit()
+    page = admin_client.get(f"/admin/users/{mara.id}").get_data(as_text=True)
+    assert "Strikes (1)" in page and "spam in three scenes" in page and "counts until" in page
