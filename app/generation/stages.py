@@ -206,7 +206,7 @@ def review(ctx: RunContext) -> None:
     try:
         refuse_if_blocked(segment)
         check_segment(segment, ctx.local_copy(segment.video_key), ctx.work_dir / "review", ctx.storage, ctx.config,
-                      prompt_filter())
+                      prompt_filter(), on_progress=ctx.report)
     except SegmentBlocked as blocked:
         ctx.commit()  # the scores and the reason outlive the failure that follows
         raise StageFailed("moderation_blocked", blocked.message) from blocked

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import requests
@@ -107,6 +108,18 @@ def warm_up() -> None:
         text._model()
     except Exception:  # noqa: BLE001 - the review stage loads them again and reports a real failure there
         log.warning("could not load the local moderation models ahead of time", exc_info=True)
+
+
+def wait_for_models(on_wait: Callable[[], None]) -> None:
+    """Load the local models in a helper thread, calling ``on_wait`` about every half second until they are
+    ready (a generation keeps its heartbeat while a fresh worker loads them)."""
+    if frames._detector.cache_info().currsize and text._model.cache_info().currsize:
+        return
+    loader = threading.Thread(target=warm_up, daemon=True, name="moderation-models")
+    loader.start()
+    while loader.is_alive():
+        loader.join(0.5)
+        on_wait()
 
 
 def moderator(cfg: Mapping):

@@ -1,13 +1,13 @@
 """The generation pipeline's review stage: check a rendered segment and block, hold or pass it."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from app.models import Segment
 from app.moderation import abuse, review
 from app.moderation.cases import open_case
-from app.moderation.classifiers import moderator
+from app.moderation.classifiers import moderator, wait_for_models
 from app.moderation.prompt_filter import PromptFilter
 from app.moderation.takedown import hold
 from app.storage import Storage
@@ -38,14 +38,16 @@ def refuse_if_blocked(segment: Segment) -> None:
 
 
 def check_segment(segment: Segment, video: Path, work_dir: Path, store: Storage, config: Mapping,
-                  word_filter: PromptFilter) -> review.Verdict | None:
+                  word_filter: PromptFilter, on_progress: Callable[[float, str], None] | None = None) -> review.Verdict:
     """Record the check on the segment; keep flagged frames; on ``review`` hold it (by policy) and open a case.
 
     Raises SegmentBlocked for ``block``, after moving its video out of public media.
     """
     policy = review.Policy.from_config(config)
+    if on_progress:
+        wait_for_models(lambda: on_progress(0.0, "loading the content models"))
     verdict = review.review_clip(video, segment.prompt, segment.expanded_prompt, work_dir, policy, word_filter,
-                                 moderator(config))
+                                 moderator(config), on_progress)
     kept = []
     for frame in verdict.flagged:
         key = flagged_frame_key(segment, frame.at)

@@ -11,7 +11,7 @@ Three outcomes, from the highest score of each kind:
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,14 +65,19 @@ class Verdict:
 
 
 def review_clip(video: Path, prompt: str, expanded_prompt: str | None, work_dir: Path, policy: Policy,
-                word_filter: PromptFilter, moderator=None) -> Verdict:
+                word_filter: PromptFilter, moderator=None,
+                on_progress: Callable[[float, str], None] | None = None) -> Verdict:
     """Score the clip's sampled frames and the prompt texts (with ``moderator``, default the local models),
-    and decide under ``policy``."""
+    and decide under ``policy``. ``on_progress(fraction, text)`` hears after every frame."""
     moderator = moderator or LocalModerator()
     started = time.perf_counter()
     sampled = frames.sample_frames(video, work_dir, per_second=policy.frames_per_second)
-    scored = [frames.FrameScore(at, path, label, score)
-              for (at, path), (label, score) in zip(sampled, moderator.score_frames([p for _, p in sampled]), strict=True)]
+    scored = []
+    for index, (at, path) in enumerate(sampled, start=1):
+        (label, score), = moderator.score_frames([path])
+        scored.append(frames.FrameScore(at, path, label, score))
+        if on_progress:
+            on_progress(index / (len(sampled) + 1), f"checking frame {index} of {len(sampled)}")
     frame_seconds = time.perf_counter() - started
     prompt_score, expanded_score = moderator.score_texts([prompt, expanded_prompt or ""])
     terms = word_filter.check(expanded_prompt or "")
