@@ -141,8 +141,10 @@ def test_prometheus_scrapes_requests_queues_and_generations(site, prometheus):
     """Both targets are up; request, page-cache, queue, worker and generation series arrive; the shipped
     alert rules are loaded and none fires on a healthy site."""
     drive_traffic_and_a_generation(site, "wren")
-    up = eventually(prometheus, "up == 1")
-    assert {r["metric"]["job"] for r in up} == {"storyforge-web", "storyforge-worker"}
+    both = {"storyforge-web", "storyforge-worker"}
+    # a scrape of a worker busy rendering can miss the 1 s timeout now and then: wait for both to be up at once
+    up = eventually(prometheus, "up == 1", until=lambda rows: {r["metric"]["job"] for r in rows} == both)
+    assert {r["metric"]["job"] for r in up} == both
     home = eventually(prometheus, 'storyforge_http_requests_total{endpoint="main.home", status="200"}')
     assert float(home[0]["value"][1]) >= 2
     assert eventually(prometheus, 'storyforge_http_requests_total{endpoint="unmatched", status="404"}')
