@@ -56,9 +56,8 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from app.api import docs_bp as api_docs_bp
     from app.assets import bp as assets_bp
     from app.feedback import bp as feedback_bp
-    from app.people import bp as people_bp
     from app.scenes import bp as scenes_bp
-    from app.stories import bp as stories_bp
+    from app.users import bp as users_bp
 
     app.register_blueprint(assets_bp)
     app.register_blueprint(main.bp)
@@ -66,8 +65,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(topics.bp, url_prefix="/topics")
     app.register_blueprint(scenes_bp)
-    app.register_blueprint(stories_bp)
-    app.register_blueprint(people_bp)
+    app.register_blueprint(users_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(api_docs_bp, url_prefix="/api")
     app.register_blueprint(feedback_bp)

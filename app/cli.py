@@ -106,7 +106,7 @@ def ensure_redis() -> object | None:
     cfg = current_app.config
     if not cfg["REDIS_EMBEDDED"]:
         return None
-    from app.services import embedded_redis
+    from app.runtime import embedded_redis
 
     port = cfg["EMBEDDED_REDIS_PORT"]
     try:
@@ -128,7 +128,7 @@ def redis_command():
     """
     import time
 
-    from app.services import embedded_redis
+    from app.runtime import embedded_redis
 
     cfg = current_app.config
     if not cfg["REDIS_EMBEDDED"]:
@@ -160,8 +160,8 @@ def worker(queues: tuple[str, ...], burst: bool):
     At start, and then every RECONCILE_INTERVAL seconds, generations that lost their
     worker or their queue entry are put back on the queue.
     """
-    from app.services import embedded_redis
-    from app.services.worker import run_worker
+    from app.runtime import embedded_redis
+    from app.runtime.worker import run_worker
 
     proc = ensure_redis()
     if port := current_app.config["WORKER_METRICS_PORT"]:

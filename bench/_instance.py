@@ -34,7 +34,7 @@ def bench_instance(**settings: str):
 
     from app import create_app
     from app.extensions import db
-    from app.services import embedded_redis
+    from app.runtime import embedded_redis
     from app.topics.catalog import seed_topics
 
     redis_proc = embedded_redis.start(port, instance / "redis")

@@ -7,9 +7,9 @@ from flask import current_app
 from rq import get_current_job
 
 from app.extensions import db
-from app.generation import services
 from app.generation.pipeline import fail, run_generation
 from app.models import GenerationJob
+from app.providers import factory
 
 log = logging.getLogger(__name__)
 
@@ -45,4 +45,4 @@ def record_failure(rq_job, connection, exc_type, exc_value, traceback) -> None:
 
 def cancel_provider_task(provider_name: str, task_id: str) -> None:
     """Cancel a task at the provider (best effort)."""
-    services.video_provider(current_app.config, provider_name).cancel(task_id)
+    factory.video_provider(current_app.config, provider_name).cancel(task_id)

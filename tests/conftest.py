@@ -31,7 +31,7 @@ def redis_url(tmp_path_factory) -> str:
     if url := os.environ.get("REDIS_URL"):
         yield url
         return
-    from app.services import embedded_redis
+    from app.runtime import embedded_redis
 
     port = _free_port()
     proc = embedded_redis.start(port, tmp_path_factory.mktemp("redis"))

@@ -17,12 +17,12 @@ from app.continuity.injection import continuity_note
 from app.continuity.store import bible_at, check_continuation, correct_bible, entity_json
 from app.errors import json_error
 from app.extensions import db, limiter
-from app.generation.services import prompt_expander
 from app.models import Segment
+from app.providers.factory import prompt_expander
 from app.story import access, cuts, lineage, writing
 from app.story.paths import segment_path
+from app.story.presenters import scene_json, scene_view, segment_json, work_in_progress
 from app.story.prompts import clean_prompt
-from app.story.views import scene_json, scene_view, segment_json, work_in_progress
 
 REFUSALS = (writing.StoryError, writing.PromptError, writing.GenerationRefused)
 WRITES = {401: s.Error, 403: s.Error, 409: s.Error, 422: s.Error, 429: s.Error}

@@ -12,10 +12,10 @@ from sqlalchemy import func, or_, select
 from app.auth import throttle
 from app.auth.passwords import password_problem
 from app.extensions import db
+from app.mail import public_url, send_mail
 from app.models import ApiToken, Role, SignIn, User
 from app.models.base import utcnow
 from app.models.user import hash_token
-from app.services.mail import public_url, send_mail
 from app.text import TextRefused, clean_text
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)

@@ -12,7 +12,6 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
 from app.extensions import db, storage
-from app.generation import services
 from app.generation.context import GenerationStopped, RunContext, StageFailed, hold_row
 from app.generation.stages import STAGE_NAMES, STAGES
 from app.media.ffmpeg import MediaError
@@ -20,6 +19,7 @@ from app.models import GenerationJob, JobStatus, Segment, SegmentStatus
 from app.models.base import utcnow
 from app.models.job import ACTIVE_STATUSES
 from app.observability import metrics
+from app.providers import factory
 from app.providers.llm.base import ExpanderError
 from app.providers.video.base import OutputExpiredError, ProviderError, TaskEndedError
 
@@ -111,8 +111,8 @@ def _context(job: GenerationJob, rq_job) -> RunContext:
         scene=job.segment.scene,
         config=cfg,
         storage=storage(),
-        provider=services.video_provider(cfg, job.provider),
-        expander=services.prompt_expander(cfg),
+        provider=factory.video_provider(cfg, job.provider),
+        expander=factory.prompt_expander(cfg),
         work_dir=work_dir,
         rq_job=rq_job,
     )

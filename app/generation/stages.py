@@ -14,12 +14,12 @@ from sqlalchemy.orm.attributes import flag_modified
 from app.continuity import scoring
 from app.continuity.store import check_continuation, declared_of, plan_record, record_changes
 from app.generation.context import RunContext, StageFailed
-from app.generation.services import reference_frame_url
 from app.media import frames, hls
 from app.media.normalize import normalize as normalize_clip
 from app.media.probe import probe
 from app.models import SegmentStatus
 from app.models.base import utcnow
+from app.providers.factory import reference_frame_url
 from app.providers.video.base import ProviderError, RenderRequest
 from app.story.paths import segment_path
 from app.story.prompts import prompt_filter

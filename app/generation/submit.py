@@ -158,7 +158,7 @@ def stop_provider_task(provider: str, task_id: str | None) -> None:
     """Ask the provider to cancel a task now, with one quick try; if that fails a worker asks again."""
     if not task_id or provider == "local":
         return
-    from app.generation.services import video_provider
+    from app.providers.factory import video_provider
 
     try:
         video_provider(current_app.config, provider, quick=True).cancel(task_id)

@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from app import audit
 from app.extensions import db
+from app.mail import send_mail
 from app.models import CopyrightClaim, Segment, User
 from app.moderation.cases import open_case
-from app.services.mail import send_mail
 
 #: a segment's public id inside an address: /segments/<id>/..., #segment-<id>, /media/segments/<id>/...
 _SEGMENT_IN_URL = re.compile(r"segments?[/#=-]([A-Za-z0-9]{12})(?![A-Za-z0-9])")

@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from app import audit
 from app.extensions import db
+from app.mail import send_mail
 from app.models import ModerationCase, Segment, User
 from app.models.base import utcnow
 from app.models.moderation import CaseStatus, ReportStatus
 from app.moderation import strikes, takedown
-from app.services.mail import send_mail
 
 #: action -> what the reporter is told
 ACTIONS = {

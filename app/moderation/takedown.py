@@ -21,11 +21,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import cache, db, storage
+from app.mail import public_url, send_mail
 from app.models import DirectorsCut, Scene, Segment, User
 from app.models.base import utcnow
 from app.models.moderation import ModerationState
 from app.moderation.slates import Slate, ensure_slate, slate_kind, stored_slate
-from app.services.mail import public_url, send_mail
 from app.story.access import scenes_playing
 
 log = logging.getLogger(__name__)

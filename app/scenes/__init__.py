@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("scenes", __name__)
 
-from app.scenes import bible, media, routes, watch  # noqa: E402,F401
+from app.scenes import bible, files, routes, tree, watch  # noqa: E402,F401

@@ -14,7 +14,7 @@ from app.models import Scene, Segment
 from app.scenes import bp, refusals
 from app.scenes.forms import BibleChangeForm, ContinueForm, ForkForm, NewSceneForm, SceneSettingsForm, SegmentActionForm
 from app.story import access, bible_edits, continuity_words, cuts, lineage, listings, playback, writing
-from app.story.views import media_url, scene_view, work_in_progress
+from app.story.presenters import media_url, scene_view, work_in_progress
 from app.topics.catalog import list_topics
 
 

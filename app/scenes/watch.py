@@ -12,7 +12,7 @@ from app.scenes.forms import SegmentActionForm
 from app.scenes.routes import _visible_scene, _visible_segment
 from app.story import cuts, listings, playback
 from app.story.paths import segment_path
-from app.story.views import scene_view, signs_media
+from app.story.presenters import scene_view, signs_media
 
 HLS_MIME = "application/vnd.apple.mpegurl"
 

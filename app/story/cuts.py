@@ -41,7 +41,7 @@ def request_cut(scene: Scene, user: User) -> DirectorsCut:
     cut.rq_job_id = f"cut-{scene.id}-{secrets.token_hex(4)}"
     db.session.add(cut)
     db.session.commit()
-    queue("media").enqueue_call("jobs.media.make_cut", args=(cut.id,), job_id=cut.rq_job_id,
+    queue("media").enqueue_call("jobs.cuts.make_cut", args=(cut.id,), job_id=cut.rq_job_id,
                                 timeout=current_app.config["JOB_TIMEOUT"], result_ttl=3600,
                                 description=f"director's cut of scene {scene.id}")
     return cut

@@ -19,7 +19,7 @@ from app.media.hls import MediaPlaylist, MediaSegment, join_playlists
 from app.models import Scene, Segment
 from app.moderation.takedown import moderation_slate
 from app.story.paths import segment_path
-from app.story.views import media_url, signs_media
+from app.story.presenters import media_url, signs_media
 
 
 class NothingToPlay(LookupError):

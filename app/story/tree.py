@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Scene, Segment, SegmentStatus
+from app.story.access import NotFound, visible_scene
 
 LANE_HEIGHT = 56
 STEP_WIDTH = 64
@@ -131,3 +132,21 @@ def start_time(branch: Branch, segment_id: int, segments: dict[int, Segment]) ->
             break
         total += segments[sid].duration or 0.0
     return round(total, 3)
+
+
+def came_from(ref: str | None, viewer) -> Scene | None:
+    """The scene named by ``?from=`` (the branch the reader followed the link from), when they may see it."""
+    if not ref:
+        return None
+    try:
+        return visible_scene(ref, viewer)
+    except NotFound:
+        return None
+
+
+def shown_to_readers(ref: str | None) -> str | None:
+    """``?from=`` as a signed-out reader's page depends on it: the scene's public id when they may see it."""
+    from flask_login import current_user
+
+    scene = came_from(ref, current_user)
+    return scene.public_id if scene else None

@@ -5,8 +5,8 @@ from sqlalchemy import select
 from app.caching import cached_listing, reader_page
 from app.extensions import db
 from app.models import User
-from app.people import bp
 from app.story.listings import Cursor, scenes_by
+from app.users import bp
 
 
 @bp.get("/users/<username>")
@@ -21,4 +21,4 @@ def profile(username: str):
         page = scenes_by(person, after, everything=True)
     else:
         page = cached_listing(f"user:{person.id}:{after}", lambda: scenes_by(person, after))
-    return render_template("people/profile.html", person=person, page=page, own=own, paged=after is not None)
+    return render_template("users/profile.html", person=person, page=page, own=own, paged=after is not None)

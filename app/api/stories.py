@@ -1,0 +1,22 @@
+"""Story trees in the API."""
+from flask import g, request
+
+from app.api import bp
+from app.api.schemas import TreeOut, TreeQuery
+from app.api.spec import answer, operation
+from app.caching import reader_page
+from app.errors import json_error
+from app.models import Segment
+from app.story import access
+from app.story.tree import came_from, shown_to_readers, story_tree, tree_json
+
+
+@bp.get("/stories/<segment:root_ref>")
+@reader_page(params={"from": shown_to_readers})
+@operation("A story tree: every segment grown from one root and the branches through it", query=TreeQuery,
+           responses={200: TreeOut}, tags=("stories",))
+def tree_api(root_ref: str, query: TreeQuery):
+    story = story_tree(access.lookup(Segment, root_ref), g.api_user, came_from(request.args.get("from"), g.api_user))
+    if story is None:
+        return json_error(404, "There is no story with that root segment.")
+    return answer(TreeOut, tree_json(story))

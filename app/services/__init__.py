@@ -1,1 +1,0 @@
-"""Process-level services the app depends on (embedded Redis, mail)."""
