@@ -10,9 +10,8 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import os
-import time
 
-from flask import Blueprint, Flask, Response, abort, current_app, g, has_request_context, request
+from flask import Blueprint, Flask, Response, abort, current_app, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -22,8 +21,6 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.5, 5.0, 10.0)
 STAGE_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800)
@@ -75,7 +72,9 @@ def exposition() -> bytes:
 def scrape():
     if not _may_scrape():
         abort(404)  # to everyone else there is nothing here
-    g.skip_request_metrics = True
+    from app.observability.requests import leave_uncounted
+
+    leave_uncounted()
     return Response(exposition(), mimetype=CONTENT_TYPE_LATEST)
 
 
@@ -90,23 +89,21 @@ def _may_scrape() -> bool:
         return False
 
 
-# ---- per-request numbers ------------------------------------------------------------------------------
+# ---- per-request numbers (``app.observability.requests`` calls them) ----------------------------------
 
-def _start_request() -> None:
-    g.metrics_started = time.perf_counter()
-    g.sql_statements = 0
+_request_series: dict[tuple[str, str, int], tuple] = {}
 
 
-def _count_request(response):
-    started = g.pop("metrics_started", None)
-    if started is None or g.get("skip_request_metrics"):
-        return response
-    endpoint = request.url_rule.endpoint if request.url_rule is not None else "unmatched"
-    status = str(response.status_code)
-    child(HTTP_REQUESTS, endpoint, request.method, status).inc()
-    child(HTTP_LATENCY, endpoint, status).observe(time.perf_counter() - started)
-    SQL_PER_REQUEST.observe(g.get("sql_statements", 0))
-    return response
+def count_request(endpoint: str, method: str, status: int, seconds: float, statements: int) -> None:
+    """One answered request: its count, its latency and how many SQL statements it sent."""
+    key = (endpoint, method, status)
+    series = _request_series.get(key)
+    if series is None:
+        series = _request_series[key] = (HTTP_REQUESTS.labels(endpoint, method, str(status)),
+                                         HTTP_LATENCY.labels(endpoint, str(status)))
+    series[0].inc()
+    series[1].observe(seconds)
+    SQL_PER_REQUEST.observe(statements)
 
 
 _children: dict[tuple, object] = {}
@@ -121,17 +118,8 @@ def child(metric, *labels: str):
     return found
 
 
-def _count_statement(conn, cursor, statement, parameters, context, executemany) -> None:
-    if has_request_context() and "sql_statements" in g:
-        g.sql_statements += 1
-
-
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.before_request(_start_request)
-    app.after_request(_count_request)
-    if not event.contains(Engine, "before_cursor_execute", _count_statement):
-        event.listen(Engine, "before_cursor_execute", _count_statement)
 
 
 # ---- hooks the domain calls ---------------------------------------------------------------------------

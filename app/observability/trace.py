@@ -6,12 +6,11 @@ without a Flask request around them.
 """
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 from contextvars import ContextVar
 
-from flask import Flask, g, has_request_context, request
+from flask import has_request_context
 
 HEADER = "X-Request-ID"
 # an id we accept from a client or a proxy: short, printable, nothing that could forge a log field
@@ -59,23 +58,3 @@ def release(tokens) -> None:
 def incoming_request_id(value: str | None) -> str:
     """The client's id when it is acceptable, else a new one."""
     return value if value and _ACCEPTABLE.fullmatch(value) else new_request_id()
-
-
-def register(app: Flask) -> None:
-    @app.before_request
-    def _take_request_id() -> None:
-        g.request_id = incoming_request_id(request.headers.get(HEADER))
-        g.trace_tokens = adopt(g.request_id)
-
-    @app.after_request
-    def _return_request_id(response):
-        if request_id := g.get("request_id"):
-            response.headers[HEADER] = request_id
-        return response
-
-    @app.teardown_request
-    def _forget_request_id(exc) -> None:
-        if (tokens := g.pop("trace_tokens", None)) is not None:
-            # torn down in another context than it was set in: nothing of ours to reset
-            with contextlib.suppress(ValueError):
-                release(tokens)
