@@ -1,4 +1,5 @@
-"""Fixtures for the operations tests: a worker that carries request ids, metric readings, new scenes."""
+"""Fixtures for the observability tests: a worker that carries request ids, metric readings, new scenes
+(the Runway-protocol stub is the suite-wide ``runway_stub``)."""
 from __future__ import annotations
 
 import json
@@ -56,23 +57,3 @@ def json_lines(text: str) -> list[dict]:
             except ValueError:
                 continue
     return found
-
-
-RUNWAY_KEY = "sk-stub-runway"
-
-
-@pytest.fixture(scope="session")
-def runway_server():
-    from tests.stubs.runway_stub import RunwayStub
-
-    with RunwayStub(api_key=RUNWAY_KEY) as stub:
-        yield stub
-
-
-@pytest.fixture
-def runway_stub(app, runway_server):
-    """The Runway stub, reset, with the app pointed at it."""
-    runway_server.reset()
-    app.config.update(VIDEO_PROVIDER="runway", RUNWAY_API_KEY=RUNWAY_KEY, RUNWAY_API_BASE=runway_server.url,
-                      JOB_RETRY_DELAYS=[0, 0, 0])
-    return runway_server

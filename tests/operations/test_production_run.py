@@ -13,12 +13,11 @@ from app.media.ffmpeg import ffmpeg_exe
 from app.models import GenerationJob, Scene, User
 from app.story.paths import segment_path
 from app.story.writing import continue_scene, fork_at
+from tests.conftest import RUNWAY_KEY
 from tests.factories import make_scene, make_user, scene_url
 from tests.storage.conftest import ACCESS_KEY, SECRET_KEY
 from tests.stubs.openai_stub import OpenAIStub
 from tests.stubs.runway_stub import RunwayStub
-
-RUNWAY_KEY = "sk-stub-runway"
 
 
 @pytest.fixture

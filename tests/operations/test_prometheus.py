@@ -17,30 +17,21 @@ from prometheus_client.parser import text_string_to_metric_families
 from app import create_app
 from app.extensions import db
 from app.models import GenerationJob
-from tests.conftest import _config
+from tests.conftest import RUNWAY_KEY, _config
 from tests.factories import make_scene, make_user
 from tests.operations.conftest import DEPLOY, ROOT, free_port, need, stop, wait_for_http
-from tests.stubs.runway_stub import RunwayStub
 
 TOKEN = "scrape-token-for-tests"
-RUNWAY_KEY = "sk-stub-runway"
 
 
 @pytest.fixture(scope="module")
-def runway():
-    """The Runway-protocol stub the site renders through."""
-    with RunwayStub(api_key=RUNWAY_KEY) as stub:
-        yield stub
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory, redis_url, runway):
+def site(tmp_path_factory, redis_url, runway_server):
     """gunicorn (2 processes sharing one metrics folder) and a worker with its own metrics port, on a fresh
     SQLite database and the test Redis: the compose file's layout on one machine."""
     home = tmp_path_factory.mktemp("site")
     database = f"sqlite:///{home / 'site.db'}"
     app = create_app(_config(database, redis_url, home / "instance"))
-    app.config.update(VIDEO_PROVIDER="runway", RUNWAY_API_KEY=RUNWAY_KEY, RUNWAY_API_BASE=runway.url)
+    app.config.update(VIDEO_PROVIDER="runway", RUNWAY_API_KEY=RUNWAY_KEY, RUNWAY_API_BASE=runway_server.url)
     with app.app_context():
         db.create_all()
         from app.extensions import redis_client
@@ -55,7 +46,7 @@ def site(tmp_path_factory, redis_url, runway):
         "DATABASE_URL": database, "REDIS_URL": redis_url, "INSTANCE_DIR": str(home / "instance"),
         "MEDIA_ROOT": str(home / "instance" / "media"), "WORK_DIR": str(home / "instance" / "work"),
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}", "METRICS_TOKEN": TOKEN, "LOG_FORMAT": "json",
-        "VIDEO_PROVIDER": "runway", "RUNWAY_API_KEY": RUNWAY_KEY, "RUNWAY_API_BASE": runway.url,
+        "VIDEO_PROVIDER": "runway", "RUNWAY_API_KEY": RUNWAY_KEY, "RUNWAY_API_BASE": runway_server.url,
         "PROVIDER_POLL_SECONDS": "0.05", "PROVIDER_BACKOFF_BASE": "0.01", "PROVIDER_BACKOFF_MAX": "0.05",
     }
     logs = (home / "web.log").open("ab"), (home / "worker.log").open("ab")
@@ -198,10 +189,10 @@ def dashboard_series(dashboard: dict) -> set[str]:
     return names
 
 
-def test_every_dashboard_query_names_a_series_the_site_exports(site, prometheus, runway):
+def test_every_dashboard_query_names_a_series_the_site_exports(site, prometheus, runway_server):
     """Each panel of deploy/grafana/storyforge.json asks for series found on a live scrape (after a render
     that met one busy answer from the provider)."""
-    runway.fail_next(503, retry_after="0")
+    runway_server.fail_next(503, retry_after="0")
     drive_traffic_and_a_generation(site, "tamsin")
     dashboard = json.loads((DEPLOY / "grafana" / "storyforge.json").read_text())
     wanted = dashboard_series(dashboard)
