@@ -197,6 +197,8 @@ class Config:
     #: the most pages and listings kept at once (about 30 KB a page); the oldest go first
     PAGE_CACHE_MAX_ENTRIES = env_int("PAGE_CACHE_MAX_ENTRIES", 2000)
     LISTING_CACHE_MAX_ENTRIES = env_int("LISTING_CACHE_MAX_ENTRIES", 2000)
+    #: the admin dashboard's figures are computed at most this often (0: on every view); "Refresh" recomputes
+    VITAL_SIGNS_CACHE_SECONDS = env_int("VITAL_SIGNS_CACHE_SECONDS", 60)
     RUNWAY_API_KEY = env_str("RUNWAY_API_KEY")
     RUNWAY_API_BASE = env_str("RUNWAY_API_BASE", "https://api.dev.runwayml.com")
     RUNWAY_MODEL = env_str("RUNWAY_MODEL", "gen4_turbo")  # image-to-video: continuations
@@ -293,6 +295,7 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = True
     PUBLIC_BASE_URL = "http://localhost"
+    VITAL_SIGNS_CACHE_SECONDS = 0
     PROVIDER_POLL_SECONDS = 0.01
     PROVIDER_BACKOFF_BASE = 0.01
     PROVIDER_BACKOFF_MAX = 0.05

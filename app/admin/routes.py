@@ -3,13 +3,14 @@ from flask import render_template, request
 from app.admin import bp
 from app.admin.charts import sparkline
 from app.console import logbook
-from app.metrics import vital_signs
+from app.metrics import recent_vital_signs
 from app.models.base import utcnow
 
 
 @bp.get("/")
 def dashboard():
-    return render_template("admin/dashboard.html", vitals=vital_signs(utcnow()), sparkline=sparkline)
+    vitals = recent_vital_signs(utcnow(), fresh=request.args.get("fresh") == "1")
+    return render_template("admin/dashboard.html", vitals=vitals, sparkline=sparkline)
 
 
 @bp.get("/audit")

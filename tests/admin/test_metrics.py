@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from app.metrics import TARGETS, vital_signs
+from app.models import Segment
 from tests.admin.conftest import NOW, at
 
 
@@ -101,3 +102,26 @@ def test_moderation_backlog_counts_open_cases_against_the_weeks_segments(known_w
     backlog = vital_signs(NOW).moderation
     assert (backlog.waiting, backlog.oldest) == (2, at(12))
     assert backlog.share == pytest.approx(2 / 6)
+
+
+def test_dashboard_figures_are_kept_a_minute_and_refresh_on_request(known_world, admin_client, app, monkeypatch):
+    """With VITAL_SIGNS_CACHE_SECONDS set, a second view reuses the figures (a new failed job is not counted)
+    until "Refresh the figures" recomputes them."""
+    from app.extensions import cache, db
+    from app.metrics.recent import KEY
+    from tests.admin.conftest import add_job, add_segment
+
+    app.config["VITAL_SIGNS_CACHE_SECONDS"] = 60
+    cache.delete(KEY)
+    monkeypatch.setattr("app.admin.routes.utcnow", lambda: NOW)
+    assert "60.0 %" in admin_client.get("/admin/").get_data(as_text=True)  # 3 of 5 finished jobs succeeded
+    harbour = known_world.scenes["harbour"]
+    late = add_segment(harbour, 3, known_world.ben, at(15, 11), db.session.get(Segment, harbour.head_segment_id))
+    add_job(late, "luma", "failed", at(15, 11), 30, "timeout")
+    db.session.commit()
+    kept = admin_client.get("/admin/").get_data(as_text=True)
+    assert "60.0 %" in kept and "<code>timeout</code>" not in kept
+    fresh = admin_client.get("/admin/?fresh=1").get_data(as_text=True)
+    assert "50.0 %" in fresh and "<code>timeout</code>" in fresh  # 3 of 6
+    assert 'id="refresh-vitals"' in fresh
+    cache.delete(KEY)
