@@ -47,7 +47,6 @@ from app.continuity.mentions import (
 )
 from app.continuity.wardrobe import (
     BODY_ADJECTIVES,
-    COLOURS,
     HAIR_SLOTS,
     HEAD_ADJECTIVES,
     NOT_LOOKS,
@@ -55,6 +54,7 @@ from app.continuity.wardrobe import (
     is_item,
     slot_of,
 )
+from app.media.colours import COLOUR_FAMILIES
 
 #: words at the end of a proper name that make it a place
 PLACE_WORDS = PLACE_NOUNS | frozenset({
@@ -136,7 +136,7 @@ def _is_name_token(token: Token) -> bool:
         return False
     if token.lower_ in NOT_NAMES and not _is_title(token):
         return False
-    if token.lower_ in COLOURS and token.ent_type_ != "PERSON" and (
+    if token.lower_ in COLOUR_FAMILIES and token.ent_type_ != "PERSON" and (
             token.is_sent_start or token.i + 1 >= len(token.doc) or not token.doc[token.i + 1].text[:1].isupper()):
         return False
     if token.pos_ == "PROPN" or _is_title(token):
@@ -629,12 +629,12 @@ class ProseReader:
                     self.state(self.owner_of(subject), SET_ATTRIBUTE, subject, colour, text)
 
     def colour_in(self, verb: Token, after: int) -> str:
-        words = [t for t in verb.subtree if t.i > after and t.lower_ in COLOURS]
+        words = [t for t in verb.subtree if t.i > after and t.lower_ in COLOUR_FAMILIES]
         if not words:
             return ""
         colour = words[0]
         lead = [c for c in colour.children if c.dep_ in ("advmod", "amod") and c.i < colour.i
-                and (c.lower_ in COLOURS or c.lower_ in _SHADES)]
+                and (c.lower_ in COLOUR_FAMILIES or c.lower_ in _SHADES)]
         return self.words([*(t.i for t in lead), colour.i])
 
     def read_colouring(self, verb: Token, objects: list[Token], text: str) -> None:
@@ -689,7 +689,7 @@ class ProseReader:
             before = self.doc[index - 1]
             if mention.kind == "character" and before.lower_ in HAIR_COLOURS:
                 self.claim(mention, "hair", before.lower_, f"{before.text} {mention.text}")
-            elif mention.kind in ("prop", "location") and before.lower_ in COLOURS:
+            elif mention.kind in ("prop", "location") and before.lower_ in COLOUR_FAMILIES:
                 self.claim(mention, "colour", before.lower_, f"{before.text} {mention.text}")
         for token in self.doc:  # "a bald woman"
             if token.lower_ in HEAD_ADJECTIVES and token.dep_ == "amod" and not is_item(token.head.text):
