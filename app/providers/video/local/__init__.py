@@ -28,10 +28,11 @@ The same request renders the same bytes. Frames are built with numpy arrays
 and Pillow's C drawing/resampling, and piped as raw RGB into the bundled ffmpeg.
 
 Modules: ``provider`` (tasks and the encoder), ``scene`` (the frame loop),
-``shot`` (what the prompt says), ``cast`` (who is in frame), ``scenery`` (sky,
-ground, light, weather), ``figures`` (people and props), ``animals``,
-``palette`` (the colours entities are painted in), ``finish`` (caption, grade,
-first frame). The colour words themselves are :mod:`app.media.colours`.
+``shot`` (what the prompt says; its word tables are ``shot_words``), ``cast``
+(who is in frame), ``scenery`` (sky, ground, light, weather), ``figures``
+(people and props), ``animals``, ``palette`` (the colours entities are painted
+in), ``finish`` (caption, grade, first frame). The colour words themselves are
+:mod:`app.media.colours`.
 """
 from app.media.colours import COLOR_WORDS, parse_color
 from app.providers.video.local.palette import hashed_color, signature_color
