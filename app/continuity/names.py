@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
 
-from app.continuity.vocabulary import COLOUR_FAMILIES, NOT_NAMES, PLACE_NOUNS, TITLES
+from app.continuity.vocabulary import NOT_NAMES, PLACE_NOUNS, TITLES
 from app.continuity.wardrobe import is_item
+from app.media.colours import is_colour_word
 
 #: words at the end of a proper name that make it a place
 PLACE_WORDS = PLACE_NOUNS | frozenset({
@@ -69,7 +70,7 @@ def _is_name_token(token: Token) -> bool:
         return False
     if token.lower_ in NOT_NAMES and not _is_title(token):
         return False
-    if token.lower_ in COLOUR_FAMILIES and token.ent_type_ != "PERSON" and (
+    if is_colour_word(token.lower_) and token.ent_type_ != "PERSON" and (
             token.is_sent_start or token.i + 1 >= len(token.doc) or not token.doc[token.i + 1].text[:1].isupper()):
         return False
     if token.pos_ == "PROPN" or _is_title(token):

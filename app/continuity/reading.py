@@ -38,8 +38,9 @@ from app.continuity.grammar import read_states
 from app.continuity.mentions import Claim, Linking, Mention, Reading, Statement, link_mentions
 from app.continuity.names import find_names
 from app.continuity.referents import PERSONAL_PRONOUNS, WEARING_VERBS, Referents
-from app.continuity.vocabulary import COLOUR_FAMILIES, HAIR_COLOURS
+from app.continuity.vocabulary import HAIR_COLOURS
 from app.continuity.wardrobe import BODY_ADJECTIVES, HEAD_ADJECTIVES, is_item, slot_of
+from app.media.colours import is_colour_word
 
 #: verbs of stated changes (with their particles: "pull on", "take off")
 _PUTTING = frozenset({"put", "pull", "slip", "throw", "tug", "get", "haul", "drag", "shrug", "button", "zip",
@@ -155,12 +156,12 @@ class ProseReader(Referents):
                     self.state(self.owner_of(subject), SET_ATTRIBUTE, subject, colour, text)
 
     def colour_in(self, verb: Token, after: int) -> str:
-        words = [t for t in verb.subtree if t.i > after and t.lower_ in COLOUR_FAMILIES]
+        words = [t for t in verb.subtree if t.i > after and is_colour_word(t.lower_)]
         if not words:
             return ""
         colour = words[0]
         lead = [c for c in colour.children if c.dep_ in ("advmod", "amod") and c.i < colour.i
-                and (c.lower_ in COLOUR_FAMILIES or c.lower_ in _SHADES)]
+                and (is_colour_word(c.lower_) or c.lower_ in _SHADES)]
         return self.words([*(t.i for t in lead), colour.i])
 
     def read_colouring(self, verb: Token, objects: list[Token], text: str) -> None:
@@ -215,7 +216,7 @@ class ProseReader(Referents):
             before = self.doc[index - 1]
             if mention.kind == "character" and before.lower_ in HAIR_COLOURS:
                 self.claim(mention, "hair", before.lower_, f"{before.text} {mention.text}")
-            elif mention.kind in ("prop", "location") and before.lower_ in COLOUR_FAMILIES:
+            elif mention.kind in ("prop", "location") and is_colour_word(before.lower_):
                 self.claim(mention, "colour", before.lower_, f"{before.text} {mention.text}")
         for token in self.doc:  # "a bald woman"
             if token.lower_ in HEAD_ADJECTIVES and token.dep_ == "amod" and not is_item(token.head.text):

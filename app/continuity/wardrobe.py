@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from app.media.colours import COLOUR_FAMILIES
+from app.media.colours import families_of
 
 #: other dimensions of a look, each word → its family within the dimension
 DIMENSIONS: Mapping[str, Mapping[str, str]] = {
@@ -114,7 +114,7 @@ def colours(value: str) -> frozenset[str]:
     for word in _words(value):
         if "-" in word:
             continue
-        families |= COLOUR_FAMILIES.get(word, frozenset())
+        families |= families_of(word)
     return frozenset(families)
 
 

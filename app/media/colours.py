@@ -2,7 +2,7 @@
 
 Two views of one vocabulary. :data:`COLOR_WORDS` gives a word ("crimson", "sky blue") the RGB
 colour the local renderer paints with; :func:`parse_color` reads a phrase ("dark red") into one.
-:data:`COLOUR_FAMILIES` puts a word in the families people treat as the same colour (crimson is
+:func:`families_of` puts a word in the families people treat as the same colour (crimson is
 red, navy is blue): continuity compares descriptions and looks for colours in frames by family.
 """
 from __future__ import annotations
@@ -54,7 +54,7 @@ LIGHTEN = frozenset({"light", "pale", "pastel", "soft", "faded"})
 BRIGHTEN = frozenset({"bright", "vivid", "neon", "electric"})
 SHADES = DARKEN | LIGHTEN | BRIGHTEN
 #: colour words → the families they belong to (a word may sit in two: "dark" is black or brown)
-COLOUR_FAMILIES: Mapping[str, frozenset[str]] = {word: frozenset(families.split()) for word, families in {
+_FAMILIES: Mapping[str, frozenset[str]] = {word: frozenset(families.split()) for word, families in {
     "red": "red", "crimson": "red", "scarlet": "red", "maroon": "red", "ginger": "red", "auburn": "red",
     "copper": "red", "cherry": "red", "ruby": "red", "burgundy": "red", "rust": "red orange", "vermilion": "red",
     "blue": "blue", "navy": "blue", "turquoise": "blue", "teal": "blue green", "azure": "blue", "cobalt": "blue",
@@ -107,3 +107,13 @@ def modify(color: RGB, modifier: str) -> RGB:
 def hsv(h: float, s: float, v: float) -> RGB:
     """An RGB colour from hue, saturation and value, each 0..1."""
     return tuple(round(c * 255) for c in colorsys.hsv_to_rgb(h, s, v))
+
+
+def families_of(word: str) -> frozenset[str]:
+    """The colour families one word names: "crimson" → {red}, "dark" → {black, brown}, "coat" → none."""
+    return _FAMILIES.get(word, frozenset())
+
+
+def is_colour_word(word: str) -> bool:
+    """Whether ``word`` (lower case) names a colour family."""
+    return word in _FAMILIES
