@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-#: colour words understood as attribute values, with the family used to compare them
+#: colour words that linking, the colour rule and the grammar reading know, one family each (the full
+#: vocabulary, where a word may sit in two families, is :mod:`app.media.colours`)
 COLOUR_FAMILIES: Mapping[str, str] = {
     "red": "red", "crimson": "red", "scarlet": "red", "maroon": "red", "ginger": "red", "auburn": "red",
     "copper": "red", "blue": "blue", "navy": "blue", "turquoise": "blue", "teal": "blue", "green": "green",
