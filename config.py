@@ -5,7 +5,9 @@ import hashlib
 import os
 import secrets
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
@@ -44,6 +46,17 @@ def env_list(name: str, default: list[str] | None = None) -> list[str] | None:
 def env_float(name: str, default: float) -> float:
     value = os.environ.get(name)
     return float(value) if value not in (None, "") else default
+
+
+class derived:
+    """A setting worked out from the others when the app reads its config class, so a subclass
+    that changes REDIS_URL or INSTANCE_DIR changes it too, and nothing is done at import."""
+
+    def __init__(self, work_out: Callable[[type], Any]):
+        self.work_out = work_out
+
+    def __get__(self, instance: object, owner: type) -> Any:
+        return self.work_out(owner)
 
 
 def _secret_key(instance: Path) -> str:
@@ -94,7 +107,8 @@ def engine_options(url: str) -> dict:
 
 class Config:
     INSTANCE_DIR = Path(env_str("INSTANCE_DIR", str(BASE_DIR / "instance")))
-    SECRET_KEY = _secret_key(INSTANCE_DIR)
+    #: SECRET_KEY from the environment, else one generated into instance/secret_key when an app is first made
+    SECRET_KEY = derived(lambda config: _secret_key(Path(config.INSTANCE_DIR)))
 
     SQLALCHEMY_DATABASE_URI = env_str("DATABASE_URL", _sqlite_url(INSTANCE_DIR / "storyforge.db"))
     SQLALCHEMY_ENGINE_OPTIONS: dict = engine_options(SQLALCHEMY_DATABASE_URI)
@@ -110,6 +124,11 @@ class Config:
     if REDIS_URL is None:
         REDIS_URL = (f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0" if EMBEDDED_REDIS_PORT
                      else f"unix://{EMBEDDED_REDIS_SOCKET}?db=0")
+    # Flask-Limiter and Flask-Caching keep their state in the same Redis.
+    RATELIMIT_STORAGE_URI = derived(lambda config: limiter_storage_uri(config.REDIS_URL))
+    CACHE_TYPE = "RedisCache"
+    CACHE_REDIS_URL = derived(lambda config: config.REDIS_URL)
+    CACHE_KEY_PREFIX = "sf-cache:"
 
     # Where people reach the site. Links in mail are built from PUBLIC_BASE_URL, never from a request's Host
     # header, and providers that fetch a reference frame themselves (Luma) get signed media URLs under it when
@@ -173,6 +192,8 @@ class Config:
     MEDIA_ROOT = env_str("MEDIA_ROOT", str(INSTANCE_DIR / "media"))
     MEDIA_URL_PREFIX = "/media"
     MEDIA_URL_TTL = env_int("MEDIA_URL_TTL", 3600)
+    #: signs the expiring URLs of private media served from MEDIA_ROOT; unset, SECRET_KEY signs them
+    MEDIA_URL_SECRET = env_str("MEDIA_URL_SECRET")
     S3_BUCKET = env_str("S3_BUCKET")
     S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL")
     S3_REGION = env_str("S3_REGION", "us-east-1")

@@ -6,7 +6,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from app.query import MAX_ID
-from config import Config, config_from_env, limiter_storage_uri
+from config import Config, config_from_env
 
 
 class DatabaseId(IntegerConverter):
@@ -22,10 +22,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     """Build the app: bind extensions, register blueprints. No I/O beyond config."""
     app = Flask(__name__, template_folder="../templates", static_folder="../static", instance_relative_config=False)
     app.config.from_object(config_class or config_from_env())
-    if not app.config.get("PUBLIC_BASE_URL"):
-        raise RuntimeError("Set PUBLIC_BASE_URL (e.g. https://storyforge.example): links in mail are built from it.")
-    if app.config.get("REFUSE_GENERATED_SECRET_KEY") and app.config.get("SECRET_KEY_GENERATED"):
-        raise RuntimeError("Set SECRET_KEY or SECRET_KEY_FILE: production never signs sessions with a generated key.")
+    _refuse_unsafe_config(app)
     from app import observability
 
     observability.init_app(app)
@@ -35,27 +32,51 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from app.routing import CONVERTERS
 
     app.url_map.converters.update(CONVERTERS)  # before any blueprint's routes name them
+    _init_extensions(app)
+    _register_blueprints(app)
 
+    from app import caching, cli, errors, headers, templating
+
+    errors.register(app)
+    headers.register(app)
+    app.before_request(_refuse_oversized_bodies)
+    caching.init_app(app)
+    templating.init_app(app)
+    cli.register(app)
+
+    from app.continuity import language
+
+    language.use(app.config.get("NLP_MODEL"))
+    return app
+
+
+def _refuse_unsafe_config(app: Flask) -> None:
+    if not app.config.get("PUBLIC_BASE_URL"):
+        raise RuntimeError("Set PUBLIC_BASE_URL (e.g. https://storyforge.example): links in mail are built from it.")
+    if app.config.get("REFUSE_GENERATED_SECRET_KEY") and app.config.get("SECRET_KEY_GENERATED"):
+        raise RuntimeError("Set SECRET_KEY or SECRET_KEY_FILE: production never signs sessions with a generated key.")
+
+
+def _init_extensions(app: Flask) -> None:
     from app.extensions import cache, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage_uri(app.config["REDIS_URL"]))
-    app.config.setdefault("CACHE_TYPE", "RedisCache")
-    app.config.setdefault("CACHE_REDIS_URL", app.config["REDIS_URL"])
-    app.config.setdefault("CACHE_KEY_PREFIX", "sf-cache:")
     limiter.init_app(app)
     cache.init_app(app)
 
-    from app import auth, errors, headers, main, models, topics  # noqa: F401  (models registers tables)
+
+def _register_blueprints(app: Flask) -> None:
+    from app import auth, main, models, topics  # noqa: F401  (models registers tables)
     from app.account import bp as account_bp
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
     from app.api import docs_bp as api_docs_bp
     from app.assets import bp as assets_bp
     from app.feedback import bp as feedback_bp
+    from app.moderation.web import bp as moderation_bp
     from app.scenes import bp as scenes_bp
     from app.users import bp as users_bp
 
@@ -70,25 +91,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(api_docs_bp, url_prefix="/api")
     app.register_blueprint(feedback_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
-    from app.moderation.web import bp as moderation_bp
-
     app.register_blueprint(moderation_bp)
-    errors.register(app)
-    headers.register(app)
-    app.before_request(_refuse_oversized_bodies)
-
-    from app.caching import watch_for_changes
-
-    watch_for_changes()
-
-    from app import cli
-
-    cli.register(app)
-
-    from app.continuity import language
-
-    language.use(app.config.get("NLP_MODEL"))
-    return app
 
 
 def _behind_proxies(app: Flask) -> None:

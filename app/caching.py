@@ -28,13 +28,13 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Response, current_app, g, request, session
+from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user
 from redis.exceptions import RedisError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.extensions import redis_client, storage
+from app.extensions import db, redis_client, storage
 from app.models import BibleChange, BibleEntity, DirectorsCut, Scene, Segment, Topic
 from app.observability import metrics
 
@@ -186,9 +186,10 @@ def _forget(session: Session, *args) -> None:
     session.info.pop("versions_to_bump", None)
 
 
-def watch_for_changes() -> None:
-    """Move the versions after every commit that touched their models (any session, any process)."""
-    if not event.contains(Session, "before_flush", _note_changes):
-        event.listen(Session, "before_flush", _note_changes)
-        event.listen(Session, "after_commit", _bump_after_commit)
-        event.listen(Session, "after_rollback", _forget)
+def init_app(app: Flask) -> None:
+    """Move the versions after every commit of the app's database session that touched their models
+    (the web app's and the worker's alike). The session class is shared, so this registers once."""
+    if not event.contains(db.session, "before_flush", _note_changes):
+        event.listen(db.session, "before_flush", _note_changes)
+        event.listen(db.session, "after_commit", _bump_after_commit)
+        event.listen(db.session, "after_rollback", _forget)

@@ -81,7 +81,7 @@ def reading() -> None:
     before = _memory_mb()
     from app.continuity import check_prompt, corpus, language
     from app.continuity.check import CheckResult
-    from app.continuity.mentions import read_by_grammar
+    from app.continuity.grammar import read_by_grammar
 
     started = time.perf_counter()
     language.parse("Warm up.")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.providers.video.local.palette import parse_color  # noqa: E402
+from app.media.colours import parse_color  # noqa: E402
 from app.providers.video.local.shot import read_shot  # noqa: E402
 
 HELD_OUT = Path(__file__).resolve().parent.parent / "tests" / "media" / "data" / "shot_prompts_heldout.json"

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from app.continuity.bible import Bible, Entity
-from app.continuity.mentions import THINGS
+from app.continuity.vocabulary import THINGS
 from app.continuity.wardrobe import is_item
 
 DEFAULT_BUDGET = 600

@@ -22,7 +22,8 @@ from typing import Any
 
 from app.continuity.bible import END_FACT, SET_ATTRIBUTE, AttributeValue, Bible, Entity
 from app.continuity.injection import describe
-from app.continuity.mentions import COLOUR_FAMILIES, THINGS, Mention, Reading, setting_of
+from app.continuity.mentions import Mention, Reading, setting_of
+from app.continuity.vocabulary import COLOUR_FAMILIES, THINGS
 from app.continuity.wardrobe import HAIR_SLOTS, HAIRLESS, ITEMS, disagreement, is_item, slot_of
 
 ERROR = "error"

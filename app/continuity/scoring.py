@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from app.continuity.wardrobe import COLOURS
+from app.media.colours import families_of
 from app.media.ffmpeg import DEFAULT_TIMEOUT, MediaError, atomic_output, require_file, run_ffmpeg
 from app.media.probe import probe
 
@@ -214,7 +214,7 @@ def recorded_families(entity: dict[str, Any]) -> list[str]:
     found: list[str] = []
     for value in (entity.get("attributes") or {}).values():
         for word in str(value).casefold().replace("-", " ").split():
-            for family in sorted(COLOURS.get(word, ())):
+            for family in sorted(families_of(word)):
                 if family not in found:
                     found.append(family)
     return found

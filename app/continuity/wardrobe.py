@@ -15,26 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-#: colour words → the families they belong to (a word may sit in two: "dark" is black or brown)
-COLOURS: Mapping[str, frozenset[str]] = {word: frozenset(families.split()) for word, families in {
-    "red": "red", "crimson": "red", "scarlet": "red", "maroon": "red", "ginger": "red", "auburn": "red",
-    "copper": "red", "cherry": "red", "ruby": "red", "burgundy": "red", "rust": "red orange", "vermilion": "red",
-    "blue": "blue", "navy": "blue", "turquoise": "blue", "teal": "blue green", "azure": "blue", "cobalt": "blue",
-    "indigo": "blue purple", "sapphire": "blue", "cyan": "blue", "sky": "blue",
-    "green": "green", "emerald": "green", "olive": "green", "jade": "green", "lime": "green", "sage": "green",
-    "khaki": "khaki", "black": "black", "jet": "black", "raven": "black", "ebony": "black", "inky": "black",
-    "white": "white", "ivory": "white", "snow": "white", "cream": "white", "snowy": "white",
-    "grey": "grey", "gray": "grey", "silver": "grey", "silvery": "grey", "ash": "grey", "charcoal": "grey black",
-    "slate": "grey", "steel": "grey",
-    "gold": "gold", "golden": "gold blonde", "brass": "gold", "blonde": "blonde", "blond": "blonde",
-    "platinum": "blonde grey", "flaxen": "blonde", "fair": "blonde", "sandy": "blonde brown",
-    "brown": "brown", "brunette": "brown", "chestnut": "brown", "hazel": "brown green", "beige": "brown",
-    "tan": "brown", "chocolate": "brown", "tawny": "brown", "bronze": "brown gold", "mousy": "brown",
-    "dark": "black brown", "purple": "purple", "violet": "purple", "lilac": "purple", "lavender": "purple",
-    "mauve": "purple", "plum": "purple", "magenta": "pink purple", "pink": "pink", "rose": "pink",
-    "salmon": "pink orange", "orange": "orange", "amber": "orange", "tangerine": "orange", "peach": "orange",
-    "yellow": "yellow", "mustard": "yellow", "lemon": "yellow", "canary": "yellow", "saffron": "yellow",
-}.items()}
+from app.media.colours import families_of
+
 #: other dimensions of a look, each word → its family within the dimension
 DIMENSIONS: Mapping[str, Mapping[str, str]] = {
     "material": {w: w for w in (
@@ -132,7 +114,7 @@ def colours(value: str) -> frozenset[str]:
     for word in _words(value):
         if "-" in word:
             continue
-        families |= COLOURS.get(word, frozenset())
+        families |= families_of(word)
     return frozenset(families)
 
 

@@ -1,50 +1,19 @@
-from pathlib import Path
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from app.caching import reader_page, skip_page_cache
 from app.continuity.bible import BibleError
-from app.continuity.injection import InjectedEntry, continuity_note
 from app.continuity.store import bible_at, correct_bible, first_appearances, last_appearances, positions_on_path
 from app.continuity.store import history as bible_history
 from app.extensions import db
 from app.models import Scene, Segment
 from app.scenes import bp, refusals
 from app.scenes.forms import BibleChangeForm, ContinueForm, ForkForm, NewSceneForm, SceneSettingsForm, SegmentActionForm
-from app.story import access, bible_edits, continuity_words, cuts, lineage, listings, playback, writing
-from app.story.presenters import media_url, scene_view, work_in_progress
+from app.story import access, bible_edits, cuts, lineage, listings, playback, writing
+from app.story.presenters import scene_view, work_in_progress
 from app.topics.catalog import list_topics
-
-
-@bp.app_template_global("media_url")
-def _media_url(scene, key):
-    return media_url(scene, key)
-
-
-@bp.app_template_filter("clock")
-def _clock(seconds: float | None) -> str:
-    """5.0 → "0:05", 125 → "2:05": durations as people read them."""
-    whole = round(seconds or 0)
-    return f"{whole // 60}:{whole % 60:02d}"
-
-
-@bp.app_template_global("continuity_words")
-def _continuity_words(segment) -> str | None:
-    return continuity_words.in_words(segment)
-
-
-@bp.app_template_global("scene_continuity_words")
-def _scene_continuity_words(average: float) -> str:
-    return continuity_words.scene_in_words(average)
-
-
-@bp.app_template_global("continuity_notes")
-def _continuity_notes(segment) -> list[str]:
-    """“C1 Mara — red hair — matched 'Mara's'” for each Bible entry injected into the segment's prompt."""
-    entries = ((segment.plan or {}).get("check") or {}).get("injected", [])
-    return [continuity_note(InjectedEntry.from_dict(e)) for e in entries]
 
 
 @bp.route("/scenes/<scene:scene_ref>/bible", methods=["GET", "POST"])
@@ -73,12 +42,6 @@ def bible(scene_ref: str):
                            action_form=SegmentActionForm() if can_edit else None, stills=first_appearances(entities),
                            last_seen=last_appearances(scene.head_segment_id),
                            number=positions_on_path(scene.head_segment_id))
-
-
-@bp.app_template_global("has_vendor")
-def _has_vendor(name: str) -> bool:
-    """Whether a front-end package was installed into static/vendor (the pages fall back without it)."""
-    return (Path(current_app.static_folder) / "vendor" / name).is_file()
 
 
 def _visible_scene(ref: str) -> Scene:

@@ -83,3 +83,13 @@ def test_relative_clause_and_possessive_descriptions() -> None:
     assert bible.get("C2").attributes["scarf"].value == "checked"
     assert not check_prompt(bible, "Okoro straightens his striped scarf.", segment_id=2).ok
     assert check_prompt(bible, "Okoro takes off his scarf and hands it to Dr. Vale.", segment_id=2).ok
+
+
+def test_painting_a_prop_in_any_colour_of_the_wardrobe_records_it() -> None:
+    """Painting a prop "mauve" records its colour: the parse knows every colour word the wardrobe knows."""
+    from app.continuity import read_prompt
+
+    reading = read_prompt(fold([]), "Lavender walks in. Mara dyes her hair lavender and paints the lantern mauve.")
+
+    painted = [(s.key, s.value) for s in reading.statements if s.op == "set_attribute"]
+    assert painted == [("colour", "mauve")]

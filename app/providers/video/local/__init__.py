@@ -28,11 +28,14 @@ The same request renders the same bytes. Frames are built with numpy arrays
 and Pillow's C drawing/resampling, and piped as raw RGB into the bundled ffmpeg.
 
 Modules: ``provider`` (tasks and the encoder), ``scene`` (the frame loop),
-``shot`` (what the prompt says), ``cast`` (who is in frame), ``scenery`` (sky,
-ground, light, weather), ``figures`` (people and props), ``animals``,
-``palette`` (colours from words), ``finish`` (caption, grade, first frame).
+``shot`` (what the prompt says; its word tables are ``shot_words``), ``cast``
+(who is in frame), ``scenery`` (sky, ground, light, weather), ``figures``
+(people and props), ``animals``, ``palette`` (the colours entities are painted
+in), ``finish`` (caption, grade, first frame). The colour words themselves are
+:mod:`app.media.colours`.
 """
-from app.providers.video.local.palette import COLOR_WORDS, hashed_color, parse_color, signature_color
+from app.media.colours import COLOR_WORDS, parse_color
+from app.providers.video.local.palette import hashed_color, signature_color
 from app.providers.video.local.provider import LocalVideoProvider, render_clip
 from app.providers.video.local.scene import SceneRenderer
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from PIL import Image, ImageDraw, ImageOps
 
-from app.providers.video.local.palette import RGB, modify
+from app.media.colours import RGB, modify
 
 #: each kind's usual coat, when the prompt names none
 COATS: dict[str, RGB] = {

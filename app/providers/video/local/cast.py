@@ -13,9 +13,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from app.media.colours import RGB, parse_color
 from app.providers.video.local.animals import COATS
-from app.providers.video.local.palette import RGB, parse_color
-from app.providers.video.local.shot import ANIMALS, Person, Shot
+from app.providers.video.local.shot import Person, Shot
+from app.providers.video.local.shot_words import ANIMALS
 from app.providers.video.local.wording import attributes_of, words_of
 
 #: garments that do not cover most of a figure, so they never decide its main colour

@@ -5,16 +5,9 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
+from app.media.colours import COLOR_WORDS, modify, parse_color
 from app.providers.video.local.chance import stable_int
-from app.providers.video.local.palette import (
-    COLOR_WORDS,
-    HAIR_TONES,
-    LEG_KEYS,
-    modify,
-    parse_color,
-    signature_color,
-    skin_tone,
-)
+from app.providers.video.local.palette import HAIR_TONES, LEG_KEYS, signature_color, skin_tone
 from app.providers.video.local.wording import attributes_of, has_any, words_of
 
 #: who is drawn with long hair unless the Bible says otherwise (a ``hair: long …`` attribute always is)

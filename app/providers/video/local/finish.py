@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import io
 import re
-from functools import cache
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
+from app.media.text import builtin_font, wrap
 from app.providers.video.base import PermanentProviderError, RenderRequest
 from app.providers.video.local.wording import words_of
 
@@ -28,21 +28,13 @@ def caption_text(request: RenderRequest) -> str:
     return " ".join(str(action or request.prompt or "").split())
 
 
-@cache
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    try:
-        return ImageFont.load_default(size=size)
-    except (TypeError, ImportError, OSError):  # Pillow without FreeType only has the small bitmap font
-        return ImageFont.load_default()
-
-
 def caption_band(text: str, width: int, height: int) -> Image.Image | None:
     """The caption as an RGBA band: white text wrapped to the frame on a translucent dark strip."""
     if not text:
         return None
-    font = _font(max(12, height // 20))
+    font = builtin_font(max(12, height // 20))
     margin = max(8, width // 32)
-    lines = _wrap(text, font, width - 2 * margin)
+    lines = _caption_lines(text, font, width - 2 * margin)
     line_height = round(font.getbbox("Ag")[3] * 1.25)
     pad = max(6, height // 45)
     band = Image.new("RGBA", (width, pad * 2 + line_height * len(lines)), (0, 0, 0, 165))
@@ -56,17 +48,9 @@ def caption_band(text: str, width: int, height: int) -> Image.Image | None:
     return band
 
 
-def _wrap(text: str, font: Any, max_width: float) -> list[str]:
-    lines: list[str] = []
-    current = ""
-    for word in text.split():
-        candidate = f"{current} {word}".strip()
-        if font.getlength(candidate) <= max_width or not current:
-            current = candidate
-        else:
-            lines.append(current)
-            current = word
-    lines.append(current)
+def _caption_lines(text: str, font: Any, max_width: float) -> list[str]:
+    """The caption wrapped to the frame; past :data:`CAPTION_MAX_LINES` the last line ends in "…"."""
+    lines = wrap(text, font, max_width)
     if len(lines) > CAPTION_MAX_LINES:
         words = " ".join(lines[CAPTION_MAX_LINES - 1:]).split()
         while len(words) > 1 and font.getlength(" ".join(words) + " …") > max_width:

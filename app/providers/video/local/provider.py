@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from app.media.ffmpeg import atomic_output, ffmpeg_exe, stderr_tail
+from app.media.text import seconds
 from app.providers.video.base import (
     OutputExpiredError,
     PermanentProviderError,
@@ -38,7 +39,7 @@ def render_clip(
     """
     _validate(request)
     scene = SceneRenderer(request)
-    total = _seconds(request.duration)
+    total = seconds(request.duration)
     with atomic_output(Path(dest)) as temp, tempfile.TemporaryFile() as errors:
         try:
             command = _encoder_command(request, preset, crf, temp)
@@ -52,7 +53,7 @@ def render_clip(
                 process.stdin.write(frame)
                 if on_progress and (index % request.fps == 0 or index == scene.frame_count):
                     on_progress(index / scene.frame_count,
-                                f"rendering {_seconds(index / request.fps)} s of {total} s")
+                                f"rendering {seconds(index / request.fps)} s of {total} s")
             process.stdin.close()
             returncode = process.wait()
         except OSError:  # ffmpeg died and closed the pipe; its stderr says why
@@ -111,7 +112,7 @@ class LocalVideoProvider(VideoProvider):
         output = self.work_dir / f"{task_id}.mp4"
         if output.is_file():
             if on_progress:
-                total = _seconds(request.duration)
+                total = seconds(request.duration)
                 on_progress(1.0, f"rendering {total} s of {total} s")
         else:
             render_clip(request, output, preset=self.preset, crf=self.crf, on_progress=on_progress)
@@ -176,6 +177,3 @@ def _image_suffix(data: bytes) -> str:
         return ".png"
     return ".bin"
 
-
-def _seconds(value: float) -> str:
-    return f"{value:g}" if value == int(value) else f"{value:.1f}"

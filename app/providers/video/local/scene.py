@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from app.media.text import smoothstep
 from app.providers.video.base import RenderRequest
 from app.providers.video.local.animals import FLYING, animal_sprite
 from app.providers.video.local.animals import SIZE as ANIMAL_SIZE
@@ -167,7 +168,3 @@ class _Camera:
         top = (self.world_h - view_h) * py
         return left, top, left + view_w, top + view_h
 
-
-def smoothstep(x: float) -> float:
-    x = min(1.0, max(0.0, x))
-    return x * x * (3 - 2 * x)

@@ -7,9 +7,11 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw
 
+from app.media.colours import RGB, parse_color
 from app.providers.video.local.chance import seeded_random, stable_int
-from app.providers.video.local.palette import RGB, TINT_KEYS, hashed_color, parse_color, signature_color
-from app.providers.video.local.shot import SETTING_WORDS, TIME_WORDS, WEATHER_WORDS, Shot
+from app.providers.video.local.palette import TINT_KEYS, hashed_color, signature_color
+from app.providers.video.local.shot import Shot
+from app.providers.video.local.shot_words import SETTING_WORDS, TIME_WORDS, WEATHER_WORDS
 from app.providers.video.local.wording import attributes_of, first_word, words_of
 
 #: where the ground meets the sky, and where figures stand, as fractions of the world's height

@@ -13,118 +13,31 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from app.providers.video.local.palette import COLOR_WORDS, HAIR_WORDS
-
-TIME_WORDS = {
-    "night": "night", "midnight": "night", "nighttime": "night", "moonlit": "night", "moonlight": "night",
-    "stars": "night", "starlit": "night", "starry": "night",
-    "dusk": "dusk", "sunset": "dusk", "evening": "dusk", "twilight": "dusk", "nightfall": "dusk",
-    "dawn": "dawn", "sunrise": "dawn", "daybreak": "dawn",
-    "morning": "morning",
-    "day": "day", "daytime": "day", "noon": "day", "midday": "day", "afternoon": "day", "sunny": "day",
-    "daylight": "day", "sunshine": "day",
-}
-#: "at 3 a.m.", "at 11 pm": small hours and late evening are night
-_CLOCK = re.compile(r"\b(1[0-2]|[1-9])\s*(?::\d\d\s*)?(a\.?\s?m|p\.?\s?m)\b\.?")
-SETTING_WORDS = {
-    "forest": "forest", "woods": "forest", "wood": "forest", "jungle": "forest", "grove": "forest",
-    "trees": "forest",
-    "city": "city", "street": "city", "town": "city", "alley": "city", "market": "city", "village": "city",
-    "downtown": "city", "square": "city", "plaza": "city", "rooftop": "city", "rooftops": "city",
-    "streetlamp": "city",
-    "beach": "water", "sea": "water", "ocean": "water", "coast": "water", "harbor": "water", "harbour": "water",
-    "lake": "water", "river": "water", "shore": "water", "port": "water", "island": "water", "pier": "water",
-    "desert": "desert", "dunes": "desert", "dune": "desert", "canyon": "desert", "wasteland": "desert",
-    "mountain": "mountains", "mountains": "mountains", "hill": "mountains", "hills": "mountains",
-    "cliff": "mountains", "valley": "mountains", "peak": "mountains",
-    "field": "plain", "meadow": "plain", "prairie": "plain", "farm": "plain", "pasture": "plain",
-    "room": "interior", "kitchen": "interior", "office": "interior", "house": "interior", "hall": "interior",
-    "library": "interior", "tavern": "interior", "inn": "interior", "castle": "interior", "bedroom": "interior",
-    "classroom": "interior", "shop": "interior", "cafe": "interior", "bar": "interior", "lab": "interior",
-    "laboratory": "interior", "apartment": "interior", "studio": "interior", "cellar": "interior",
-    "corridor": "interior", "cottage": "interior", "palace": "interior", "hospital": "interior",
-    "indoors": "interior", "inside": "interior",
-    "space": "space", "spaceship": "space", "starship": "space", "station": "space", "moon": "space",
-    "planet": "space", "orbit": "space",
-}
-WEATHER_WORDS = {
-    "rain": "rain", "rainy": "rain", "raining": "rain", "storm": "rain", "stormy": "rain", "drizzle": "rain",
-    "downpour": "rain", "lightning": "rain", "thunder": "rain", "rains": "rain",
-    "snow": "snow", "snowy": "snow", "snowing": "snow", "blizzard": "snow", "winter": "snow", "snowfall": "snow",
-    "snowflakes": "snow", "snowflake": "snow",
-    "fog": "fog", "foggy": "fog", "mist": "fog", "misty": "fog", "haze": "fog", "hazy": "fog",
-}
-#: nouns for one person in frame; plural forms count as two unless a number says otherwise
-PEOPLE = {
-    "woman", "man", "girl", "boy", "child", "kid", "person", "lady", "gentleman", "stranger", "figure",
-    "fisherman", "knight", "soldier", "detective", "wizard", "witch", "astronaut", "sailor", "farmer", "nurse",
-    "doctor", "chef", "cook", "queen", "king", "prince", "princess", "hunter", "rider", "cyclist", "teenager",
-    "tourist", "traveller", "traveler", "officer", "dancer", "musician", "student", "teacher", "worker",
-    "pilot", "driver", "guard", "priest", "monk", "nun", "mother", "father", "grandmother", "grandfather",
-    "friend", "thief", "pirate", "captain", "explorer", "scientist", "runner", "singer", "boxer", "warrior",
-    "hero", "villain", "baker", "merchant", "beggar", "policeman", "policewoman", "fireman", "firefighter",
-    "girlfriend", "boyfriend", "wife", "husband", "daughter", "son", "sister", "brother", "aunt", "uncle",
-    "waiter", "waitress", "cowboy", "ninja", "samurai", "spy", "agent", "skater", "surfer", "hiker", "climber",
-    "poet", "painter", "artist", "writer", "mayor", "shepherd", "miner", "blacksmith", "bride", "groom",
-    "keeper", "robot", "alien", "ghost", "android", "monster", "goblin", "elf", "dwarf", "troll", "vampire",
-    "zombie", "fairy", "angel",
-}
-#: people whose colour is said before the noun ("a green alien", "a silver robot"): the colour is their body's
-BODY_COLOURED = {"robot", "alien", "ghost", "android", "monster", "goblin", "elf", "troll", "zombie", "fairy"}
-_PLURALS = {"women": "woman", "men": "man", "children": "child", "people": "person", "ladies": "lady",
-            "gentlemen": "gentleman", "fishermen": "fisherman", "policemen": "policeman", "firemen": "fireman"}
-_GROUPS = {"couple": 2, "pair": 2, "twins": 2, "family": 3, "crowd": 4}
-_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "both": 2, "several": 3, "a few": 3}
-PRONOUNS = {"she", "he", "her", "his", "him", "they", "their", "them", "hers"}
-#: what a figure wears that covers most of it, as the key the figure's colour is stored under
-GARMENTS = {
-    "coat": "coat", "raincoat": "raincoat", "overcoat": "coat", "jacket": "jacket", "cloak": "cloak",
-    "cape": "cape", "robe": "robe", "robes": "robe", "dress": "dress", "gown": "gown", "shirt": "shirt",
-    "tunic": "tunic", "sweater": "sweater", "jumper": "jumper", "hoodie": "hoodie", "blouse": "blouse",
-    "armour": "armour", "armor": "armour", "suit": "suit", "uniform": "uniform", "vest": "vest",
-    "apron": "apron", "scrubs": "scrubs", "overalls": "overalls", "shawl": "shawl", "parka": "parka",
-    "anorak": "anorak", "poncho": "poncho", "mac": "coat", "cardigan": "cardigan", "kimono": "kimono",
-    "jumpsuit": "jumpsuit", "outfit": "outfit", "clothes": "clothes", "top": "top", "tshirt": "shirt",
-    "waistcoat": "vest", "habit": "robe", "sari": "dress", "jersey": "jersey", "tracksuit": "suit",
-    "pyjamas": "clothes", "pajamas": "clothes", "trousers": "trousers", "jeans": "jeans", "skirt": "skirt",
-    "hat": "hat", "scarf": "scarf", "boots": "shoes",
-}
-ANIMALS = {
-    "fox": "fox", "foxes": "fox", "vixen": "fox", "cub": "fox",
-    "cat": "cat", "cats": "cat", "kitten": "cat", "kittens": "cat", "kitty": "cat", "tomcat": "cat",
-    "raccoon": "raccoon", "raccoons": "raccoon",
-    "dog": "dog", "dogs": "dog", "puppy": "dog", "puppies": "dog", "hound": "dog", "wolf": "dog",
-    "wolves": "dog", "terrier": "dog", "spaniel": "dog", "collie": "dog", "retriever": "dog",
-    "bird": "bird", "birds": "bird", "crow": "bird", "crows": "bird", "owl": "bird", "owls": "bird",
-    "seagull": "bird", "seagulls": "bird", "gull": "bird", "gulls": "bird", "pigeon": "bird", "pigeons": "bird",
-    "duck": "bird", "ducks": "bird", "swan": "bird", "swans": "bird", "eagle": "bird", "hawk": "bird",
-    "sparrow": "bird", "sparrows": "bird", "robin": "bird", "parrot": "bird", "magpie": "bird",
-    "horse": "horse", "horses": "horse", "pony": "horse", "ponies": "horse", "stallion": "horse", "mare": "horse",
-    "foal": "horse", "donkey": "horse",
-    "fish": "fish", "goldfish": "fish", "trout": "fish", "carp": "fish", "koi": "fish",
-}
-_PLURAL_ANIMALS = {"foxes", "cats", "kittens", "raccoons", "dogs", "puppies", "wolves", "birds", "crows", "owls",
-                   "seagulls", "gulls", "pigeons", "ducks", "swans", "sparrows", "horses", "ponies"}
-#: modifiers a colour phrase may start with ("bright red", "dark navy blue")
-_SHADES = {"dark", "deep", "dusky", "midnight", "light", "pale", "pastel", "soft", "faded", "bright", "vivid",
-           "neon", "electric"}
-_TITLES = {"old", "young", "the", "sir", "lady", "lord", "mister", "miss", "mrs", "dame", "professor", "saint", "uncle",
-           "aunt", "little", "big", "great", "madam", "master"}
-#: "named Pip", "called Duchess": the animal is that character
-_NAMING = {"named", "called"}
-#: words between "is a" and the animal that still make the character that animal ("is a clever little fox")
-_DESCRIBING = {"a", "an", "clever", "small", "big", "little", "old", "young", "sly", "sleek", "wily", "nervous",
-               "shy", "brave", "tiny", "huge", "scruffy", "fluffy", "curious"}
-#: objects drawn when the prompt mentions them; the others only when it gives their colour ("a red box")
-THINGS = {"umbrella", "parasol", "balloon", "kite", "lantern", "lamp", "candle", "sword", "suitcase", "boat",
-          "car", "bicycle", "bike", "cart", "wagon", "chest", "crate", "globe", "torch", "vase", "bottle"}
-COLOURED_THINGS = {"ball", "box", "book", "bag", "cup", "apple", "key", "map", "letter", "staff", "wand", "potion",
-                   "ring", "clock", "phone", "egg", "orb", "stick", "cane", "flower", "rose", "flag"}
-#: what lies between a name and a noun that describes it: "Bolt, a small robot"
-_APPOSITION = re.compile(r"\s*,\s*(?:a|an)\s+(?:[a-z]+\s+){0,3}")
-MAX_PEOPLE = 6
-MAX_THINGS = 4
-MAX_ANIMALS = 4
+from app.media.colours import COLOR_WORDS, HAIR_WORDS, SHADES
+from app.providers.video.local.shot_words import (
+    ANIMALS,
+    APPOSITION,
+    BODY_COLOURED,
+    CLOCK,
+    COLOURED_THINGS,
+    DESCRIBING,
+    GARMENTS,
+    GROUPS,
+    MAX_ANIMALS,
+    MAX_PEOPLE,
+    MAX_THINGS,
+    NAMING,
+    NUMBERS,
+    PEOPLE,
+    PLURAL_ANIMALS,
+    PLURAL_PEOPLE,
+    PRONOUNS,
+    SETTING_WORDS,
+    THINGS,
+    TIME_WORDS,
+    TITLES,
+    WEATHER_WORDS,
+)
 
 
 @dataclass
@@ -211,7 +124,7 @@ def _first(tokens: list[_Token], table: dict[str, str]) -> str | None:
 def _time_of(lowered: str, tokens: list[_Token]) -> str | None:
     if found := _first(tokens, TIME_WORDS):
         return found
-    if clock := _CLOCK.search(lowered):
+    if clock := CLOCK.search(lowered):
         hour, am = int(clock.group(1)), clock.group(2).startswith("a")
         if am:
             return "night" if hour < 5 or hour == 12 else "dawn" if hour < 7 else "morning" if hour < 11 else "day"
@@ -252,7 +165,7 @@ def _read_figures(shot: Shot, tokens: list[_Token], lowered: str, names: list[st
                 if group and group[0].name is None and group[0] in shot.people and index - last_mention <= 6:
                     shot.people.remove(group[0])  # "the real thief, a black cat named Duchess"
             else:
-                count = _count_before(tokens, index) or (2 if word in _PLURAL_ANIMALS else 1)
+                count = _count_before(tokens, index) or (2 if word in PLURAL_ANIMALS else 1)
                 shot.animals.extend(Animal(kind, colour) for _ in range(count))
         elif (found := _person_noun(tokens, index))[0] is not None:
             noun, count = found
@@ -265,7 +178,7 @@ def _read_figures(shot: Shot, tokens: list[_Token], lowered: str, names: list[st
                 if group[0] not in shot.people:
                     shot.people.append(group[0])
             elif len(group) == 1 and (_is_said_of_last(tokens, index) or (
-                    group[0].name and _APPOSITION.fullmatch(lowered[named_end:token.start]))):
+                    group[0].name and APPOSITION.fullmatch(lowered[named_end:token.start]))):
                 pass  # "Bolt, a small robot", "Tom … is the lighthouse keeper": the noun describes them
             else:
                 joined = group if _follows_and(tokens, index) else []
@@ -304,7 +217,7 @@ def _read_figures(shot: Shot, tokens: list[_Token], lowered: str, names: list[st
 
 def _named_after(tokens: list[_Token], index: int, name_spans: list[tuple[int, int, str]]) -> str | None:
     """The character named right after ``tokens[index]``: "a raccoon named Pip", "a girl called Nell"."""
-    if index + 2 < len(tokens) and tokens[index + 1].word in _NAMING:
+    if index + 2 < len(tokens) and tokens[index + 1].word in NAMING:
         mention = _name_at(name_spans, tokens[index + 2].start)
         return mention[0] if mention else None
     return None
@@ -351,7 +264,7 @@ def _name_spans(lowered: str, names: list[str]) -> list[tuple[int, int, str]]:
     title or a common noun ("Juniper" for "Detective Juniper", never "old" for "Old Tom")."""
     spans = []
     for name in names:
-        words = [w for w in re.findall(r"[a-z]+", name.lower()) if len(w) > 2 and w not in _TITLES and w not in PEOPLE]
+        words = [w for w in re.findall(r"[a-z]+", name.lower()) if len(w) > 2 and w not in TITLES and w not in PEOPLE]
         for candidate in {name.lower(), *words}:
             spans += [(m.start(), m.end(), name) for m in re.finditer(rf"\b{re.escape(candidate)}\b", lowered)]
     return sorted(spans, key=lambda span: (span[0], span[0] - span[1]))
@@ -370,10 +283,10 @@ def _person_noun(tokens: list[_Token], index: int) -> tuple[str | None, int]:
     word = tokens[index].word
     if word in PEOPLE:
         return word, _count_before(tokens, index) or 1
-    if word in _PLURALS or (word.endswith("s") and word[:-1] in PEOPLE):
-        return _PLURALS.get(word, word[:-1]), _count_before(tokens, index) or 2
-    if word in _GROUPS and not (index + 1 < len(tokens) and tokens[index + 1].word == "of"):
-        return "person", _GROUPS[word]
+    if word in PLURAL_PEOPLE or (word.endswith("s") and word[:-1] in PEOPLE):
+        return PLURAL_PEOPLE.get(word, word[:-1]), _count_before(tokens, index) or 2
+    if word in GROUPS and not (index + 1 < len(tokens) and tokens[index + 1].word == "of"):
+        return "person", GROUPS[word]
     return None, 0
 
 
@@ -383,10 +296,10 @@ def _count_before(tokens: list[_Token], index: int) -> int | None:
             return None
         word = tokens[index - back].word
         pair = f"{tokens[index - back - 1].word} {word}" if index - back >= 1 else ""
-        if pair in _NUMBERS:
-            return _NUMBERS[pair]
-        if word in _NUMBERS:
-            return _NUMBERS[word]
+        if pair in NUMBERS:
+            return NUMBERS[pair]
+        if word in NUMBERS:
+            return NUMBERS[word]
         if word in ("a", "an", "the", "one", "lone", "single"):
             return 1
     return None
@@ -404,7 +317,7 @@ def _colour_at(tokens: list[_Token], index: int, *, hair: bool = False) -> tuple
     table = {**COLOR_WORDS, **HAIR_WORDS} if hair else COLOR_WORDS
     words: list[str] = []
     i = index
-    while i < len(tokens) and tokens[i].word in _SHADES and len(words) < 2:
+    while i < len(tokens) and tokens[i].word in SHADES and len(words) < 2:
         words.append(tokens[i].word)
         i += 1
     if i + 1 < len(tokens) and f"{tokens[i].word} {tokens[i + 1].word}" in table:
@@ -455,6 +368,6 @@ def _animal_owner(shot: Shot, tokens: list[_Token], index: int, name_spans: list
     before = [t.word for t in tokens[max(0, index - 5):index]]
     if last_person is not None and ("is" in before or "was" in before):
         copula = max(i for i, w in enumerate(before) if w in ("is", "was"))
-        if all(w in _DESCRIBING or w in COLOR_WORDS or w in _SHADES for w in before[copula + 1:]):
+        if all(w in DESCRIBING or w in COLOR_WORDS or w in SHADES for w in before[copula + 1:]):
             return last_person
     return None
