@@ -11,7 +11,7 @@ from app.continuity.bible import KINDS, Bible, BibleError, Change, apply, fold
 from app.continuity.check import CheckResult, check_prompt
 from app.extensions import db
 from app.models import BibleChange, BibleEntity, Segment
-from app.story.paths import segment_path
+from app.models.paths import segment_path
 
 
 def bible_at(segment_id: int | None) -> Bible:

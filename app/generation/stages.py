@@ -19,14 +19,14 @@ from app.media.normalize import normalize as normalize_clip
 from app.media.probe import probe
 from app.models import SegmentStatus
 from app.models.base import utcnow
+from app.models.paths import segment_path
+from app.moderation.prompt_filter import configured_filter
 from app.providers.factory import reference_frame_url
 from app.providers.video.base import ProviderError, RenderRequest
-from app.story.paths import segment_path
-from app.story.prompts import prompt_filter
 
 
 def moderate(ctx: RunContext) -> None:
-    verdict = prompt_filter().check(ctx.segment.prompt)
+    verdict = configured_filter().check(ctx.segment.prompt)
     if not verdict.allowed:
         raise StageFailed("prompt_refused", verdict.reason)
 
@@ -206,7 +206,7 @@ def review(ctx: RunContext) -> None:
     try:
         refuse_if_blocked(segment)
         check_segment(segment, ctx.local_copy(segment.video_key), ctx.work_dir / "review", ctx.storage, ctx.config,
-                      prompt_filter(), on_progress=ctx.report)
+                      configured_filter(), on_progress=ctx.report)
     except SegmentBlocked as blocked:
         ctx.commit()  # the scores and the reason outlive the failure that follows
         raise StageFailed("moderation_blocked", blocked.message) from blocked

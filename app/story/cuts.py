@@ -13,7 +13,7 @@ from app.media.directors_cut import CutClip, CutPlan, make_directors_cut
 from app.media.probe import probe
 from app.models import DirectorsCut, JobStatus, Scene, User
 from app.models.base import utcnow
-from app.story.paths import segment_path
+from app.models.paths import segment_path
 
 
 class CutUnavailable(ValueError):

@@ -20,8 +20,8 @@ from app.generation.submit import (
     stop_provider_task,
 )
 from app.models import GenerationJob, JobStatus, Scene, Segment, SegmentStatus, Topic, User, Visibility
+from app.models.paths import segment_path
 from app.story.access import Forbidden, is_author_or_owner
-from app.story.paths import segment_path
 from app.story.prompts import PromptError, clean_prompt
 from app.text import TextRefused, clean_text
 
