@@ -21,8 +21,9 @@ from app.models import SegmentStatus
 from app.models.base import utcnow
 from app.models.paths import segment_path
 from app.moderation.prompt_filter import configured_filter
+from app.providers.errors import ProviderError
 from app.providers.factory import reference_frame_url
-from app.providers.video.base import ProviderError, RenderRequest
+from app.providers.video.base import RenderRequest
 
 
 def moderate(ctx: RunContext) -> None:
