@@ -43,7 +43,7 @@ def _scene_continuity_words(average: float) -> str:
 @bp.app_template_global("continuity_notes")
 def _continuity_notes(segment) -> list[str]:
     """“C1 Mara — red hair — matched 'Mara's'” for each Bible entry injected into the segment's prompt."""
-    entries = ((segment.plan or {}).get("check") or {}).get("injected", [])
+    entries = segment.planned.injected
     return [continuity_note(InjectedEntry.from_dict(e)) for e in entries]
 
 

@@ -55,7 +55,7 @@ def plan_for(scene: Scene, head_segment_id: int, work: Path) -> CutPlan:
     for s in segments:
         if s.author.username not in contributors:
             contributors.append(s.author.username)
-        for character in ((s.plan or {}).get("bible") or {}).get("characters", []):
+        for character in (s.planned.bible or {}).get("characters", []):
             label = f"{character.get('id', '')} {character.get('name', '')}".strip()
             if character.get("name") and not any(c.endswith(f" {character['name']}") for c in characters):
                 characters.append(label)
