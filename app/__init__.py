@@ -27,8 +27,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     if app.config.get("REFUSE_GENERATED_SECRET_KEY") and app.config.get("SECRET_KEY_GENERATED"):
         raise RuntimeError("Set SECRET_KEY or SECRET_KEY_FILE: production never signs sessions with a generated key.")
     from app import observability
+    from app.observability.scrape import bp as metrics_bp
 
     observability.init_app(app)
+    app.register_blueprint(metrics_bp)
     app.url_map.converters["int"] = DatabaseId
     _behind_proxies(app)
 

@@ -1,8 +1,9 @@
 """What an operator sees of a running site: request ids, JSON logs, Prometheus metrics, error reports.
 
 ``init_app`` wires all of it into the app; the pieces live in their own modules:
-``trace`` (request ids), ``logs``, ``metrics`` (+ ``census``, the numbers counted at scrape time),
-``errors`` (Sentry) and ``jobs`` (carrying all of it into RQ workers).
+``trace`` (request ids), ``logs``, ``metrics``, ``errors`` (Sentry) and ``jobs`` (carrying all of it into
+RQ workers). ``scrape`` (the ``/metrics`` blueprint, with ``census``, the numbers counted at scrape time)
+reads the database, so the factory registers it.
 """
 from __future__ import annotations
 

@@ -1,27 +1,13 @@
 """Prometheus metrics. Every process writes its own (``PROMETHEUS_MULTIPROC_DIR`` set: gunicorn's workers
-and the RQ workers of one machine share that folder); ``/metrics`` adds them up and appends the numbers
-counted at scrape time (``census``).
-
-``/metrics`` answers requests carrying ``Authorization: Bearer <METRICS_TOKEN>``; with no token
-configured, only requests from the machine itself (a scraper on loopback or a sidecar).
+and the RQ workers of one machine share that folder); ``/metrics`` (``scrape``) adds them up.
 """
 from __future__ import annotations
 
-import hmac
-import ipaddress
 import os
 import time
 
-from flask import Blueprint, Flask, Response, abort, current_app, g, has_request_context, request
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-    multiprocess,
-)
+from flask import Flask, g, has_request_context, request
+from prometheus_client import Counter, Histogram
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -52,42 +38,8 @@ JOBS = Counter("storyforge_jobs_total", "Queue jobs a worker finished, by queue 
 JOB_DURATION = Histogram("storyforge_job_duration_seconds", "Time a queue job ran, by queue.", ["queue"],
                          buckets=STAGE_BUCKETS)
 
-bp = Blueprint("observability", __name__)
-
-
 def multiprocess_dir() -> str | None:
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
-
-
-def exposition() -> bytes:
-    """Every process's metrics (one registry when not in multiprocess mode) and the scrape-time census."""
-    from app.observability.census import census_registry
-
-    if multiprocess_dir():
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-    else:
-        registry = REGISTRY
-    return generate_latest(registry) + generate_latest(census_registry())
-
-
-@bp.get("/metrics")
-def scrape():
-    if not _may_scrape():
-        abort(404)  # to everyone else there is nothing here
-    g.skip_request_metrics = True
-    return Response(exposition(), mimetype=CONTENT_TYPE_LATEST)
-
-
-def _may_scrape() -> bool:
-    token = current_app.config.get("METRICS_TOKEN")
-    if token:
-        given = request.headers.get("Authorization", "")
-        return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
-    try:
-        return ipaddress.ip_address(request.remote_addr or "").is_loopback
-    except ValueError:
-        return False
 
 
 # ---- per-request numbers ------------------------------------------------------------------------------
@@ -127,7 +79,6 @@ def _count_statement(conn, cursor, statement, parameters, context, executemany) 
 
 
 def register(app: Flask) -> None:
-    app.register_blueprint(bp)
     app.before_request(_start_request)
     app.after_request(_count_request)
     if not event.contains(Engine, "before_cursor_execute", _count_statement):
