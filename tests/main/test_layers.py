@@ -42,6 +42,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("jobs", ("jobs",)),
 )
 
+#: entries that name one module, not a package: a new package under app/ must be given a layer
+EXACT = frozenset({"app"})
 #: provider families that never import each other: what they share lives in app.providers.http and .errors
 FAMILIES = ("app.providers.video", "app.providers.llm")
 
@@ -63,7 +65,8 @@ def layer_of(module: str) -> tuple[int, str] | None:
     best: tuple[int, int, str] | None = None
     for index, (name, prefixes) in enumerate(LAYERS):
         for prefix in prefixes:
-            if (module == prefix or module.startswith(prefix + ".")) and (best is None or len(prefix) > best[0]):
+            covers = module == prefix or (prefix not in EXACT and module.startswith(prefix + "."))
+            if covers and (best is None or len(prefix) > best[0]):
                 best = (len(prefix), index, name)
     return (best[1], best[2]) if best else None
 
@@ -133,3 +136,5 @@ def test_the_check_catches_an_upward_import_even_inside_a_function():
     assert "provider family app.providers.llm may not import app.providers.video" in str(crossing)
     assert breaches_in("app.scenes.fake", "from app.story import writing\nfrom . import bp\n", "x.py") == []
     assert layer_of("app.moderation.prompt_filter")[1] == "leaves" and layer_of("app.moderation.reports")[1] == "domain"
+    [unplaced] = breaches_in("app.billing.ledger", "", "app/billing/ledger.py")
+    assert "in no layer" in str(unplaced)
