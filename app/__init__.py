@@ -24,8 +24,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.config.from_object(config_class or config_from_env())
     _refuse_unsafe_config(app)
     from app import observability
+    from app.observability.scrape import bp as metrics_bp
 
     observability.init_app(app)
+    app.register_blueprint(metrics_bp)
     app.url_map.converters["int"] = DatabaseId
     _behind_proxies(app)
 

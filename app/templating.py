@@ -18,7 +18,7 @@ def clock(seconds: float | None) -> str:
 
 def continuity_notes(segment) -> list[str]:
     """“C1 Mara — red hair — matched 'Mara's'” for each Bible entry injected into the segment's prompt."""
-    entries = ((segment.plan or {}).get("check") or {}).get("injected", [])
+    entries = segment.planned.injected
     return [continuity_note(InjectedEntry.from_dict(e)) for e in entries]
 
 

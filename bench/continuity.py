@@ -139,7 +139,7 @@ def story() -> None:
 
         from app.extensions import db, redis_client
         from app.models import Scene, User
-        from app.story.paths import segment_path
+        from app.models.paths import segment_path
         from app.story.writing import continue_scene
         from tests.factories import make_scene, make_user
 

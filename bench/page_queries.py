@@ -59,7 +59,7 @@ def pages(db, models) -> dict[str, str]:
     forks = (select(Segment.scene_id).join(Scene, Scene.forked_from_segment_id == Segment.id)
              .group_by(Segment.scene_id).order_by(func.count(Scene.id).desc()).limit(1))
     most_forked = db.session.get(Scene, db.session.scalar(forks))
-    from app.story.paths import segment_path
+    from app.models.paths import segment_path
 
     root = segment_path(most_forked.head_segment_id)[0].public_id
     return {

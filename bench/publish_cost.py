@@ -96,7 +96,7 @@ def _moviepy_stitch(scene) -> float:
     from moviepy import VideoFileClip, concatenate_videoclips
 
     from app.extensions import storage
-    from app.story.paths import segment_path
+    from app.models.paths import segment_path
 
     paths = [storage().local_path(s.video_key) for s in segment_path(scene.head_segment_id)]
     started = time.perf_counter()

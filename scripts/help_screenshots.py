@@ -76,8 +76,8 @@ def _render_demo() -> dict:
     from app.auth.accounts import register_user
     from app.extensions import db, redis_client
     from app.models import Scene
+    from app.models.paths import segment_path
     from app.seeding.demo import DEMO_SCENES, seed_demo
-    from app.story.paths import segment_path
 
     logging.getLogger("rq.worker").setLevel(logging.WARNING)
     started = time.perf_counter()

@@ -18,9 +18,9 @@ from app.continuity.store import bible_at, check_continuation, correct_bible, en
 from app.errors import json_error
 from app.extensions import db, limiter
 from app.models import Segment
+from app.models.paths import segment_path
 from app.providers.factory import prompt_expander
 from app.story import access, cuts, lineage, writing
-from app.story.paths import segment_path
 from app.story.presenters import scene_json, scene_view, segment_json, work_in_progress
 from app.story.prompts import clean_prompt
 

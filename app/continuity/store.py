@@ -11,7 +11,8 @@ from app.continuity.bible import KINDS, Bible, BibleError, Change, apply, fold
 from app.continuity.check import CheckResult, check_prompt
 from app.extensions import db
 from app.models import BibleChange, BibleEntity, Segment
-from app.story.paths import segment_path
+from app.models.paths import segment_path
+from app.models.plan import SegmentPlan
 
 
 def bible_at(segment_id: int | None) -> Bible:
@@ -29,7 +30,7 @@ def check_continuation(parent: Segment | None, prompt: str, declared: list[Chang
     """Check ``prompt`` as the segment after ``parent`` (None for a scene's first segment, whose
     Bible starts from the entities its author ``declared``)."""
     used = used_ids_at(parent) if parent else [c.entity_id for c in declared]
-    previous = ((parent.plan or {}).get("linked") or []) if parent else [c.entity_id for c in declared]
+    previous = (parent.planned.linked or []) if parent else [c.entity_id for c in declared]
     return check_prompt(
         bible_at(parent.id) if parent else fold(declared),
         prompt,
@@ -48,27 +49,27 @@ def positions_on_path(head_id: int | None) -> dict[int, int]:
 
 def declared_of(segment: Segment) -> list[Change]:
     """The entities declared with a scene's first segment."""
-    return [Change(**c) for c in (segment.plan or {}).get("declared", [])]
+    return [Change(**c) for c in segment.planned.declared or []]
 
 
-def plan_record(result: CheckResult, segment: Segment) -> dict:
+def plan_record(result: CheckResult, segment: Segment) -> SegmentPlan:
     """What a segment stores about its continuity check (shown on the page, applied at publish)."""
     author = segment.author.username
     declared = [replace(c, segment_id=segment.id, author=author) for c in declared_of(segment)]
     changes = declared + result.changes_for(segment.id, author)
-    return {
-        "declared": [asdict(c) for c in declared_of(segment)],
-        "check": result.to_dict(),
-        "bible": result.snapshot(),
+    return SegmentPlan(
+        declared=[asdict(c) for c in declared_of(segment)],
+        check=result.to_dict(),
+        bible=result.snapshot(),
         # what is present in this segment, so the next one keeps the place and style it doesn't name again
-        "linked": [i for i in dict.fromkeys([*result.linked_ids, result.location_id, result.style_id]) if i],
-        "changes": [asdict(c) for c in changes],
-    }
+        linked=[i for i in dict.fromkeys([*result.linked_ids, result.location_id, result.style_id]) if i],
+        changes=[asdict(c) for c in changes],
+    )
 
 
 def record_changes(segment: Segment) -> None:
     """Store the Bible changes a segment introduced (called when it is published)."""
-    changes = [Change(**c) for c in (segment.plan or {}).get("changes", [])]
+    changes = [Change(**c) for c in segment.planned.changes or []]
     if not changes:
         return
     root = _root_id(segment.parent) or segment.id
@@ -147,6 +148,6 @@ def last_appearances(segment_id: int | None) -> dict[str, int]:
     """For each entity, the last segment on the path that named it or had it present."""
     seen: dict[str, int] = {}
     for segment in segment_path(segment_id):
-        for entity_id in (segment.plan or {}).get("linked", []):
+        for entity_id in segment.planned.linked or []:
             seen[entity_id] = segment.id
     return seen

@@ -20,8 +20,8 @@ from app.models.base import utcnow
 from app.models.job import ACTIVE_STATUSES
 from app.observability import metrics
 from app.providers import factory
+from app.providers.errors import OutputExpiredError, ProviderError, TaskEndedError
 from app.providers.llm.base import ExpanderError
-from app.providers.video.base import OutputExpiredError, ProviderError, TaskEndedError
 
 log = logging.getLogger(__name__)
 

@@ -19,14 +19,15 @@ from app.media.normalize import normalize as normalize_clip
 from app.media.probe import probe
 from app.models import SegmentStatus
 from app.models.base import utcnow
+from app.models.paths import segment_path
+from app.moderation.prompt_filter import configured_filter
+from app.providers.errors import ProviderError
 from app.providers.factory import reference_frame_url
-from app.providers.video.base import ProviderError, RenderRequest
-from app.story.paths import segment_path
-from app.story.prompts import prompt_filter
+from app.providers.video.base import RenderRequest
 
 
 def moderate(ctx: RunContext) -> None:
-    verdict = prompt_filter().check(ctx.segment.prompt)
+    verdict = configured_filter().check(ctx.segment.prompt)
     if not verdict.allowed:
         raise StageFailed("prompt_refused", verdict.reason)
 
@@ -44,9 +45,9 @@ def plan(ctx: RunContext) -> None:
         "previous_prompt": segment.parent.prompt if segment.parent else None,
     })
     segment.expanded_prompt = expansion.expanded_prompt
-    segment.plan = {**plan_record(result, segment), "expander": expansion.expander or ctx.expander.name}
-    if expansion.fallback_reason:  # the page and API show which expander wrote the prompt, and why
-        segment.plan["expander_fallback"] = expansion.fallback_reason
+    # the page and API show which expander wrote the prompt, and why it fell back when it did
+    segment.plan = replace(plan_record(result, segment), expander=expansion.expander or ctx.expander.name,
+                           expander_fallback=expansion.fallback_reason or None).to_json()
 
 
 def reference(ctx: RunContext) -> None:
@@ -83,7 +84,7 @@ def render(ctx: RunContext) -> None:
         fps=segment.fps,
         first_frame=first_frame,
         first_frame_url=first_frame_url,
-        bible=(segment.plan or {}).get("bible", {}),
+        bible=segment.planned.bible or {},
     )
     job = ctx.job
     if not job.provider_task_id:
@@ -166,7 +167,7 @@ def score_continuity(ctx: RunContext, duration: float) -> None:
     parent_last = ctx.storage.read_bytes(ctx.artifacts["reference_key"]) if ctx.artifacts.get("reference_key") else None
     root = segment_path(segment.parent_id)[0] if segment.parent_id else None
     scene_first = ctx.storage.read_bytes(root.poster_key) if root and root.poster_key else None
-    bible = (segment.plan or {}).get("bible") or {}
+    bible = segment.planned.bible or {}
     entities = (bible.get("characters") or []) + (bible.get("props") or [])
     threshold = ctx.config["CONTINUITY_DRIFT_THRESHOLD"]
 
@@ -181,8 +182,8 @@ def score_continuity(ctx: RunContext, duration: float) -> None:
 
     score = measure(video)
     record = {"before": score.to_dict()}
-    here = (bible.get("location") or {}).get("id")
-    before = (((segment.parent.plan or {}).get("bible") or {}).get("location") or {}).get("id") if segment.parent else None
+    here = segment.planned.location_id
+    before = segment.parent.planned.location_id if segment.parent else None
     withheld = scoring.correction_withheld(segment.prompt, here, before)
     if withheld:
         record["not_corrected"] = withheld
@@ -206,7 +207,7 @@ def review(ctx: RunContext) -> None:
     try:
         refuse_if_blocked(segment)
         check_segment(segment, ctx.local_copy(segment.video_key), ctx.work_dir / "review", ctx.storage, ctx.config,
-                      prompt_filter(), on_progress=ctx.report)
+                      configured_filter(), on_progress=ctx.report)
     except SegmentBlocked as blocked:
         ctx.commit()  # the scores and the reason outlive the failure that follows
         raise StageFailed("moderation_blocked", blocked.message) from blocked

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import PublicIdMixin, TimestampMixin
+from app.models.plan import SegmentPlan
 from app.models.topic import Topic
 from app.models.user import User
 
@@ -114,7 +115,7 @@ class Segment(PublicIdMixin, TimestampMixin, db.Model):
     #: the continuity score after generation (0..1) and its parts, see app.continuity.scoring
     continuity_score: Mapped[float | None] = mapped_column(Float)
     continuity: Mapped[dict | None] = mapped_column(JSON)
-    #: what the plan stage decided (links, injected entries, warnings), shown on the page
+    #: what the plan stage decided (links, injected entries, warnings), shown on the page; read it as ``planned``
     plan: Mapped[dict | None] = mapped_column(JSON)
     #: clear, held, hidden or removed (app.models.moderation.ModerationState); only clear is public
     moderation_state: Mapped[str] = mapped_column(String(16), default="clear", server_default="clear")
@@ -137,3 +138,8 @@ class Segment(PublicIdMixin, TimestampMixin, db.Model):
     def is_public_now(self) -> bool:
         """Ready and not held, hidden or removed by moderation."""
         return self.is_ready and self.moderation_state == "clear"
+
+    @property
+    def planned(self) -> SegmentPlan:
+        """``plan`` read as a SegmentPlan (empty before anything was planned)."""
+        return SegmentPlan.from_json(self.plan)

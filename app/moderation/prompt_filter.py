@@ -23,7 +23,10 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+
+from flask import current_app
 
 DEFAULT_TERMS_PATH = Path(__file__).with_name("blocked_terms.txt")
 #: the category of terms given without one
@@ -266,3 +269,14 @@ def load_filter(path: str | Path | None = None, extra_terms: Iterable[str] = ())
     source = Path(path) if path else DEFAULT_TERMS_PATH
     lines = source.read_text(encoding="utf-8").splitlines()
     return PromptFilter((), categories=parse_term_lines([*lines, *extra_terms]))
+
+
+def configured_filter() -> PromptFilter:
+    """The app's filter: ``BLOCKED_TERMS_FILE`` (or the shipped list) plus ``BLOCKED_TERMS_EXTRA``, loaded once."""
+    cfg = current_app.config
+    return _cached_filter(cfg.get("BLOCKED_TERMS_FILE"), tuple(cfg.get("BLOCKED_TERMS_EXTRA", ())))
+
+
+@lru_cache(maxsize=4)
+def _cached_filter(path: str | None, extra: tuple[str, ...]) -> PromptFilter:
+    return load_filter(Path(path) if path else None, extra)

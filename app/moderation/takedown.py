@@ -25,8 +25,8 @@ from app.mail import public_url, send_mail
 from app.models import DirectorsCut, Scene, Segment, User
 from app.models.base import utcnow
 from app.models.moderation import ModerationState
+from app.models.paths import scenes_playing
 from app.moderation.slates import Slate, ensure_slate, slate_kind, stored_slate
-from app.story.access import scenes_playing
 
 log = logging.getLogger(__name__)
 

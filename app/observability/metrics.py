@@ -1,26 +1,11 @@
 """Prometheus metrics. Every process writes its own (``PROMETHEUS_MULTIPROC_DIR`` set: gunicorn's workers
-and the RQ workers of one machine share that folder); ``/metrics`` adds them up and appends the numbers
-counted at scrape time (``census``).
-
-``/metrics`` answers requests carrying ``Authorization: Bearer <METRICS_TOKEN>``; with no token
-configured, only requests from the machine itself (a scraper on loopback or a sidecar).
+and the RQ workers of one machine share that folder); ``/metrics`` (``scrape``) adds them up.
 """
 from __future__ import annotations
 
-import hmac
-import ipaddress
 import os
 
-from flask import Blueprint, Flask, Response, abort, current_app, request
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-    multiprocess,
-)
+from prometheus_client import Counter, Histogram
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.5, 5.0, 10.0)
 STAGE_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800)
@@ -49,44 +34,8 @@ JOBS = Counter("storyforge_jobs_total", "Queue jobs a worker finished, by queue 
 JOB_DURATION = Histogram("storyforge_job_duration_seconds", "Time a queue job ran, by queue.", ["queue"],
                          buckets=STAGE_BUCKETS)
 
-bp = Blueprint("observability", __name__)
-
-
 def multiprocess_dir() -> str | None:
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
-
-
-def exposition() -> bytes:
-    """Every process's metrics (one registry when not in multiprocess mode) and the scrape-time census."""
-    from app.observability.census import census_registry
-
-    if multiprocess_dir():
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-    else:
-        registry = REGISTRY
-    return generate_latest(registry) + generate_latest(census_registry())
-
-
-@bp.get("/metrics")
-def scrape():
-    if not _may_scrape():
-        abort(404)  # to everyone else there is nothing here
-    from app.observability.requests import leave_uncounted
-
-    leave_uncounted()
-    return Response(exposition(), mimetype=CONTENT_TYPE_LATEST)
-
-
-def _may_scrape() -> bool:
-    token = current_app.config.get("METRICS_TOKEN")
-    if token:
-        given = request.headers.get("Authorization", "")
-        return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
-    try:
-        return ipaddress.ip_address(request.remote_addr or "").is_loopback
-    except ValueError:
-        return False
 
 
 # ---- per-request numbers (``app.observability.requests`` calls them) ----------------------------------
@@ -116,10 +65,6 @@ def child(metric, *labels: str):
     if found is None:
         found = _children[key] = metric.labels(*labels)
     return found
-
-
-def register(app: Flask) -> None:
-    app.register_blueprint(bp)
 
 
 # ---- hooks the domain calls ---------------------------------------------------------------------------

@@ -7,11 +7,11 @@ from flask_login import current_user, login_required
 from app.caching import cache_timeout, reader_page
 from app.extensions import storage
 from app.models import Visibility
+from app.models.paths import segment_path
 from app.scenes import bp
 from app.scenes.forms import SegmentActionForm
 from app.scenes.routes import _visible_scene, _visible_segment
 from app.story import cuts, listings, playback
-from app.story.paths import segment_path
 from app.story.presenters import scene_view, signs_media
 
 HLS_MIME = "application/vnd.apple.mpegurl"

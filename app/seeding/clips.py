@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.generation.pipeline import run_generation
 from app.models import GenerationJob, JobStatus, Scene, Segment, SegmentStatus, Topic, User, Visibility
-from app.story.paths import segment_path
+from app.models.paths import segment_path
 
 MEDIA_SCENE_TITLE = "The Lamplighter's Round"
 MEDIA_PROMPTS = (

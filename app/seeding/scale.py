@@ -20,6 +20,7 @@ from werkzeug.security import generate_password_hash
 from app.extensions import db
 from app.models import BibleChange, BibleEntity, Role, Scene, Segment, SegmentStatus, User
 from app.models.base import utcnow
+from app.models.plan import SegmentPlan
 from app.seeding.clips import media_clips, shared_media
 from app.seeding.shape import World, WorldSize, plan_world
 from app.topics.catalog import list_topics
@@ -158,7 +159,7 @@ class _Loader:
                    "parent_id": self.segment0 + parent if parent >= 0 else None, "position": w.position[o],
                    "author_id": self.user0 + w.author[o], "status": SegmentStatus.READY.value, "prompt": w.prompt[o],
                    "expanded_prompt": f"{w.prompt[o]} Cinematic, steady camera, soft light.",
-                   "seed": rng.randrange(2**31), "plan": {"linked": w.linked.get(o, [])},
+                   "seed": rng.randrange(2**31), "plan": SegmentPlan(linked=w.linked.get(o, [])).to_json(),
                    "created_at": at, "updated_at": at, **self.clips[o % len(self.clips)]}
 
     def _heads(self) -> Iterator[dict]:

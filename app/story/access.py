@@ -35,6 +35,7 @@ from sqlalchemy import ColumnElement, exists, or_, select, true
 
 from app.extensions import db
 from app.models import GenerationJob, Scene, Segment, Visibility
+from app.models.paths import scenes_playing
 
 #: longer numbers could overflow a 64-bit key in the query, and no row has one: they name nothing
 _MAX_ID_DIGITS = 18
@@ -64,13 +65,6 @@ def listed_to(user) -> ColumnElement[bool]:
             return true()
         return or_(Scene.visibility == Visibility.PUBLIC, Scene.owner_id == user.id)
     return Scene.visibility == Visibility.PUBLIC
-
-
-def scenes_playing(segment_id: int):
-    """SELECT of the scenes whose branch runs through ``segment_id`` (their head is it or below it)."""
-    down = select(Segment.id).where(Segment.id == segment_id).cte("below", recursive=True)
-    down = down.union_all(select(Segment.id).join(down, Segment.parent_id == down.c.id))
-    return select(Scene).where(Scene.head_segment_id.in_(select(down.c.id)))
 
 
 def segment_viewable(segment: Segment, user) -> bool:

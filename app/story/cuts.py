@@ -13,7 +13,7 @@ from app.media.directors_cut import CutClip, CutPlan, make_directors_cut
 from app.media.probe import probe
 from app.models import DirectorsCut, JobStatus, Scene, User
 from app.models.base import utcnow
-from app.story.paths import segment_path
+from app.models.paths import segment_path
 
 
 class CutUnavailable(ValueError):
@@ -55,7 +55,7 @@ def plan_for(scene: Scene, head_segment_id: int, work: Path) -> CutPlan:
     for s in segments:
         if s.author.username not in contributors:
             contributors.append(s.author.username)
-        for character in ((s.plan or {}).get("bible") or {}).get("characters", []):
+        for character in (s.planned.bible or {}).get("characters", []):
             label = f"{character.get('id', '')} {character.get('name', '')}".strip()
             if character.get("name") and not any(c.endswith(f" {character['name']}") for c in characters):
                 characters.append(label)

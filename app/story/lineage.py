@@ -9,8 +9,8 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Scene, Segment, User
 from app.models.base import utcnow
+from app.models.paths import segment_path
 from app.story.access import Forbidden
-from app.story.paths import segment_path
 
 
 class MergeRefused(ValueError):

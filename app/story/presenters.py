@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db, storage
 from app.models import GenerationJob, Scene, Segment, Visibility
-from app.story.paths import scene_segments
+from app.models.paths import scene_segments
 
 
 @dataclass

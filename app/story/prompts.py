@@ -1,12 +1,9 @@
 """Checking what people type before anything is queued."""
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
-
 from flask import current_app
 
-from app.moderation.prompt_filter import PromptFilter, load_filter
+from app.moderation.prompt_filter import configured_filter
 from app.text import TextRefused, clean_text
 
 
@@ -31,17 +28,8 @@ def clean_prompt(raw: object) -> str:
         raise PromptError("Write a prompt: describe what happens in this segment.", "empty_prompt")
     if len(text) > limit:
         raise PromptError(f"Keep the prompt to {limit} characters or fewer (it has {len(text)}).", "prompt_too_long")
-    verdict = prompt_filter().check(text)
+    verdict = configured_filter().check(text)
     if not verdict.allowed:
         raise PromptError(verdict.reason, "prompt_refused")
     return text
 
-
-def prompt_filter() -> PromptFilter:
-    cfg = current_app.config
-    return _cached_filter(cfg.get("BLOCKED_TERMS_FILE"), tuple(cfg.get("BLOCKED_TERMS_EXTRA", ())))
-
-
-@lru_cache(maxsize=4)
-def _cached_filter(path: str | None, extra: tuple[str, ...]) -> PromptFilter:
-    return load_filter(Path(path) if path else None, extra)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Scene, Segment, SegmentStatus
+from app.models.paths import segment_walk
 from app.story.access import NotFound, visible_scene
 
 LANE_HEIGHT = 56
@@ -70,8 +71,7 @@ def story_tree(root: Segment | None, viewer, came_from: Scene | None = None) -> 
     """
     if root is None or root.parent_id is not None:
         return None
-    down = select(Segment.id).where(Segment.id == root.id).cte("tree", recursive=True)
-    down = down.union_all(select(Segment.id).join(down, Segment.parent_id == down.c.id))
+    down = segment_walk(root.id, "down", "tree")
     segments = {s.id: s for s in db.session.scalars(
         select(Segment).where(Segment.id.in_(select(down.c.id)), Segment.status == SegmentStatus.READY)
         .options(selectinload(Segment.author)))}

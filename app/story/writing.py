@@ -20,8 +20,9 @@ from app.generation.submit import (
     stop_provider_task,
 )
 from app.models import GenerationJob, JobStatus, Scene, Segment, SegmentStatus, Topic, User, Visibility
+from app.models.paths import segment_path
+from app.models.plan import SegmentPlan
 from app.story.access import Forbidden, is_author_or_owner
-from app.story.paths import segment_path
 from app.story.prompts import PromptError, clean_prompt
 from app.text import TextRefused, clean_text
 
@@ -86,7 +87,7 @@ def create_scene(owner: User, *, title: str, topic_slug: str, prompt: str, visib
     db.session.add(scene)
     segment = _new_segment(scene, parent=None, position=1, author=owner, prompt=text)
     if changes:
-        segment.plan = {"declared": [asdict(c) for c in changes]}
+        segment.plan = SegmentPlan(declared=[asdict(c) for c in changes]).to_json()
     db.session.flush()
     return Started(scene, segment, start_generation(segment))
 

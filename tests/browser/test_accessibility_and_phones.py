@@ -7,7 +7,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Scene
-from app.story.paths import segment_path
+from app.models.paths import segment_path
 from app.story.writing import fork_at
 from tests.factories import PASSWORD, build_scene, make_topic, make_user
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.audit import history
 from app.extensions import db
 from app.models import Role, Scene
-from app.story.paths import segment_path
+from app.models.paths import segment_path
 from app.story.writing import fork_at
 from tests.browser.helpers import wait_until
 from tests.browser.test_accessibility_and_phones import PHONE, serious_violations, sign_in

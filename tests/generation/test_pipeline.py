@@ -38,7 +38,7 @@ def test_continuations_chain_in_order(app, user, worker):
         continue_scene(scene, scene.owner, prompt, scene.head_segment_id)
         worker()
     scene = db.session.get(Scene, scene_id)
-    from app.story.paths import segment_path
+    from app.models.paths import segment_path
 
     path = segment_path(scene.head_segment_id)
     assert [s.position for s in path] == [1, 2, 3, 4]

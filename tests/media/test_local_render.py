@@ -12,7 +12,8 @@ from PIL import Image
 
 from app.media.frames import first_frame, last_frame
 from app.media.probe import keyframe_times, probe
-from app.providers.video.base import OutputExpiredError, PermanentProviderError, RenderRequest, TaskResult
+from app.providers.errors import OutputExpiredError, PermanentProviderError
+from app.providers.video.base import RenderRequest, TaskResult
 from app.providers.video.local import LocalVideoProvider, parse_color, render_clip, signature_color
 
 RED = np.array([200, 30, 35])

@@ -11,7 +11,7 @@ import pytest
 from app.extensions import db
 from app.media.ffmpeg import ffmpeg_exe
 from app.models import GenerationJob, Scene, User
-from app.story.paths import segment_path
+from app.models.paths import segment_path
 from app.story.writing import continue_scene, fork_at
 from tests.conftest import RUNWAY_KEY
 from tests.factories import make_scene, make_user, scene_url

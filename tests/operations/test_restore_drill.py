@@ -18,7 +18,7 @@ from app.continuity.store import correct_bible
 from app.extensions import db
 from app.media.ffmpeg import ffmpeg_exe
 from app.models import Scene, User
-from app.story.paths import segment_path
+from app.models.paths import segment_path
 from app.story.writing import continue_scene, fork_at
 from tests.conftest import _config
 from tests.factories import build_scene, make_user, scene_url

@@ -45,7 +45,7 @@ def test_cut_is_made_by_the_media_job_and_replaced_when_the_scene_grows(client, 
 
 
 def scene_path(scene):
-    from app.story.paths import segment_path
+    from app.models.paths import segment_path
 
     return segment_path(scene.head_segment_id)
 

@@ -8,7 +8,7 @@ from app.extensions import db, storage
 from app.media.ffmpeg import ffmpeg_exe
 from app.media.probe import probe
 from app.models import Scene
-from app.story.paths import segment_path
+from app.models.paths import segment_path
 from app.story.writing import continue_scene
 from tests.factories import build_scene, make_user, scene_url, segment_url
 

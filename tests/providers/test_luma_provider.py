@@ -3,12 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.providers.video.base import (
-    OutputExpiredError,
-    PermanentProviderError,
-    RenderRequest,
-    TransientProviderError,
-)
+from app.providers.errors import OutputExpiredError, PermanentProviderError, TransientProviderError
+from app.providers.video.base import RenderRequest
 from app.providers.video.luma import LumaProvider
 
 

@@ -7,8 +7,9 @@ from email.utils import formatdate
 
 import pytest
 
-from app.providers.video.base import PermanentProviderError, RenderRequest, TransientProviderError
-from app.providers.video.http import HttpClient, parse_retry_after
+from app.providers.errors import PermanentProviderError, TransientProviderError
+from app.providers.http import HttpClient, parse_retry_after
+from app.providers.video.base import RenderRequest
 from app.providers.video.runway import RunwayProvider
 
 

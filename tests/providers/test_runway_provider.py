@@ -9,13 +9,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from app.providers.video.base import (
-    OutputExpiredError,
-    PermanentProviderError,
-    ProviderError,
-    RenderRequest,
-    TransientProviderError,
-)
+from app.providers.errors import OutputExpiredError, PermanentProviderError, ProviderError, TransientProviderError
+from app.providers.video.base import RenderRequest
 from app.providers.video.runway import RunwayProvider
 
 MP4_SIGNATURE = b"ftyp"

@@ -4,8 +4,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db, queue
 from app.models import BibleEntity, GenerationJob, Scene, Segment, SegmentStatus, User
+from app.models.paths import segment_path
 from app.seeding.demo import DEMO_SCENES, DEMO_USERNAME, advance_demo_scene, demo_segment_count
-from app.story.paths import segment_path
 from app.story.writing import continue_scene
 from tests.factories import make_scene, make_topic, make_user
 

@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 from app.continuity.store import bible_at
 from app.extensions import db
 from app.models import BibleChange, Scene, Segment, User
+from app.models.paths import segment_path
 from app.seeding.scale import SCALE_DOMAIN, SCALE_PASSWORD, ScaleWorldRefused, build_scale_world, writer_name
 from app.seeding.shape import LONG_SCENE_SEGMENTS, WorldSize
-from app.story.paths import segment_path
 from app.topics.catalog import seed_topics
 from tests import factories
 

@@ -4,7 +4,7 @@ import pytest
 from app.auth.accounts import create_api_token
 from app.extensions import db, storage
 from app.models import Scene
-from app.story.paths import segment_path
+from app.models.paths import segment_path
 from tests.factories import build_scene, by_public_id, make_user, scene_url
 
 FIVE = ["Mara waits on the pier.", "A gull lands beside her.", "The fog lifts.", "A ship appears.", "Mara waves."]

@@ -9,7 +9,7 @@ from app.auth.accounts import create_api_token
 from app.extensions import db, storage
 from app.models import GenerationJob, Scene, Segment
 from app.models.base import PUBLIC_ID_ALPHABET, PUBLIC_ID_LENGTH, new_public_id
-from app.story.paths import segment_path
+from app.models.paths import segment_path
 from app.story.writing import continue_scene
 from tests.factories import bare_scene, grow, make_user, scene_url, tree_url
 

@@ -5,7 +5,7 @@ from app.auth.accounts import create_api_token
 from app.continuity.store import bible_at
 from app.extensions import db
 from app.models import BibleChange, BibleEntity, Scene, Segment
-from app.story.paths import segment_path
+from app.models.paths import segment_path
 from app.story.writing import fork_at
 from tests.conftest import csrf_token_from
 from tests.factories import build_scene, by_public_id, make_topic, make_user, public_id, scene_url

@@ -2,7 +2,7 @@
 from app.auth.accounts import create_api_token
 from app.extensions import db
 from app.models import Scene, Segment
-from app.story.paths import segment_path
+from app.models.paths import segment_path
 from tests.factories import build_scene, make_user, tree_url
 
 

@@ -5,7 +5,7 @@ import pytest
 from app.auth.accounts import create_api_token
 from app.extensions import db
 from app.models import Scene, Segment
-from app.story.paths import segment_path
+from app.models.paths import segment_path
 from tests.factories import bare_scene, build_scene, by_public_id, grow, make_user, scene_url, segment_url, tree_url
 
 THREE = ["Mara waits on the pier.", "A gull lands beside her.", "The fog lifts."]

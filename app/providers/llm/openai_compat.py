@@ -19,9 +19,9 @@ from typing import Any
 
 import requests
 
+from app.providers.errors import ProviderError
+from app.providers.http import HttpClient, error_message
 from app.providers.llm.base import ExpanderError, Expansion, PromptExpander
-from app.providers.video.base import ProviderError
-from app.providers.video.http import HttpClient, error_message
 
 MAX_EXPANDED_CHARS = 2000
 MENTION_KINDS = ("character", "location", "prop", "style")

@@ -23,18 +23,10 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from app.providers.video.base import (
-    PermanentProviderError,
-    ProviderError,
-    RenderRequest,
-    TaskEndedError,
-    TaskResult,
-)
-from app.providers.video.http import (
-    nearest_duration,
-    nearest_ratio,
-)
+from app.providers.errors import PermanentProviderError, ProviderError, TaskEndedError
+from app.providers.video.base import RenderRequest, TaskResult
 from app.providers.video.remote import RemoteProvider
+from app.providers.video.tasks import nearest_duration, nearest_ratio
 
 ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "9:21")
 DURATIONS = (5, 9)

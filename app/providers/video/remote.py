@@ -10,17 +10,10 @@ from typing import Any
 
 import requests
 
-from app.providers.video.base import (
-    OutputExpiredError,
-    ProgressCallback,
-    ProviderError,
-    RenderRequest,
-    TaskEndedError,
-    TaskResult,
-    TransientProviderError,
-    VideoProvider,
-)
-from app.providers.video.http import HttpClient, poll_until_done
+from app.providers.errors import OutputExpiredError, ProviderError, TaskEndedError, TransientProviderError
+from app.providers.http import HttpClient
+from app.providers.video.base import ProgressCallback, RenderRequest, TaskResult, VideoProvider
+from app.providers.video.tasks import poll_until_done
 
 
 class RemoteProvider(VideoProvider):

@@ -23,19 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from app.providers.video.base import (
-    PermanentProviderError,
-    ProviderError,
-    RenderRequest,
-    TaskEndedError,
-    TaskResult,
-)
-from app.providers.video.http import (
-    image_data_uri,
-    nearest_duration,
-    nearest_ratio,
-)
+from app.providers.errors import PermanentProviderError, ProviderError, TaskEndedError
+from app.providers.video.base import RenderRequest, TaskResult
 from app.providers.video.remote import RemoteProvider
+from app.providers.video.tasks import image_data_uri, nearest_duration, nearest_ratio
 
 API_VERSION = "2024-11-06"
 PROMPT_LIMIT = 1000  # UTF-16 code units, as Runway counts them

@@ -9,7 +9,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
 from app.media.text import builtin_font, wrap
-from app.providers.video.base import PermanentProviderError, RenderRequest
+from app.providers.errors import PermanentProviderError
+from app.providers.video.base import RenderRequest
 from app.providers.video.local.wording import words_of
 
 CAPTION_MAX_LINES = 2

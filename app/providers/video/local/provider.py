@@ -12,15 +12,8 @@ from typing import Any
 
 from app.media.ffmpeg import atomic_output, ffmpeg_exe, stderr_tail
 from app.media.text import seconds
-from app.providers.video.base import (
-    OutputExpiredError,
-    PermanentProviderError,
-    ProgressCallback,
-    ProviderError,
-    RenderRequest,
-    TaskResult,
-    VideoProvider,
-)
+from app.providers.errors import OutputExpiredError, PermanentProviderError, ProviderError
+from app.providers.video.base import ProgressCallback, RenderRequest, TaskResult, VideoProvider
 from app.providers.video.local.scene import SceneRenderer
 
 

@@ -1,12 +1,25 @@
-"""Reading a branch: the ancestor path of a segment, in order."""
+"""Walking the segment tree: a branch's path from its root, the segments below one, the scenes that play one."""
 from __future__ import annotations
 
 from flask import has_request_context
-from sqlalchemy import select
+from sqlalchemy import CTE, Select, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Scene, Segment
+from app.models.scene import Scene, Segment
+
+
+def segment_walk(start_id: int, direction: str, name: str) -> CTE:
+    """A recursive CTE of the ids reached from segment ``start_id`` (itself included), with ``parent_id``:
+    ``"up"`` follows parents to the root, ``"down"`` follows children to every leaf."""
+    walk = select(Segment.id, Segment.parent_id).where(Segment.id == start_id).cte(name, recursive=True)
+    if direction == "up":
+        step = Segment.id == walk.c.parent_id
+    elif direction == "down":
+        step = Segment.parent_id == walk.c.id
+    else:
+        raise ValueError(f"a segment walk goes 'up' or 'down', not {direction!r}")
+    return walk.union_all(select(Segment.id, Segment.parent_id).join(walk, step))
 
 
 def segment_path(head_id: int | None) -> list[Segment]:
@@ -24,10 +37,7 @@ def segment_path(head_id: int | None) -> list[Segment]:
 
 
 def _read_path(head_id: int) -> list[Segment]:
-    ancestors = select(Segment.id, Segment.parent_id).where(Segment.id == head_id).cte("ancestors", recursive=True)
-    ancestors = ancestors.union_all(
-        select(Segment.id, Segment.parent_id).join(ancestors, Segment.id == ancestors.c.parent_id)
-    )
+    ancestors = segment_walk(head_id, "up", "ancestors")
     stmt = (
         select(Segment)
         .where(Segment.id.in_(select(ancestors.c.id)))
@@ -54,3 +64,9 @@ def _first_position(scene: Scene) -> int:
         return 1
     fork_point = db.session.get(Segment, scene.forked_from_segment_id)
     return fork_point.position + 1 if fork_point else 1
+
+
+def scenes_playing(segment_id: int) -> Select:
+    """SELECT of the scenes whose branch runs through ``segment_id`` (their head is it or below it)."""
+    below = segment_walk(segment_id, "down", "below")
+    return select(Scene).where(Scene.head_segment_id.in_(select(below.c.id)))
