@@ -11,8 +11,9 @@ from app.scenes import bp
 from app.scenes.forms import SegmentActionForm
 from app.scenes.routes import _visible_scene, _visible_segment
 from app.story import cuts, listings, playback
+from app.story.media_links import signs_media
 from app.story.paths import segment_path
-from app.story.presenters import scene_view, signs_media
+from app.story.presenters import scene_view
 
 HLS_MIME = "application/vnd.apple.mpegurl"
 

@@ -18,8 +18,8 @@ from app.media.concat import concat_mp4
 from app.media.hls import MediaPlaylist, MediaSegment, join_playlists
 from app.models import Scene, Segment
 from app.moderation.takedown import moderation_slate
+from app.story.media_links import media_url, signs_media
 from app.story.paths import segment_path
-from app.story.presenters import media_url, signs_media
 
 
 class NothingToPlay(LookupError):
