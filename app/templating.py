@@ -7,7 +7,7 @@ from flask import Flask, current_app
 
 from app.continuity.injection import InjectedEntry, continuity_note
 from app.story import continuity_words
-from app.story.presenters import media_url
+from app.story.media_links import media_url
 
 
 def clock(seconds: float | None) -> str:

@@ -1,5 +1,5 @@
 """Content: scenes and segments searched, featured, hidden, moved; failed segments retried or discarded; jobs."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.admin import bp
@@ -20,14 +20,14 @@ def content_search():
 
 @bp.get("/content/scenes/<scene:scene_ref>")
 def content_scene(scene_ref: str):
-    scene = _found(access.visible_scene, scene_ref)
+    scene = access.visible_scene(scene_ref, current_user)
     return render_template("admin/content_scene.html", scene=scene, forks=content.forks_playing(scene),
                            segments=content.segments_of(scene),                            topics=list_topics(archived=True))
 
 
 @bp.post("/content/scenes/<scene:scene_ref>/<any(feature, unfeature, hide, unhide, topic):action>")
 def content_scene_action(scene_ref: str, action: str):
-    scene = _found(access.visible_scene, scene_ref)
+    scene = access.visible_scene(scene_ref, current_user)
     reason = request.form.get("reason", "")
     try:
         if action == "topic":
@@ -43,7 +43,7 @@ def content_scene_action(scene_ref: str, action: str):
 
 @bp.post("/content/segments/<segment:segment_ref>/<any(retry, discard):action>")
 def content_segment_action(segment_ref: str, action: str):
-    segment = _found(access.visible_segment, segment_ref)
+    segment = access.visible_segment(segment_ref, current_user)
     scene = segment.scene
     try:
         content.SEGMENT_ACTIONS[action](current_user, segment, request.form.get("reason", ""))
@@ -56,11 +56,4 @@ def content_segment_action(segment_ref: str, action: str):
 
 @bp.get("/jobs/<job:job_ref>")
 def content_job(job_ref: str):
-    return render_template("admin/job.html", job=_found(access.visible_job, job_ref))
-
-
-def _found(lookup, ref: str):
-    try:
-        return lookup(ref, current_user)
-    except access.NotFound:
-        abort(404)
+    return render_template("admin/job.html", job=access.visible_job(job_ref, current_user))

@@ -35,6 +35,9 @@ DESCRIPTIONS = {
     422: "A field has the wrong type or value: the error names it.", 429: "Too many requests: wait and retry.",
 }
 
+#: what a write may answer besides success: not signed in, not yours, conflict, refused, too many
+WRITES = {401: schemas.Error, 403: schemas.Error, 409: schemas.Error, 422: schemas.Error, 429: schemas.Error}
+
 
 class Invalid(Exception):
     """A request that its schema refused; ``response`` is the JSON error to send."""

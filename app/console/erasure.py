@@ -25,7 +25,7 @@ from app.console import ConsoleError, require_reason
 from app.extensions import db, storage
 from app.models import ApiToken, Feedback, Role, Scene, Segment, SignIn, User, Visibility
 from app.models.base import utcnow
-from app.story.presenters import media_url
+from app.story.media_links import media_url
 
 DELETED_DOMAIN = "deleted.invalid"
 KEPT_SCENE_TITLE = "A removed scene"

@@ -5,14 +5,13 @@ from flask_login import current_user, login_required
 from app.continuity.bible import BibleError
 from app.scenes import bp
 from app.scenes.forms import SegmentActionForm
-from app.scenes.routes import _visible_scene
-from app.story import bible_edits
+from app.scenes.urls import scene_from_url
+from app.story import access, bible_edits
 
 
 def _editable_scene(scene_ref: str):
-    scene = _visible_scene(scene_ref)
-    if not (current_user.id == scene.owner_id or current_user.is_moderator):
-        abort(403)
+    scene = scene_from_url(scene_ref)
+    access.require_edit(scene, current_user)
     if not SegmentActionForm().validate_on_submit():
         abort(400)
     return scene

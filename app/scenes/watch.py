@@ -10,9 +10,10 @@ from app.models import Visibility
 from app.models.paths import segment_path
 from app.scenes import bp
 from app.scenes.forms import SegmentActionForm
-from app.scenes.routes import _visible_scene, _visible_segment
+from app.scenes.urls import scene_from_url, segment_from_url
 from app.story import cuts, listings, playback
-from app.story.presenters import scene_view, signs_media
+from app.story.media_links import signs_media
+from app.story.presenters import scene_view
 
 HLS_MIME = "application/vnd.apple.mpegurl"
 
@@ -40,7 +41,7 @@ def _playlist_response(scene, playlist: playback.Playlist, versioned: bool = Fal
 
 @bp.get("/scenes/<scene:scene_ref>/playlist.m3u8")
 def scene_playlist(scene_ref: str):
-    scene = _visible_scene(scene_ref)
+    scene = scene_from_url(scene_ref)
     head = request.args.get("head")
     try:
         upto = playback.version_on_branch(scene, head) if head else None
@@ -52,7 +53,7 @@ def scene_playlist(scene_ref: str):
 
 @bp.get("/segments/<segment:segment_ref>/playlist.m3u8")
 def segment_playlist(segment_ref: str):
-    segment = _visible_segment(segment_ref)
+    segment = segment_from_url(segment_ref)
     try:
         return _playlist_response(segment.scene, playback.segment_playlist(segment.scene, segment))
     except playback.NothingToPlay:
@@ -61,7 +62,7 @@ def segment_playlist(segment_ref: str):
 
 @bp.get("/scenes/<scene:scene_ref>/captions.vtt")
 def captions(scene_ref: str):
-    scene = _visible_scene(scene_ref)
+    scene = scene_from_url(scene_ref)
     try:
         head = playback.version_on_branch(scene, request.args["head"]).id if "head" in request.args else scene.head_segment_id
     except playback.NothingToPlay:
@@ -71,7 +72,7 @@ def captions(scene_ref: str):
 
 @bp.get("/scenes/<scene:scene_ref>/download.mp4")
 def download(scene_ref: str):
-    scene = _visible_scene(scene_ref)
+    scene = scene_from_url(scene_ref)
     try:
         key = playback.branch_download(scene)
     except playback.NothingToPlay:
@@ -86,7 +87,7 @@ def download(scene_ref: str):
 @bp.get("/scenes/<scene:scene_ref>/watch")
 @reader_page
 def watch(scene_ref: str):
-    scene = _visible_scene(scene_ref)
+    scene = scene_from_url(scene_ref)
     views = scene_view(scene)
     return render_template("scenes/watch.html", scene=scene, views=views,
                            chapters=playback.chapters([v.segment for v in views]), user=current_user,
@@ -96,7 +97,7 @@ def watch(scene_ref: str):
 @bp.post("/scenes/<scene:scene_ref>/cut")
 @login_required
 def request_cut(scene_ref: str):
-    scene = _visible_scene(scene_ref)
+    scene = scene_from_url(scene_ref)
     if not SegmentActionForm().validate_on_submit():
         abort(400)
     try:
@@ -110,7 +111,7 @@ def request_cut(scene_ref: str):
 
 @bp.get("/scenes/<scene:scene_ref>/cut.mp4")
 def cut_download(scene_ref: str):
-    scene = _visible_scene(scene_ref)
+    scene = scene_from_url(scene_ref)
     cut = cuts.cut_for(scene)
     if cut is None or not cut.video_key:
         abort(404, "This scene has no director's cut yet.")

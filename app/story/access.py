@@ -37,21 +37,77 @@ from app.extensions import db
 from app.models import GenerationJob, Scene, Segment, Visibility
 from app.models.paths import scenes_playing
 
+#: what a fork request naming a segment off the scene's branch (or one the caller can't see) is told
+NOT_ON_BRANCH = "There is no such segment in this scene."
 #: longer numbers could overflow a 64-bit key in the query, and no row has one: they name nothing
 _MAX_ID_DIGITS = 18
 
 
 class NotFound(LookupError):
-    """Unknown, or not visible to this user (deliberately the same answer)."""
+    """Unknown, or not visible to this user (deliberately the same answer); ``message`` says so to an API
+    caller (None: the site's usual words)."""
+
+    def __init__(self, what: str = "", message: str | None = None):
+        super().__init__(what)
+        self.message = message
 
 
 class Forbidden(PermissionError):
-    """Visible, but this user may not do that."""
+    """Visible, but this user may not do that; ``message`` says who may."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _signed_in(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
+def can_moderate(user) -> bool:
+    """Moderators (and admins) see everything and may act on anyone's work."""
+    return _signed_in(user) and user.is_moderator
+
+
+def owns(scene: Scene, user) -> bool:
+    """Whether ``user`` owns ``scene``: renaming it, changing who sees it."""
+    return _signed_in(user) and user.id == scene.owner_id
+
+
+def can_edit(scene: Scene, user) -> bool:
+    """Whether ``user`` may correct the scene's Bible: its owner or a moderator."""
+    return owns(scene, user) or can_moderate(user)
+
+
+def can_merge(scene: Scene, user) -> bool:
+    """Whether ``user`` may merge a fork into ``scene``: its owner or a moderator."""
+    return can_edit(scene, user)
+
+
+def can_fork(scene: Scene, user) -> bool:
+    """Whether ``user`` may fork ``scene``: a private scene only by its owner (its fork stays private)."""
+    return scene.visibility != Visibility.PRIVATE or owns(scene, user)
+
+
+def can_tend(segment: Segment, user) -> bool:
+    """Whether ``user`` may retry or discard ``segment``: its writer, the scene's owner or a moderator."""
+    return (_signed_in(user) and user.id == segment.author_id) or owns(segment.scene, user) or can_moderate(user)
+
+
+def can_see_withheld(segment: Segment, user) -> bool:
+    """Whether ``user`` may see a segment moderation holds, hides or removed: its writer or a moderator."""
+    return (_signed_in(user) and user.id == segment.author_id) or can_moderate(user)
+
+
+def require_edit(scene: Scene, user) -> None:
+    """Forbidden unless ``user`` may correct the scene's Bible (``can_edit``)."""
+    if not can_edit(scene, user):
+        raise Forbidden("Only the scene's owner or a moderator can correct its Bible.")
 
 
 def visible_to(user) -> ColumnElement[bool]:
     """SQL criterion: scenes ``user`` may see (``Scene.viewable_by`` as a WHERE clause)."""
-    if user is not None and getattr(user, "is_authenticated", False):
+    if _signed_in(user):
         if user.is_moderator:
             return true()
         return or_(Scene.visibility != Visibility.PRIVATE, Scene.owner_id == user.id)
@@ -60,7 +116,7 @@ def visible_to(user) -> ColumnElement[bool]:
 
 def listed_to(user) -> ColumnElement[bool]:
     """SQL criterion: scenes ``user`` could find by listing (``Scene.listed_for`` as a WHERE clause)."""
-    if user is not None and getattr(user, "is_authenticated", False):
+    if _signed_in(user):
         if user.is_moderator:
             return true()
         return or_(Scene.visibility == Visibility.PUBLIC, Scene.owner_id == user.id)
@@ -78,7 +134,7 @@ def segment_listed(segment: Segment, user) -> bool:
 
 
 def _seen_through(segment: Segment, user, scene_rule, sql_rule) -> bool:
-    if segment.moderation_state != "clear" and not _writes_or_moderates(segment, user):
+    if segment.moderation_state != "clear" and not can_see_withheld(segment, user):
         return False  # held, hidden or removed: its writer and moderators only
     if scene_rule(user):
         return True
@@ -105,6 +161,19 @@ def carrier_scene(segment: Segment, user, preferred_ref: str | None = None) -> S
     return scene
 
 
+def plays(scene: Scene, segment: Segment) -> bool:
+    """Whether ``segment`` is on ``scene``'s branch (the scene's head is it or grew from it)."""
+    return bool(db.session.scalar(select(exists(scenes_playing(segment.id).where(Scene.id == scene.id).subquery()))))
+
+
+def fork_point(scene: Scene, ref, user) -> Segment:
+    """The segment ``ref`` names on ``scene``'s branch, when ``user`` may see it: where a fork of it may start."""
+    segment = seen_segment(ref, user)
+    if segment is None or not plays(scene, segment):
+        raise NotFound(f"segment {ref}", NOT_ON_BRANCH)
+    return segment
+
+
 def is_numeric(ref) -> bool:
     """Whether ``ref`` is an old sequential id rather than a public id."""
     return str(ref).isascii() and str(ref).isdigit()
@@ -129,7 +198,7 @@ def visible_scene(ref: str | int, user) -> Scene:
     """The scene ``ref`` names, when ``user`` may see it (by number: when they could find it by listing)."""
     scene = lookup(Scene, ref)
     if scene is None or not (scene.listed_for(user) if is_numeric(ref) else scene.viewable_by(user)):
-        raise NotFound(f"scene {ref}")
+        raise NotFound(f"scene {ref}", "There is no scene with that id.")
     return scene
 
 
@@ -137,7 +206,7 @@ def visible_segment(ref: str | int, user) -> Segment:
     """The segment ``ref`` names, when ``user`` may see it (by number: when they could find it by listing)."""
     segment = lookup(Segment, ref)
     if segment is None or not (segment_listed if is_numeric(ref) else segment_viewable)(segment, user):
-        raise NotFound(f"segment {ref}")
+        raise NotFound(f"segment {ref}", "There is no segment with that id.")
     return segment
 
 
@@ -146,7 +215,7 @@ def visible_job(ref: str | int, user) -> GenerationJob:
     job = lookup(GenerationJob, ref)
     scene = job.segment.scene if job is not None else None
     if scene is None or not (scene.listed_for(user) if is_numeric(ref) else scene.viewable_by(user)):
-        raise NotFound(f"job {ref}")
+        raise NotFound(f"job {ref}", "There is no job with that id.")
     return job
 
 
@@ -174,12 +243,3 @@ def media_visible(key: str, user) -> bool:
     segment = lookup(Segment, parts[1])
     return segment is not None and segment_listed(segment, user)
 
-
-def is_author_or_owner(segment: Segment, user) -> bool:
-    return bool(
-        user and user.is_authenticated and (user.id in (segment.author_id, segment.scene.owner_id) or user.is_moderator)
-    )
-
-
-def _writes_or_moderates(segment: Segment, user) -> bool:
-    return bool(user and getattr(user, "is_authenticated", False) and (user.id == segment.author_id or user.is_moderator))

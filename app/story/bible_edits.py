@@ -1,7 +1,7 @@
 """People correcting a scene's Bible: editing an entity's card as a whole, and undoing one change.
 
-Both become ordinary Bible changes at the scene's head (``correct_bible``), so later segments and new forks
-inherit them and the history shows them with who made them. An undo is a change too: the inverse of the
+Every correction is an ordinary Bible change at the scene's head (``correct_bible``, the scene's owner or a
+moderator only), so later segments and new forks inherit them and the history shows them with who made them. An undo is a change too: the inverse of the
 one undone, and an audit entry links the two so the history can say "undid …".
 """
 from __future__ import annotations
@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app import audit
+from app.continuity import store
 from app.continuity.bible import Bible, BibleError, Change, Entity, apply, fold
-from app.continuity.store import bible_at, correct_bible, history
+from app.continuity.store import bible_at, history
 from app.extensions import db
 from app.models import AuditEntry, BibleChange, Scene, User
+from app.story.access import require_edit
 
 UNDO_ACTION = "bible.undo"
 
@@ -25,6 +27,14 @@ class Edit:
     op: str
     key: str | None = None
     value: str | None = None
+
+
+def correct_bible(scene: Scene, user: User, *, op: str, entity_id: str | None = None, key: str | None = None,
+                  value: str | None = None) -> Change:
+    """Record one correction at the scene's head (``app.continuity.store.correct_bible``); Forbidden unless
+    ``user`` owns the scene or moderates, BibleError when the change does not fit."""
+    require_edit(scene, user)
+    return store.correct_bible(scene, user, op=op, entity_id=entity_id, key=key, value=value)
 
 
 def _entity(bible: Bible, entity_id: str) -> Entity:
@@ -58,6 +68,7 @@ def card_edits(entity: Entity, *, name: str, attributes: Mapping[str, str]) -> l
 
 def edit_entity(scene: Scene, user: User, entity_id: str, *, name: str, attributes: Mapping[str, str]) -> list[Edit]:
     """Record the edits of one entity card at the scene's head; all of them or, when one doesn't fit, none."""
+    require_edit(scene, user)
     bible = bible_at(scene.head_segment_id)
     entity = _entity(bible, entity_id)
     edits = card_edits(entity, name=name, attributes=attributes)
@@ -105,6 +116,7 @@ def inverse(rows: list[BibleChange], index: int) -> Edit:
 
 def undo_change(scene: Scene, user: User, change_id: int) -> Edit:
     """Undo one change of the scene's Bible by recording its inverse (with an audit entry naming both)."""
+    require_edit(scene, user)
     rows, index = _on_path(scene, change_id)
     edit = inverse(rows, index)
     row = rows[index]

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Scene, Segment, User
 from app.models.base import utcnow
 from app.models.paths import segment_path
-from app.story.access import Forbidden
+from app.story.access import Forbidden, can_merge
 
 
 class MergeRefused(ValueError):
@@ -44,8 +44,8 @@ def forks_of(scene: Scene, viewer) -> list[Scene]:
 
 def merge_fork(parent: Scene, fork: Scene, user: User) -> Scene:
     """Fast-forward ``parent`` to ``fork``'s head when the parent has not moved since the fork point."""
-    if user.id != parent.owner_id and not user.is_moderator:
-        raise Forbidden("only the parent scene's owner can merge")
+    if not can_merge(parent, user):
+        raise Forbidden("Only the scene's owner can merge a fork into it.")
     if fork.forked_from_segment_id is None or fork.head_segment_id is None:
         raise MergeRefused("That scene is not a fork with segments of its own.")
     if fork.forked_from_segment_id not in [s.id for s in segment_path(parent.head_segment_id)]:

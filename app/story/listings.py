@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Scene, User, Visibility
 from app.query import parse_id
-from app.story.presenters import media_url
+from app.story.media_links import media_url
 
 
 @dataclass(frozen=True)

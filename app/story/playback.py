@@ -19,7 +19,7 @@ from app.media.hls import MediaPlaylist, MediaSegment, join_playlists
 from app.models import Scene, Segment
 from app.models.paths import segment_path
 from app.moderation.takedown import moderation_slate
-from app.story.presenters import media_url, signs_media
+from app.story.media_links import media_url, signs_media
 
 
 class NothingToPlay(LookupError):

@@ -1,13 +1,20 @@
-"""Read models for pages and the API: a scene with its segments, URLs and live job."""
+"""Read models for pages and the API: a scene with its segments, URLs and live job; the scene and Bible
+pages assembled; a continuity check as the forms and the API show it."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
+from flask import current_app
 from sqlalchemy import select
 
-from app.extensions import db, storage
-from app.models import GenerationJob, Scene, Segment, Visibility
+from app.continuity.injection import continuity_note
+from app.continuity.store import bible_at, first_appearances, history, last_appearances, positions_on_path
+from app.extensions import db
+from app.models import DirectorsCut, GenerationJob, Scene, Segment
 from app.models.paths import scene_segments
+from app.providers.factory import prompt_expander
+from app.story import access, bible_edits, cuts, lineage, listings, playback
+from app.story.media_links import media_url
 
 
 @dataclass
@@ -18,17 +25,76 @@ class SegmentView:
     poster_url: str | None
 
 
-def media_url(scene: Scene, key: str | None) -> str | None:
-    """A URL for the media under ``key`` as shown on ``scene``: signed unless the scene is public."""
-    if not key:
-        return None
-    return storage().url(key, private=signs_media(scene))
+class _Page:
+    def context(self) -> dict:
+        """The page's parts by name, as its template reads them."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def signs_media(scene: Scene) -> bool:
-    """Whether the scene's media URLs are signed: only public scenes' media is served to anyone who asks
-    (``access.media_visible``)."""
-    return scene.visibility != Visibility.PUBLIC
+@dataclass(frozen=True)
+class ScenePage(_Page):
+    scene: Scene
+    views: list[SegmentView]
+    chapters: list[tuple[Segment, float, float]]
+    cut: DirectorsCut | None
+    origin: lineage.Origin | None
+    forks: list[Scene]
+    next_scene: Scene | None
+
+    @property
+    def changing(self) -> bool:
+        """Whether the page shows progress that moves without a database change (a job, a cut being made)."""
+        return work_in_progress(self.views) or bool(self.cut and self.cut.active)
+
+
+@dataclass(frozen=True)
+class BiblePage(_Page):
+    scene: Scene
+    entities: list
+    can_edit: bool
+    history: list
+    undone: dict[int, int]
+    undoable: set[int]
+    stills: dict
+    last_seen: dict
+    number: dict
+
+
+def scene_page(scene: Scene, viewer) -> ScenePage:
+    """Everything the scene page shows ``viewer``: the branch, its chapters, the director's cut, where the
+    scene came from, the forks listed for them and the scene offered next."""
+    views = scene_view(scene)
+    return ScenePage(scene, views, playback.chapters([v.segment for v in views]), cuts.cut_for(scene),
+                     lineage.origin_of(scene), lineage.forks_of(scene, viewer), listings.up_next(scene))
+
+
+def bible_page(scene: Scene, viewer) -> BiblePage:
+    """The Scene Bible at the scene's head as its page shows ``viewer``: entities, the history of changes,
+    and which of them ``viewer`` may undo (when they may correct it)."""
+    head = scene.head_segment_id
+    entities = sorted(bible_at(head).entities.values(), key=lambda e: (e.kind, e.id))
+    changes = history(head)
+    can_edit = access.can_edit(scene, viewer)
+    return BiblePage(scene, entities, can_edit, changes, bible_edits.undos(changes),
+                     bible_edits.undoable(changes) if can_edit else set(), first_appearances(entities),
+                     last_appearances(head), positions_on_path(head))
+
+
+def check_json(result) -> dict:
+    """A continuity check as the forms and API show it: errors, warnings, entities, injected, expanded prompt."""
+    data = result.to_dict()
+    expanded = prompt_expander(current_app.config).expand(result.prompt, {"injected": list(result.lines)})
+    issues = data["errors"] + data["warnings"]
+    cited = {i["since_segment"] for i in issues if i["since_segment"] is not None}
+    rows = db.session.execute(select(Segment.id, Segment.public_id).where(Segment.id.in_(cited))) if cited else ()
+    public_ids = {segment_id: public_id for segment_id, public_id in rows}
+    for issue in issues:  # segments are named by public id in everything the API answers
+        issue["since_segment"] = public_ids.get(issue["since_segment"])
+    return {"ok": data["ok"], "errors": data["errors"], "warnings": data["warnings"],
+            "entities": data["links"], "new_entities": data["new_entities"],
+            "proposed_changes": data["proposed_changes"], "injected": data["injected"],
+            "notes": [continuity_note(entry) for entry in result.injected],
+            "expanded_prompt": expanded.expanded_prompt}
 
 
 def scene_view(scene: Scene) -> list[SegmentView]:

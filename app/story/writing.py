@@ -22,7 +22,8 @@ from app.generation.submit import (
 from app.models import GenerationJob, JobStatus, Scene, Segment, SegmentStatus, Topic, User, Visibility
 from app.models.paths import segment_path
 from app.models.plan import SegmentPlan
-from app.story.access import Forbidden, is_author_or_owner
+from app.story import access
+from app.story.access import Forbidden, NotFound
 from app.story.prompts import PromptError, clean_prompt
 from app.text import TextRefused, clean_text
 
@@ -116,11 +117,17 @@ def continue_scene(scene: Scene, author: User, prompt: str, after_segment_id: in
 
 
 def fork_at(scene: Scene, segment: Segment, user: User, title: str | None = None) -> Scene:
-    """A new scene owned by ``user`` that shares the path up to ``segment`` (no media is copied)."""
+    """A new scene owned by ``user`` that shares the path up to ``segment`` (no media is copied).
+
+    The segment must be on the scene's branch, and a private scene is forked only by its owner: to anyone
+    else either answers NotFound, as a missing scene would.
+    """
+    if not access.plays(scene, segment):
+        raise NotFound(f"segment {segment.id}", access.NOT_ON_BRANCH)
     if not segment.is_ready:
         raise StoryError("You can only fork at a finished segment.")
-    if scene.visibility == Visibility.PRIVATE and scene.owner_id != user.id:
-        raise Forbidden("private scenes can only be forked by their owner")
+    if not access.can_fork(scene, user):
+        raise NotFound(f"scene {scene.id}", "There is no scene with that id.")
     visibility = scene.visibility  # a fork of an unlisted scene is unlisted, of a private one private
     fork = Scene(
         title=_clean_title(title) if title else f"{scene.title} — fork"[:120],
@@ -143,8 +150,8 @@ def change_scene(scene: Scene, user: User, *, title: str | None = None, visibili
     Visibility follows the rule in ``app.story.access``: forks others already made keep playing what
     they share; nothing past their fork point becomes visible through them.
     """
-    if user.id != scene.owner_id:
-        raise Forbidden("only the owner can change a scene")
+    if not access.owns(scene, user):
+        raise Forbidden("Only the scene's owner can change it.")
     if visibility is not None:
         _check_visibility(visibility)
         scene.visibility = visibility
@@ -156,8 +163,8 @@ def change_scene(scene: Scene, user: User, *, title: str | None = None, visibili
 
 def retry_segment(segment: Segment, user: User) -> GenerationJob:
     """Start a failed segment's generation again, resuming after its last completed stage."""
-    if not is_author_or_owner(segment, user):
-        raise Forbidden("only the author can retry")
+    if not access.can_tend(segment, user):
+        raise Forbidden("Only the segment's author or the scene's owner can retry it.")
     if segment.status != SegmentStatus.FAILED:
         raise StoryError("Only a failed segment can be retried.", code="not_failed")
     check_generation_allowed(user, retry=True)
@@ -171,8 +178,8 @@ def discard_segment(segment: Segment, user: User) -> None:
     provider task is cancelled at once) and only then is the segment removed, with its job row.
     A segment that finished in the meantime is kept: StoryError ``ready``.
     """
-    if not is_author_or_owner(segment, user):
-        raise Forbidden("only the author can discard")
+    if not access.can_tend(segment, user):
+        raise Forbidden("Only the segment's author or the scene's owner can discard it.")
     if segment.status == SegmentStatus.READY:
         raise StoryError("A finished segment can't be discarded.", code="ready")
     job = cancel_generation(segment)

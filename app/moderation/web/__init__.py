@@ -1,6 +1,8 @@
 """Moderation's pages: the queue at /admin/moderation, the report form, a writer's strikes and appeals, legal pages."""
 from flask import Blueprint
 
+from app.story.access import can_see_withheld
+
 bp = Blueprint("moderation", __name__)
 
 
@@ -9,8 +11,7 @@ def shown_prompt(segment) -> str:
     """A segment's prompt, unless moderation took it out of view and the viewer is neither its writer nor a moderator."""
     from flask_login import current_user
 
-    if segment.moderation_state == "clear" or (current_user.is_authenticated and
-                                               (current_user.id == segment.author_id or current_user.is_moderator)):
+    if segment.moderation_state == "clear" or can_see_withheld(segment, current_user):
         return segment.prompt
     return "Not shown: taken out of view by moderators."
 

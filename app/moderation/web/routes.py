@@ -9,13 +9,13 @@ from app.moderation.queue_view import age_since, case_views
 from app.moderation.web import bp
 from app.moderation.web.forms import AppealForm, DecisionForm, ReportForm
 from app.storage import StorageNotFound
-from app.story.access import NotFound
+from app.story.access import can_moderate
 
 REPORT_LIMITED = "You've sent many reports in a short time, so this one wasn't sent. Try again in a little while."
 
 
 def _moderators_only() -> None:
-    if not (current_user.is_authenticated and current_user.is_moderator):
+    if not can_moderate(current_user):
         abort(404)
 
 
@@ -74,10 +74,7 @@ def _filed(response) -> bool:
 @limiter.limit(lambda: current_app.config["REPORT_LIMIT"], methods=["POST"], key_func=lambda: f"report:{current_user.id}",
                deduct_when=_filed, on_breach=_report_limited)
 def report(kind: str, ref: str):
-    try:
-        item = reports.reportable(kind, ref, current_user)
-    except NotFound:
-        abort(404)
+    item = reports.reportable(kind, ref, current_user)
     form = ReportForm()
     if form.validate_on_submit():
         try:

@@ -1,0 +1,31 @@
+"""Scenes and segments named in page URLs: found under the access rule, and an old numeric URL moved for good
+to the public-id one."""
+from flask import Response, abort, redirect, request, url_for
+from flask_login import current_user
+
+from app.models import Scene, Segment
+from app.story import access
+
+
+def scene_from_url(ref: str) -> Scene:
+    """The scene the URL names, if the reader may see it (``access.NotFound`` otherwise); an old numeric URL
+    moves to the public-id one."""
+    scene = access.visible_scene(ref, current_user)
+    if ref != scene.public_id:
+        abort(_moved_to(scene_ref=scene.public_id))
+    return scene
+
+
+def segment_from_url(ref: str) -> Segment:
+    """The segment the URL names, if the reader may see it (``access.NotFound`` otherwise); an old numeric URL
+    moves to the public-id one."""
+    segment = access.visible_segment(ref, current_user)
+    if ref != segment.public_id:
+        abort(_moved_to(segment_ref=segment.public_id))
+    return segment
+
+
+def _moved_to(**refs: str) -> Response:
+    """This request's URL with public ids in place of numeric ones: moved for good (308 keeps a POST a POST)."""
+    url = url_for(request.endpoint, **{**request.view_args, **refs}, **request.args.to_dict(flat=False))
+    return redirect(url, 301 if request.method in ("GET", "HEAD") else 308)
