@@ -19,15 +19,16 @@ def test_two_workers_against_a_throttling_runway_with_expiring_links(app, runway
     """Two workers, tasks THROTTLED for several times STALE_JOB_SECONDS, links that expire mid-download, a
     discard mid-render: one create and one download per segment, no takeover, heads never on a failed segment.
 
-    The provider's "several minutes" in the queue is scaled down: STALE_JOB_SECONDS is 3 s (above what one media
-    stage takes here, since only provider waits and downloads report while they run) and each task stays
-    THROTTLED for 10 s; the first two downloads of every output take 1.5 s but their links last 0.6 s.
+    The provider's "several minutes" in the queue is scaled down: STALE_JOB_SECONDS is 5 s (above what one media
+    stage takes here even on a busy machine, since only provider waits and downloads report while they run) and
+    each task stays THROTTLED for 15 s; the first two downloads of every output take 1.5 s but their links last
+    0.6 s. Starting two workers on a busy machine can take a while, hence the generous first wait.
     """
     app.config.update(GENERATION_IN_FLIGHT_LIMIT=10)
-    runway_stub.configure(throttled_seconds=10.0, polls_to_succeed=2, output_ttl=0.6, download_seconds=1.5,
+    runway_stub.configure(throttled_seconds=15.0, polls_to_succeed=2, output_ttl=0.6, download_seconds=1.5,
                           slow_downloads=2)
     env = {"VIDEO_PROVIDER": "runway", "RUNWAY_API_KEY": app.config["RUNWAY_API_KEY"],
-           "RUNWAY_API_BASE": runway_stub.url, "PROVIDER_POLL_SECONDS": "0.2", "STALE_JOB_SECONDS": "3",
+           "RUNWAY_API_BASE": runway_stub.url, "PROVIDER_POLL_SECONDS": "0.2", "STALE_JOB_SECONDS": "5",
            "PROVIDER_BACKOFF_BASE": "0.05", "PROVIDER_BACKOFF_MAX": "0.2"}
     user = make_user("mara")
     topic = make_topic()
@@ -47,11 +48,11 @@ def test_two_workers_against_a_throttling_runway_with_expiring_links(app, runway
         return jobs
 
     try:
-        task_id = wait_for(lambda: watch() and job_row(doomed.job.id).provider_task_id, 30, "the doomed segment's task")
+        task_id = wait_for(lambda: watch() and job_row(doomed.job.id).provider_task_id, 90, "the doomed segment's task")
         discard_segment(db.session.get(Segment, doomed.segment.id), db.session.get(User, user.id))
         assert runway_stub.calls("DELETE", f"/v1/tasks/{task_id}"), "discard did not cancel the task at once"
         cancelled_at = len(runway_stub.calls("GET", f"/v1/tasks/{task_id}"))
-        jobs = wait_for(lambda: (found := watch()) and not any(j.active for j in found) and found, 60,
+        jobs = wait_for(lambda: (found := watch()) and not any(j.active for j in found) and found, 120,
                         "the other segments", interval=0.1)
     finally:
         for proc in workers:
