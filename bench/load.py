@@ -21,7 +21,8 @@ worker has published the segment, then start the next (``--writers 0`` publishes
 ``--only PAGE-signed-in`` (or ``-signed-out``) hammers one page with ``--connections`` readers
 back to back, like ``wrk -c16``, while the writers publish. ``--table`` runs the issue's
 side-by-side table on one site — single pages at 16 connections, then the read mix at ``--rate`` —
-and prints it as Markdown.
+and prints it as Markdown; ``--baseline FILE`` (an earlier run's ``--json``) adds its req/s and p95
+beside each row.
 
 Figures: req/s and p50/p95/p99 per endpoint, signed in and signed out apart; the hit rate of every
 cache counter /metrics shows (storyforge_page_cache_requests_total …); segments published and how
@@ -92,6 +93,8 @@ class Run:
     """One measured window: figures per endpoint, the read mix by who reads, and the site's own numbers."""
 
     label: str
+    #: "mix", or the page hammered (e.g. "scene-signed-in")
+    page: str = "mix"
     endpoints: dict[str, list[Figures]] = field(default_factory=dict)
     reads: dict[str, Figures] = field(default_factory=dict)
     total: Figures | None = None
@@ -133,7 +136,7 @@ def people(args, only: str | None) -> list[type]:
     return [cls for cls in [*readers, *writers] if cls.fixed_count]
 
 
-def measure(label: str, host: str, gauges: Gauges, classes: list[type], *, spawn_rate: float, warmup: float,
+def measure(label: str, page: str, host: str, gauges: Gauges, classes: list[type], *, spawn_rate: float, warmup: float,
             run_time: float) -> Run:
     """Ramp the people up, warm up, then measure for ``run_time`` seconds."""
     env = Environment(user_classes=classes, host=host)
@@ -146,7 +149,7 @@ def measure(label: str, host: str, gauges: Gauges, classes: list[type], *, spawn
     gevent.sleep(run_time)
     after = gauges.read()
     runner.quit()
-    run = Run(label, site=window(before, after), load_average=tuple(round(x, 1) for x in os.getloadavg()))
+    run = Run(label, page, site=window(before, after), load_average=tuple(round(x, 1) for x in os.getloadavg()))
     reads = {who: StatsEntry(env.stats, f"read mix, {who}", "") for who in ("signed out", "signed in")}
     reads["all"] = StatsEntry(env.stats, "read mix", "")
     for (name, _method), entry in sorted(env.stats.entries.items()):
@@ -191,10 +194,16 @@ def print_run(run: Run) -> None:
         print("CPU per request: " + ", ".join(f"{part} {ms} ms" for part, ms in cpu.items()))
 
 
-def headline(run: Run, only: str) -> Figures:
-    if only == "mix":
-        return run.reads["all"]
-    return next(f for figures in run.endpoints.values() for f in figures if _group(f.name) in ("signed in", "signed out"))
+def headline(run: dict) -> dict:
+    """The figures a table row quotes, from a run as --json writes it: the read mix, or the one page hammered."""
+    if run.get("page", "mix") == "mix":
+        return run["reads"]["all"]
+    return next(f for who in ("signed in", "signed out") for f in run["endpoints"].get(who, []))
+
+
+def load_baseline(path: str | None) -> dict[str, dict]:
+    """The runs of an earlier ``--table --json`` by row label, to show beside this one."""
+    return {run["label"]: run for run in json.loads(Path(path).read_text())} if path else {}
 
 
 def verdict(only: str, figures: Figures, rate: float) -> str:
@@ -207,23 +216,28 @@ def verdict(only: str, figures: Figures, rate: float) -> str:
     return f"{' and '.join(wanted)}: {'met' if met else 'NOT met'}"
 
 
-def markdown_table(rows: list[tuple[str, str, Run]], rate: float) -> str:
-    lines = ["| page | req/s | p50 ms | p95 ms | p99 ms | failed | published | cache hits | load avg | target |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+def markdown_table(rows: list[tuple[str, str, Run]], rate: float, baseline: dict[str, dict]) -> str:
+    """The rows as Markdown; with a baseline, its req/s and p95 beside each row's."""
+    before = " before req/s | before p95 ms |" if baseline else ""
+    lines = [f"| page |{before} req/s | p50 ms | p95 ms | p99 ms | failed | published | cache hits | load avg | target |",
+             "|---|" + "---|" * (9 + 2 * bool(baseline))]
     for only, label, run in rows:
-        f = headline(run, only)
-        lines.append(f"| {label} | {f.rps:,.0f} | {f.p50} | {f.p95} | {f.p99} | {f.failures} | {run.site.published} "
-                     f"| {_caches(run.site)} | {run.load_average[0]} | {verdict(only, f, rate)} |")
+        f = Figures(**headline(asdict(run)))
+        was = headline(baseline[label]) if label in baseline else None
+        then = (f" {was['rps']:,.0f} | {was['p95']} |" if was else " — | — |") if baseline else ""
+        lines.append(f"| {label} |{then} {f.rps:,.0f} | {f.p50} | {f.p95} | {f.p99} | {f.failures} | "
+                     f"{run.site.published} | {_caches(run.site)} | {run.load_average[0]} | {verdict(only, f, rate)} |")
     return "\n".join(lines)
 
 
 def main() -> int:
     args = parse_args()
+    baseline = load_baseline(args.baseline)
     targets = sample_targets(args.database_url)
     Reader.targets = Writer.targets = targets
     site = Site(args.host) if args.host else start_site(args, worker=bool(args.writers) and not args.no_worker)
     gauges = Gauges(site, args.database_url, args.redis_url)
-    plan = TABLE if args.table else [(args.only or "mix", args.only or "the read mix")]
+    plan = TABLE if args.table else [(args.only, dict(TABLE).get(args.only, args.only))] if args.only else TABLE[-1:]
     rows = []
     try:
         print(f"load test on {site.url}: {len(targets.random)} random + {len(targets.recent)} recent + "
@@ -231,7 +245,7 @@ def main() -> int:
         for only, label in plan:
             page = None if only == "mix" else only
             run_time = args.run_time if page is None else args.page_time
-            run = measure(label, site.url, gauges, people(args, page), spawn_rate=args.spawn_rate, warmup=args.warmup,
+            run = measure(label, only, site.url, gauges, people(args, page), spawn_rate=args.spawn_rate, warmup=args.warmup,
                           run_time=run_time)
             print_run(run)
             rows.append((only, label, run))
@@ -239,7 +253,7 @@ def main() -> int:
         gauges.close()
         site.stop()
         print(f"\n{site.logs()}")
-    print(f"\n{markdown_table(rows, args.rate)}\n\n{psutil.cpu_count()} cores; gunicorn.conf.py defaults; "
+    print(f"\n{markdown_table(rows, args.rate, baseline)}\n\n{psutil.cpu_count()} cores; gunicorn.conf.py defaults; "
           f"{args.connections} connections a page; read mix at {args.rate} req/s offered by {args.users} readers")
     if args.json:
         Path(args.json).write_text(json.dumps([asdict(run) for *_, run in rows], indent=2, ensure_ascii=False))
@@ -268,6 +282,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--run-time", type=float, default=60, help="seconds the read mix is measured")
     parser.add_argument("--page-time", type=float, default=15, help="seconds one page is measured (--only, --table)")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--baseline", metavar="FILE", help="an earlier run's --json: its req/s and p95 go beside each row "
+                        "(bench/data/load_baseline_2026-12-01.json is the table before the work of issue 19)")
     args = parser.parse_args()
     if not args.database_url:
         parser.error("give --database-url (or DATABASE_URL): ids to request are sampled from it")
