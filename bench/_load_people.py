@@ -40,6 +40,7 @@ PROMPTS = (
 )
 #: how often a writer asks after its job, as the scene page's script does (static/js/scene.js POLL_MS)
 POLL_SECONDS = 1.0
+GIVE_UP_SECONDS = 300
 
 
 @dataclass
@@ -213,7 +214,7 @@ class Writer(FastHttpUser):
         return None
 
     def _follow(self, job_url: str, submitted: float) -> None:
-        while True:
+        while time.monotonic() - submitted < GIVE_UP_SECONDS:
             time.sleep(POLL_SECONDS)
             answer = self.client.get(job_url, name="/api/v1/jobs/[id]" + WRITER)
             status = (answer.json() or {}).get("status") if answer.status_code == 200 else None
@@ -223,6 +224,7 @@ class Writer(FastHttpUser):
             if status in ("failed", "cancelled"):
                 self._record(submitted, f"the generation {status}: {answer.json().get('message')}")
                 return
+        self._record(submitted, f"not published after {GIVE_UP_SECONDS} s: is the worker running?")
 
     def _record(self, submitted: float, error: str | None = None) -> None:
         self.environment.events.request.fire(
