@@ -1,245 +1,84 @@
-"""Load test: the read mix, and a trickle of sign-ins, against gunicorn + PostgreSQL + Redis on loopback.
+"""Load test: readers signed out and signed in, while writers publish segments through a real worker.
 
 Build the scale world first (``flask seed --scale``, see bench/README.md), then from the repository root:
 
     .venv/bin/python bench/load.py --database-url postgresql://postgres@127.0.0.1:5432/storyforge_scale \\
-        --redis-url redis://127.0.0.1:6379/7 --instance-dir /tmp/sf-scale-instance
+        --redis-url redis://127.0.0.1:6379/7 --instance-dir /tmp/sf-scale-instance [--table]
 
-It starts gunicorn with gunicorn.conf.py (production config) on a free loopback port, or uses
-``--host`` for a server already running; samples scene ids and topics from the database; ramps up
-locust users (headless, in this process) that each aim at ``--rate / --users`` requests per second;
-resets the figures once ramped up and warmed; runs for ``--run-time`` seconds and stops. It prints
-requests/s and p50/p95/p99 per endpoint and the error rate, and exits 1 when any request failed.
+It starts gunicorn with gunicorn.conf.py (production config) on a free loopback port and one
+``flask worker`` (local renderer), or uses ``--host`` for a site already running (give that server
+LOGIN_LIMIT and GENERATION_HOURLY_LIMIT high enough: every sign-in comes from one address and each
+writer publishes dozens of segments an hour). Scene ids and topics are sampled from the database.
 
-The mix: home, topic pages, scene pages (recent, random and the ~200-segment ones apart), scene
-playlists (.m3u8), the API's scene and Bible reads, and a couple of users who sign in as seeded
-writers (password in app/seeding/scale.py), look at the home page and sign out again.
-A server given with --host needs LOGIN_LIMIT raised: every sign-in comes from one address.
+The read mix (the default): ``--users`` readers, ``--signed-in`` of them (half) signed in as seeded
+scale-world writers (password in app/seeding/scale.py; each signs in once and keeps the session),
+aiming at ``--rate`` requests/s together: home, topic pages, scene pages (recent, random and the
+~200-segment ones apart), playlists, the API's scene and Bible reads. Beside them ``--writers``
+seeded writers continue recent scenes through the scene page's form and follow the job until the
+worker has published the segment, then start the next (``--writers 0`` publishes nothing;
+``--no-worker`` starts no worker, for a site that has its own).
+
+``--only PAGE-signed-in`` (or ``-signed-out``) hammers one page with ``--connections`` readers
+back to back, like ``wrk -c16``, while the writers publish. ``--table`` runs the issue's
+side-by-side table on one site — single pages at 16 connections, then the read mix at ``--rate`` —
+and prints it as Markdown; ``--baseline FILE`` (an earlier run's ``--json``) adds its req/s and p95
+beside each row.
+
+Figures: req/s and p50/p95/p99 per endpoint, signed in and signed out apart; the hit rate of every
+cache counter /metrics shows (storyforge_page_cache_requests_total …); segments published and how
+often the site-wide cache versions moved during the measured window; CPU per request by part.
+The script exits 1 when any request failed.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import random
-import re
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
-import time
-import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import gevent
 import psutil
-from locust import FastHttpUser, between, constant_throughput, task
+from _load_people import (
+    PAGES,
+    PUBLISHED,
+    READ_MIX,
+    SIGNED_IN,
+    WRITER,
+    Reader,
+    Writer,
+    reader_class,
+    sample_targets,
+    writer_class,
+)
+from _load_site import ROOT, Gauges, Site, Window, start_site, window
 from locust.env import Environment
 from locust.stats import StatsEntry
-from sqlalchemy import create_engine, text
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from app.seeding.scale import SCALE_PASSWORD, writer_name  # noqa: E402
-
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|<meta name="csrf-token" content="([^"]+)"')
-#: the Writer's requests; everything else is the read mix
-SIGN_IN_NAMES = {"/auth/login", "POST /auth/login", "/ (signed in)", "POST /auth/logout"}
-TARGET_RPS = 200
-TARGET_P95_MS = 100
-
-
-@dataclass
-class Targets:
-    """What the simulated readers ask for, sampled from the database before the run."""
-
-    topics: list[str]
-    recent: list[str]
-    random: list[str]
-    long: list[str]
-    writers: int
-
-    def scene(self) -> str:
-        """Half the reads go to what the home and topic pages show, half anywhere public."""
-        return random.choice(self.recent if random.random() < 0.5 else self.random)
-
-
-def sample_targets(database_url: str, sample: int = 5000) -> Targets:
-    engine = create_engine(database_url)
-    listed = "visibility = 'public' AND head_segment_id IS NOT NULL"
-    with engine.connect() as conn:
-        ids = lambda sql: [row[0] for row in conn.execute(text(sql))]  # noqa: E731
-        targets = Targets(
-            topics=ids("SELECT slug FROM topics ORDER BY position"),
-            recent=ids(f"SELECT public_id FROM scenes WHERE {listed} ORDER BY updated_at DESC LIMIT 200"),
-            random=ids(f"SELECT public_id FROM scenes WHERE {listed} ORDER BY random() LIMIT {sample}"),
-            long=ids(f"SELECT public_id FROM scenes WHERE {listed} AND segment_count >= 150"),
-            writers=conn.execute(text("SELECT count(*) FROM users WHERE username LIKE 'writer%'")).scalar_one(),
-        )
-    engine.dispose()
-    if not (targets.topics and targets.random and targets.writers):
-        sys.exit("The database has no scale world: run `flask seed --scale` first (see bench/README.md).")
-    return targets
-
-
-class Reader(FastHttpUser):
-    """Someone browsing: pages, playlists and the JSON API, anonymously."""
-
-    targets: Targets
-
-    @task(4)
-    def home(self):
-        self.client.get("/", name="/")
-
-    @task(3)
-    def topic(self):
-        self.client.get(f"/topics/{random.choice(self.targets.topics)}", name="/topics/[slug]")
-
-    @task(4)
-    def scene(self):
-        self.client.get(f"/scenes/{self.targets.scene()}", name="/scenes/[id]")
-
-    @task(1)
-    def long_scene(self):
-        if self.targets.long:
-            self.client.get(f"/scenes/{random.choice(self.targets.long)}", name="/scenes/[id] (200 segments)")
-
-    @task(4)
-    def playlist(self):
-        self.client.get(f"/scenes/{self.targets.scene()}/playlist.m3u8", name="/scenes/[id]/playlist.m3u8")
-
-    @task(3)
-    def api_scene(self):
-        self.client.get(f"/api/v1/scenes/{self.targets.scene()}", name="/api/v1/scenes/[id]")
-
-    @task(1)
-    def api_bible(self):
-        self.client.get(f"/api/v1/scenes/{self.targets.scene()}/bible", name="/api/v1/scenes/[id]/bible")
-
-
-class Writer(FastHttpUser):
-    """A seeded writer who signs in, looks at the home page and signs out, every few seconds."""
-
-    fixed_count = 2
-    wait_time = between(3, 6)
-    targets: Targets
-
-    @task
-    def sign_in_and_out(self):
-        page = self.client.get("/auth/login", name="/auth/login")
-        token = _csrf(page.text)
-        form = {"identifier": writer_name(random.randint(1, self.targets.writers)), "password": SCALE_PASSWORD,
-                "csrf_token": token}
-        with self.client.post("/auth/login", data=form, name="POST /auth/login", allow_redirects=False,
-                              catch_response=True) as response:
-            if response.status_code != 302:
-                response.failure(f"sign-in answered {response.status_code}, not a redirect")
-                return
-        home = self.client.get("/", name="/ (signed in)")
-        self.client.post("/auth/logout", data={"csrf_token": _csrf(home.text)}, name="POST /auth/logout",
-                         allow_redirects=False)
-
-
-def _csrf(html: str | None) -> str:
-    match = CSRF.search(html or "")
-    return (match.group(1) or match.group(2)) if match else ""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+SIGN_INS = {"/auth/login", "POST /auth/login"}
+#: the issue's bar: (req/s at least, p95 below) per table row; None where it sets none
+TARGETS = {
+    "home-signed-in": (500, None),
+    "topic-signed-in": (500, None),
+    "scene-signed-in": (300, 100),
+    "long-scene-signed-in": (None, 150),
+    "mix": ("rate", 100),
+}
+TABLE = [
+    ("topic-signed-out", "topic page, signed out"),
+    ("home-signed-out", "home, signed out"),
+    ("scene-signed-out", "a scene page, signed out"),
+    ("home-signed-in", "home, signed in"),
+    ("topic-signed-in", "topic page, signed in"),
+    ("scene-signed-in", "a scene page, signed in"),
+    ("long-scene-signed-in", "a 200-segment scene page, signed in"),
+    ("mix", "the read mix (half signed in)"),
+]
 
 
 @dataclass
-class Server:
-    process: subprocess.Popen
-    url: str
-    log: Path
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-def start_gunicorn(args) -> Server:
-    """gunicorn with gunicorn.conf.py and the production config, on a free loopback port."""
-    port = _free_port()
-    log = Path(tempfile.mkdtemp(prefix="sf-load-")) / "gunicorn.log"
-    env = {**os.environ, "DATABASE_URL": args.database_url, "REDIS_URL": args.redis_url,
-           "INSTANCE_DIR": args.instance_dir, "STORYFORGE_ENV": "production", "SESSION_COOKIE_SECURE": "0",
-           "LOGIN_LIMIT": "100000/minute", "BIND": f"127.0.0.1:{port}"}
-    with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-                                   cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    server = Server(process, f"http://127.0.0.1:{port}", log)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"gunicorn stopped at start; see {log}")
-        try:
-            with urllib.request.urlopen(f"{server.url}/readyz", timeout=2) as answer:
-                if answer.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.3)
-    server.stop()
-    sys.exit(f"gunicorn did not become ready in 60 s; see {log}")
-
-
-class CpuMeter:
-    """CPU seconds used by the web server's processes, the database's backends for its database, and this process."""
-
-    def __init__(self, server: Server | None, database: str):
-        self.server, self.database = server, database
-        self.start = self.read()
-
-    def _web(self) -> list[psutil.Process]:
-        if self.server is None:
-            return []
-        master = psutil.Process(self.server.process.pid)
-        return [master, *master.children(recursive=True)]
-
-    def _database(self) -> list[psutil.Process]:
-        backends = []
-        for proc in psutil.process_iter(["name", "cmdline"]):
-            cmdline = " ".join(proc.info["cmdline"] or [])
-            if cmdline.startswith("postgres:") and f" {self.database} " in cmdline:
-                backends.append(proc)
-        return backends
-
-    @staticmethod
-    def _seconds(procs: list[psutil.Process]) -> dict[int, float]:
-        used = {}
-        for proc in procs:
-            try:
-                times = proc.cpu_times()
-                used[proc.pid] = times.user + times.system
-            except psutil.Error:
-                continue
-        return used
-
-    def read(self) -> dict[str, dict[int, float]]:
-        return {"web": self._seconds(self._web()), "database": self._seconds(self._database()),
-                "load generator": self._seconds([psutil.Process()])}
-
-    def used(self) -> dict[str, float]:
-        """CPU seconds since the meter started (processes that started later count from zero)."""
-        now = self.read()
-        return {part: sum(t - self.start[part].get(pid, 0.0) for pid, t in times.items()) for part, times in now.items()}
-
-
-@dataclass
-class EndpointFigures:
+class Figures:
     name: str
     requests: int
     failures: int
@@ -250,111 +89,207 @@ class EndpointFigures:
 
 
 @dataclass
-class Report:
-    seconds: float
-    endpoints: list[EndpointFigures] = field(default_factory=list)
-    total: EndpointFigures | None = None
-    read_mix: EndpointFigures | None = None
+class Run:
+    """One measured window: figures per endpoint, the read mix by who reads, and the site's own numbers."""
+
+    label: str
+    #: "mix", or the page hammered (e.g. "scene-signed-in")
+    page: str = "mix"
+    endpoints: dict[str, list[Figures]] = field(default_factory=dict)
+    reads: dict[str, Figures] = field(default_factory=dict)
+    total: Figures | None = None
+    site: Window | None = None
     errors: list[str] = field(default_factory=list)
-    #: CPU milliseconds per request, by part (web server, database, load generator)
-    cpu_ms_per_request: dict[str, float] = field(default_factory=dict)
+    load_average: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
-    @property
-    def error_rate(self) -> float:
-        return self.total.failures / self.total.requests if self.total and self.total.requests else 0.0
+    def cpu_ms_per_request(self) -> dict[str, float]:
+        if not (self.site and self.total and self.total.requests):
+            return {}
+        return {part: round(seconds * 1000 / self.total.requests, 2) for part, seconds in self.site.cpu.items()}
 
 
-def _figures(name: str, entry) -> EndpointFigures:
+def _figures(name: str, entry) -> Figures:
     pct = entry.get_response_time_percentile
-    return EndpointFigures(name, entry.num_requests, entry.num_failures, round(entry.total_rps, 1),
-                           pct(0.5), pct(0.95), pct(0.99))
+    return Figures(name, entry.num_requests, entry.num_failures, round(entry.total_rps, 1), pct(0.5), pct(0.95),
+                   pct(0.99))
 
 
-def run_load(host: str, targets: Targets, meter_for, *, users: int, spawn_rate: float, rate: float, warmup: float,
-             run_time: float) -> Report:
-    Reader.targets = Writer.targets = targets
-    Reader.wait_time = constant_throughput(rate / users) if rate > 0 else between(0, 0)
-    env = Environment(user_classes=[Reader, Writer], host=host)
+def _group(name: str) -> str:
+    if name in SIGN_INS:
+        return "sign-ins"
+    if name.endswith(WRITER) or name == PUBLISHED:
+        return "writers"
+    return "signed in" if name.endswith(SIGNED_IN) else "signed out"
+
+
+def people(args, only: str | None) -> list[type]:
+    """The locust user classes for the read mix, or for hammering one page."""
+    if only:
+        page, _, who = only.rpartition("-signed-")
+        readers = [reader_class(signed_in=who == "in", count=args.connections, pages={page: 1}, rate_each=0)]
+    else:
+        signed_in = round(args.users * args.signed_in)
+        rate_each = args.rate / args.users if args.rate > 0 else 0
+        readers = [reader_class(signed_in=False, count=args.users - signed_in, pages=READ_MIX, rate_each=rate_each),
+                   reader_class(signed_in=True, count=signed_in, pages=READ_MIX, rate_each=rate_each)]
+    writers = [writer_class(args.writers)] if args.writers else []
+    return [cls for cls in [*readers, *writers] if cls.fixed_count]
+
+
+def measure(label: str, page: str, host: str, gauges: Gauges, classes: list[type], *, spawn_rate: float, warmup: float,
+            run_time: float) -> Run:
+    """Ramp the people up, warm up, then measure for ``run_time`` seconds."""
+    env = Environment(user_classes=classes, host=host)
     runner = env.create_local_runner()
-    runner.start(users + Writer.fixed_count, spawn_rate=spawn_rate)
-    gevent.sleep((users + Writer.fixed_count) / spawn_rate + warmup)
+    count = sum(cls.fixed_count for cls in classes)
+    runner.start(count, spawn_rate=spawn_rate)
+    gevent.sleep(count / spawn_rate + warmup)
     env.stats.reset_all()
-    meter = meter_for()
-    started = time.monotonic()
+    before = gauges.read()
     gevent.sleep(run_time)
-    used = meter.used()
+    after = gauges.read()
     runner.quit()
-    report = Report(round(time.monotonic() - started, 1))
-    reads = StatsEntry(env.stats, "read mix", "")
+    run = Run(label, page, site=window(before, after), load_average=tuple(round(x, 1) for x in os.getloadavg()))
+    reads = {who: StatsEntry(env.stats, f"read mix, {who}", "") for who in ("signed out", "signed in")}
+    reads["all"] = StatsEntry(env.stats, "read mix", "")
     for (name, _method), entry in sorted(env.stats.entries.items()):
-        report.endpoints.append(_figures(name, entry))
-        if name not in SIGN_IN_NAMES:
-            reads.extend(entry)
-    report.read_mix = _figures("read mix", reads)
-    report.total = _figures("all requests", env.stats.total)
-    report.errors = [f"{e.occurrences} x {e.method} {e.name}: {e.error}" for e in env.stats.errors.values()]
-    if report.total.requests:
-        report.cpu_ms_per_request = {part: round(seconds * 1000 / report.total.requests, 2) for part, seconds in used.items()}
-    return report
+        if not entry.num_requests:
+            continue
+        who = _group(name)
+        run.endpoints.setdefault(who, []).append(_figures(name, entry))
+        if who in reads:
+            reads[who].extend(entry)
+            reads["all"].extend(entry)
+    run.reads = {who: _figures(entry.name, entry) for who, entry in reads.items() if entry.num_requests}
+    run.total = _figures("all requests", env.stats.total)
+    run.errors = [f"{e.occurrences} x {e.method} {e.name}: {e.error}" for e in env.stats.errors.values()]
+    return run
 
 
-def print_report(report: Report) -> None:
-    print(f"\nmeasured for {report.seconds} s (after ramp-up and warm-up)\n")
-    print(f"{'endpoint':34} {'requests':>9} {'fail':>5} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
-    rows = [*report.endpoints, report.read_mix, report.total]
-    for i, f in enumerate(rows):
-        if i == len(report.endpoints):
-            print("-" * 82)
-        print(f"{f.name:34} {f.requests:>9} {f.failures:>5} {f.rps:>7} {f.p50:>7} {f.p95:>7} {f.p99:>7}")
-    print(f"\nerror rate: {report.error_rate:.2%}")
-    for error in report.errors[:10]:
+def _caches(site: Window) -> str:
+    parts = []
+    for name, (hits, lookups) in site.caches.items():
+        short = name.removeprefix("storyforge_").removesuffix("_requests")
+        parts.append(f"{short} {hits}/{lookups} ({hits / lookups:.0%})" if lookups else f"{short} 0/0")
+    return ", ".join(parts) or "no lookups"
+
+
+def print_run(run: Run) -> None:
+    print(f"\n== {run.label}: measured for {run.site.seconds} s; load average {run.load_average}\n")
+    header = f"{'endpoint':48} {'requests':>9} {'fail':>5} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
+    row = lambda f: f"{f.name:48} {f.requests:>9} {f.failures:>5} {f.rps:>7} {f.p50:>7} {f.p95:>7} {f.p99:>7}"  # noqa: E731
+    for who in ("signed out", "signed in", "writers", "sign-ins"):
+        if who in run.endpoints:
+            print(f"{who}:\n{header}")
+            print("\n".join(row(f) for f in run.endpoints[who]) + "\n")
+    print(header)
+    print("\n".join(row(f) for f in [*run.reads.values(), run.total]))
+    print(f"\nerror rate: {run.total.failures / max(run.total.requests, 1):.2%}")
+    for error in run.errors[:10]:
         print(f"  {error}")
-    if report.cpu_ms_per_request:
-        parts = ", ".join(f"{part} {ms} ms" for part, ms in report.cpu_ms_per_request.items())
-        serving = report.cpu_ms_per_request.get("web", 0) + report.cpu_ms_per_request.get("database", 0)
-        cores = psutil.cpu_count()
-        print(f"CPU per request: {parts}")
-        if serving:
-            print(f"  so {cores} cores serve at most ~{cores * 1000 / serving:.0f} req/s of this mix "
-                  f"(web + database only, with nothing else running)")
-    mix = report.read_mix
-    met = mix.rps >= TARGET_RPS and mix.p95 < TARGET_P95_MS and not report.errors
-    print(f"target (read mix >= {TARGET_RPS} req/s, p95 < {TARGET_P95_MS} ms, no errors): {'met' if met else 'NOT met'}")
+    print(f"cache hits: {_caches(run.site)}")
+    moves = ", ".join(f"{key} {n}" for key, n in run.site.version_moves.items()) or "none kept"
+    print(f"segments published: {run.site.published}; cache versions moved: {moves}")
+    if cpu := run.cpu_ms_per_request():
+        print("CPU per request: " + ", ".join(f"{part} {ms} ms" for part, ms in cpu.items()))
+
+
+def headline(run: dict) -> dict:
+    """The figures a table row quotes, from a run as --json writes it: the read mix, or the one page hammered."""
+    if run.get("page", "mix") == "mix":
+        return run["reads"]["all"]
+    return next(f for who in ("signed in", "signed out") for f in run["endpoints"].get(who, []))
+
+
+def load_baseline(path: str | None) -> dict[str, dict]:
+    """The runs of an earlier ``--table --json`` by row label, to show beside this one."""
+    return {run["label"]: run for run in json.loads(Path(path).read_text())} if path else {}
+
+
+def verdict(only: str, figures: Figures, rate: float) -> str:
+    if only not in TARGETS:
+        return ""
+    least, p95 = TARGETS[only]
+    least = rate * 0.975 if least == "rate" else least
+    wanted = [w for w in (f"≥ {least:.0f} req/s" if least else "", f"p95 < {p95} ms" if p95 else "") if w]
+    met = (not least or figures.rps >= least) and (not p95 or figures.p95 < p95) and not figures.failures
+    return f"{' and '.join(wanted)}: {'met' if met else 'NOT met'}"
+
+
+def markdown_table(rows: list[tuple[str, str, Run]], rate: float, baseline: dict[str, dict]) -> str:
+    """The rows as Markdown; with a baseline, its req/s and p95 beside each row's."""
+    before = " before req/s | before p95 ms |" if baseline else ""
+    lines = [f"| page |{before} req/s | p50 ms | p95 ms | p99 ms | failed | published | cache hits | load avg | target |",
+             "|---|" + "---|" * (9 + 2 * bool(baseline))]
+    for only, label, run in rows:
+        f = Figures(**headline(asdict(run)))
+        was = headline(baseline[label]) if label in baseline else None
+        then = (f" {was['rps']:,.0f} | {was['p95']} |" if was else " — | — |") if baseline else ""
+        lines.append(f"| {label} |{then} {f.rps:,.0f} | {f.p50} | {f.p95} | {f.p99} | {f.failures} | "
+                     f"{run.site.published} | {_caches(run.site)} | {run.load_average[0]} | {verdict(only, f, rate)} |")
+    return "\n".join(lines)
 
 
 def main() -> int:
+    args = parse_args()
+    baseline = load_baseline(args.baseline)
+    targets = sample_targets(args.database_url)
+    Reader.targets = Writer.targets = targets
+    site = Site(args.host) if args.host else start_site(args, worker=bool(args.writers) and not args.no_worker)
+    gauges = Gauges(site, args.database_url, args.redis_url)
+    plan = TABLE if args.table else [(args.only, dict(TABLE).get(args.only, args.only))] if args.only else TABLE[-1:]
+    rows = []
+    try:
+        print(f"load test on {site.url}: {len(targets.random)} random + {len(targets.recent)} recent + "
+              f"{len(targets.long)} long scenes; {args.writers} writer(s) publishing; load average {os.getloadavg()}")
+        for only, label in plan:
+            page = None if only == "mix" else only
+            run_time = args.run_time if page is None else args.page_time
+            run = measure(label, only, site.url, gauges, people(args, page), spawn_rate=args.spawn_rate, warmup=args.warmup,
+                          run_time=run_time)
+            print_run(run)
+            rows.append((only, label, run))
+    finally:
+        gauges.close()
+        site.stop()
+        print(f"\n{site.logs()}")
+    print(f"\n{markdown_table(rows, args.rate, baseline)}\n\n{psutil.cpu_count()} cores; gunicorn.conf.py defaults; "
+          f"{args.connections} connections a page; read mix at {args.rate} req/s offered by {args.users} readers")
+    if args.json:
+        Path(args.json).write_text(json.dumps([asdict(run) for *_, run in rows], indent=2, ensure_ascii=False))
+    return 1 if any(run.total.failures for *_, run in rows) else 0
+
+
+def parse_args() -> argparse.Namespace:
+    pages = [f"{page}-signed-{who}" for page in PAGES for who in ("in", "out")]
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"), help="the scale world's database")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/7"))
     parser.add_argument("--instance-dir", default=os.environ.get("INSTANCE_DIR", str(ROOT / "instance")),
                         help="the INSTANCE_DIR the scale world was built with (its media live there)")
-    parser.add_argument("--host", help="a server already running, e.g. http://127.0.0.1:8000 (none is started)")
-    parser.add_argument("--users", type=int, default=40, help="simulated readers")
-    parser.add_argument("--spawn-rate", type=float, default=20, help="readers started per second")
-    parser.add_argument("--rate", type=float, default=250, help="requests/s the readers aim at together (0: flat out)")
+    parser.add_argument("--host", help="a site already running, e.g. http://127.0.0.1:8000 (nothing is started)")
+    parser.add_argument("--users", type=int, default=60, help="readers in the read mix")
+    parser.add_argument("--signed-in", type=float, default=0.5, help="share of the readers who are signed in")
+    parser.add_argument("--rate", type=float, default=200, help="req/s the readers aim at together (0: flat out)")
+    parser.add_argument("--writers", type=int, default=2, help="writers publishing segments (0: none, no worker)")
+    parser.add_argument("--no-worker", action="store_true", help="start no worker (the site has its own)")
+    parser.add_argument("--only", choices=pages, metavar="PAGE-signed-in|PAGE-signed-out",
+                        help=f"hammer one page back to back; PAGE is one of {', '.join(PAGES)}")
+    parser.add_argument("--connections", type=int, default=16, help="readers hammering a page with --only / --table")
+    parser.add_argument("--table", action="store_true", help="the side-by-side table: each page, then the read mix")
+    parser.add_argument("--spawn-rate", type=float, default=20, help="people started per second")
     parser.add_argument("--warmup", type=float, default=10, help="seconds after ramp-up that are not measured")
-    parser.add_argument("--run-time", type=float, default=60, help="seconds measured")
+    parser.add_argument("--run-time", type=float, default=60, help="seconds the read mix is measured")
+    parser.add_argument("--page-time", type=float, default=15, help="seconds one page is measured (--only, --table)")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--baseline", metavar="FILE", help="an earlier run's --json: its req/s and p95 go beside each row "
+                        "(bench/data/load_baseline_2026-12-01.json is the table before the work of issue 19)")
     args = parser.parse_args()
     if not args.database_url:
         parser.error("give --database-url (or DATABASE_URL): ids to request are sampled from it")
-    targets = sample_targets(args.database_url)
-    server = None if args.host else start_gunicorn(args)
-    try:
-        host = args.host or server.url
-        print(f"load test on {host}: {args.users} readers aiming at {args.rate or 'max'} req/s, "
-              f"{len(targets.random)} random + {len(targets.recent)} recent + {len(targets.long)} long scenes")
-        database = args.database_url.rsplit("/", 1)[-1].split("?")[0]
-        report = run_load(host, targets, lambda: CpuMeter(server, database), users=args.users, spawn_rate=args.spawn_rate, rate=args.rate,
-                          warmup=args.warmup, run_time=args.run_time)
-    finally:
-        if server:
-            server.stop()
-            print(f"gunicorn log: {server.log}")
-    print_report(report)
-    if args.json:
-        Path(args.json).write_text(json.dumps(asdict(report), indent=2))
-    return 1 if report.total.failures else 0
+    if args.table and args.only:
+        parser.error("--table runs every page; leave out --only")
+    return args
 
 
 if __name__ == "__main__":

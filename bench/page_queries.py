@@ -9,7 +9,12 @@ Each page is requested in-process with the Flask test client (production config,
 aside from the first request): the median wall and CPU time (this process: the app, not
 PostgreSQL) of --repeat runs, the number of SQL statements and the time spent in them. --explain prints PostgreSQL's EXPLAIN (ANALYZE, BUFFERS) of every distinct
 statement of the pages (with the parameters of its last run); --profile prints the cProfile of
-one path's request.
+--repeat requests to one path and where their time goes: the self time of every function summed by
+the part it belongs to (templates, ORM, the PostgreSQL driver, Redis, session and sign-in, app code,
+Flask and Werkzeug), and the inclusive time of the steps that matter (template rendering, loading
+the signed-in user, SQL, Redis commands). --as USERNAME signs the client in first (through the sign-in
+form; the scale world's writers have the password in app/seeding/scale.py), so signed-in pages are
+measured and profiled as their readers get them.
 """
 from __future__ import annotations
 
@@ -17,6 +22,8 @@ import argparse
 import cProfile
 import os
 import pstats
+import re
+import secrets
 import statistics
 import sys
 import time
@@ -26,6 +33,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+#: self time is summed by the first of these a function's file path contains
+PARTS = (
+    ("templates (Jinja, MarkupSafe, the templates' own code)", ("/jinja2/", "/markupsafe/", "/templates/")),
+    ("ORM and SQL building (SQLAlchemy)", ("/sqlalchemy/",)),
+    ("JSON column values decoded (json)", ("/json/",)),
+    ("PostgreSQL driver and round trips (psycopg)", ("/psycopg/", "/psycopg_c/")),
+    ("Redis round trips (redis-py)", ("/redis/",)),
+    ("session and sign-in (Flask-Login, itsdangerous, sessions)", ("/flask_login/", "/itsdangerous/", "/flask/sessions.py")),
+    ("forms and CSRF (WTForms, Flask-WTF)", ("/wtforms/", "/flask_wtf/")),
+    ("app code", (f"{ROOT}/app/",)),
+    ("Flask and Werkzeug", ("/flask/", "/werkzeug/")),
+)
+#: inclusive time of these steps (file path ending, function name); they overlap each other
+STEPS = (
+    ("rendering templates (incl. SQL sent from them)", "flask/templating.py", "_render"),
+    ("loading the signed-in user", "app/auth/routes.py", "load_user"),
+    ("SQL statements (driver, incl. waiting for PostgreSQL)", "sqlalchemy/engine/default.py", "do_execute"),
+    ("Redis commands (incl. waiting)", "redis/client.py", "execute_command"),
+    ("Redis scripts (the bounded cache store)", "redis/commands/core.py", "__call__"),
+)
 
 
 @dataclass
@@ -75,14 +103,56 @@ def pages(db, models) -> dict[str, str]:
     }
 
 
+def _part(filename: str) -> str:
+    return next((name for name, marks in PARTS if any(mark in filename for mark in marks)), "everything else")
+
+
+def where_the_time_goes(profiler: cProfile.Profile, requests: int) -> None:
+    """Self time per part, and the inclusive time of the STEPS, in ms a request (cProfile's own overhead inflates both).
+
+    Builtins (``str.join``, ``getattr``, a socket's ``recv_into``) count for the part that called them."""
+    stats = pstats.Stats(profiler).stats
+    parts: dict[str, float] = {}
+    for (filename, _line, _function), (_cc, _nc, tottime, _ct, callers) in stats.items():
+        if filename == "~" and callers:
+            for (caller_file, *_), (_ccc, _cnc, edge_tottime, _cct) in callers.items():
+                parts[_part(caller_file)] = parts.get(_part(caller_file), 0.0) + edge_tottime
+        else:
+            parts[_part(filename)] = parts.get(_part(filename), 0.0) + tottime
+    total = sum(parts.values())
+    print(f"\nself time by part, ms a request (of {total * 1000 / requests:.1f} ms under cProfile):")
+    for part, seconds in sorted(parts.items(), key=lambda item: -item[1]):
+        print(f"  {part:62} {seconds * 1000 / requests:7.1f}  {seconds / total:5.1%}")
+    print("inclusive time of steps, ms a request (calls a request):")
+    for label, path, name in STEPS:
+        found = [(nc, ct) for (f, _l, fn), (_cc, nc, _tt, ct, _c) in stats.items() if f.endswith(path) and fn == name]
+        calls, seconds = sum(nc for nc, _ in found), sum(ct for _, ct in found)
+        print(f"  {label:62} {seconds * 1000 / requests:7.1f}  ({calls / requests:.0f} calls)")
+
+
+def sign_in(client, username: str) -> None:
+    """Sign the test client in as ``username`` through the sign-in form (the scale world's password)."""
+    from app.seeding.scale import SCALE_PASSWORD
+
+    page = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    answer = client.post("/auth/login", data={"identifier": username, "password": SCALE_PASSWORD,
+                                              "csrf_token": token.group(1) if token else ""})
+    if answer.status_code != 302:
+        sys.exit(f"signing in as {username} answered {answer.status_code}, not a redirect")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE each distinct statement")
-    parser.add_argument("--profile", metavar="PATH", help="cProfile one request to PATH")
+    parser.add_argument("--profile", metavar="PATH", help="cProfile --repeat requests to PATH")
+    parser.add_argument("--as", dest="username", metavar="USERNAME", help="sign in as USERNAME first (e.g. writer00042)")
     args = parser.parse_args()
     os.environ.setdefault("STORYFORGE_ENV", "production")
     os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
+    os.environ.setdefault("PUBLIC_BASE_URL", "http://localhost")
+    os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
 
     from sqlalchemy import event
 
@@ -94,6 +164,8 @@ def main() -> int:
         paths = pages(db, models)
         db.session.remove()
     client = app.test_client()
+    if args.username:
+        sign_in(client, args.username)
     seen = Statements()
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", seen.before)
@@ -114,11 +186,14 @@ def main() -> int:
         for statement, parameters, _ in seen.runs:
             distinct.setdefault(" ".join(statement.split()), (statement, parameters))
     if args.profile:
+        client.get(args.profile)
         profiler = cProfile.Profile()
         profiler.enable()
-        client.get(args.profile)
+        for _ in range(args.repeat):
+            client.get(args.profile)
         profiler.disable()
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+        where_the_time_goes(profiler, args.repeat)
     if args.explain:
         with app.app_context(), db.engine.connect() as conn:
             if conn.dialect.name != "postgresql":

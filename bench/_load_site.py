@@ -1,0 +1,224 @@
+"""The site under load for bench/load.py: gunicorn and a `flask worker` started on loopback, and what is read
+from them around a measured window — CPU time per part, cache counters from /metrics, segments published
+and how often the cache versions moved.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+from prometheus_client.parser import text_string_to_metric_families
+from redis import Redis
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+#: the site-wide version numbers of app/caching.py (a move makes every older cached entry unreachable)
+VERSION_KEYS = ("sf:version:pages", "sf:version:listings")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Process:
+    """A process this script started, with its log."""
+
+    name: str
+    process: subprocess.Popen
+    log: Path
+
+    def stop(self, wait: float = 60) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(wait)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def tree(self) -> list[psutil.Process]:
+        try:
+            root = psutil.Process(self.process.pid)
+            return [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return []
+
+
+@dataclass
+class Site:
+    """gunicorn (gunicorn.conf.py, production config) and optionally one `flask worker`, sharing a metrics folder."""
+
+    url: str
+    web: Process | None = None
+    worker: Process | None = None
+    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="sf-load-")))
+
+    def stop(self) -> None:
+        for part in (self.web, self.worker):
+            if part is not None:
+                part.stop()
+
+    def logs(self) -> str:
+        return ", ".join(f"{p.name} log: {p.log}" for p in (self.web, self.worker) if p is not None)
+
+
+def site_env(args, folder: Path, port: int) -> dict[str, str]:
+    metrics = folder / "metrics"
+    metrics.mkdir(exist_ok=True)
+    return {**os.environ, "DATABASE_URL": args.database_url, "REDIS_URL": args.redis_url,
+            "INSTANCE_DIR": args.instance_dir, "STORYFORGE_ENV": "production", "SESSION_COOKIE_SECURE": "0",
+            "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "BIND": f"127.0.0.1:{port}", "FLASK_APP": "wsgi.py",
+            "PROMETHEUS_MULTIPROC_DIR": str(metrics), "LOGIN_LIMIT": "100000/minute",
+            "GENERATION_HOURLY_LIMIT": "100000", "GENERATION_IN_FLIGHT_LIMIT": "100000"}
+
+
+def _start(name: str, command: list[str], env: dict[str, str], folder: Path) -> Process:
+    log = folder / f"{name}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", *command], cwd=ROOT, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT)
+    return Process(name, process, log)
+
+
+def start_site(args, *, worker: bool) -> Site:
+    """Start gunicorn on a free loopback port (and a worker when asked); return once /readyz answers."""
+    port = _free_port()
+    site = Site(f"http://127.0.0.1:{port}")
+    env = site_env(args, site.folder, port)
+    site.web = _start("gunicorn", ["gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], env, site.folder)
+    if worker:
+        site.worker = _start("worker", ["flask", "worker"], env, site.folder)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        for part in (site.web, site.worker):
+            if part is not None and part.process.poll() is not None:
+                site.stop()
+                sys.exit(f"{part.name} stopped at start; see {part.log}")
+        try:
+            with urllib.request.urlopen(f"{site.url}/readyz", timeout=2) as answer:
+                if answer.status == 200:
+                    return site
+        except OSError:
+            time.sleep(0.3)
+    site.stop()
+    sys.exit(f"gunicorn did not become ready in 90 s; see {site.web.log}")
+
+
+def _cpu_seconds(procs: list[psutil.Process], with_children: bool = False) -> dict[int, float]:
+    used = {}
+    for proc in procs:
+        try:
+            t = proc.cpu_times()
+        except psutil.Error:
+            continue
+        # ffmpeg and the other programs a worker runs and waits for count as the worker's
+        used[proc.pid] = t.user + t.system + ((t.children_user + t.children_system) if with_children else 0.0)
+    return used
+
+
+def _database_backends(database: str) -> list[psutil.Process]:
+    backends = []
+    for proc in psutil.process_iter(["cmdline"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if cmdline.startswith("postgres:") and f" {database} " in cmdline:
+            backends.append(proc)
+    return backends
+
+
+@dataclass
+class Reading:
+    """What is read at each end of a measured window."""
+
+    at: float
+    cpu: dict[str, dict[int, float]]
+    counters: dict[tuple[str, str], float]
+    published: int
+    versions: dict[str, int]
+
+
+class Gauges:
+    """Reads the site's figures: CPU per part, cache counters, published segments, cache versions."""
+
+    def __init__(self, site: Site, database_url: str, redis_url: str):
+        self.site = site
+        self.database = database_url.rsplit("/", 1)[-1].split("?")[0]
+        self.engine = create_engine(database_url, pool_size=1)
+        self.redis = Redis.from_url(redis_url)
+
+    def read(self) -> Reading:
+        return Reading(time.monotonic(), self._cpu(), self._counters(), self._published(), self._versions())
+
+    def _cpu(self) -> dict[str, dict[int, float]]:
+        parts = {"web": _cpu_seconds(self.site.web.tree()) if self.site.web else {},
+                 "worker": _cpu_seconds(self.site.worker.tree(), with_children=True) if self.site.worker else {},
+                 "database": _cpu_seconds(_database_backends(self.database)),
+                 "load generator": _cpu_seconds([psutil.Process()])}
+        return {part: used for part, used in parts.items() if used or part != "worker"}
+
+    def _counters(self) -> dict[tuple[str, str], float]:
+        """Every cache counter /metrics shows (a ``result`` label of hit or miss), by (metric, result)."""
+        try:
+            with urllib.request.urlopen(f"{self.site.url}/metrics", timeout=10) as answer:
+                exposition = answer.read().decode()
+        except OSError:
+            return {}
+        found: dict[tuple[str, str], float] = {}
+        for family in text_string_to_metric_families(exposition):
+            if "cache" not in family.name or family.type != "counter":
+                continue
+            for sample in family.samples:
+                if sample.name.endswith("_total") and sample.labels.get("result") in ("hit", "miss"):
+                    key = (family.name, sample.labels["result"])
+                    found[key] = found.get(key, 0.0) + sample.value
+        return found
+
+    def _published(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM generation_jobs WHERE status = 'succeeded'")).scalar_one()
+
+    def _versions(self) -> dict[str, int]:
+        return {key: int(value) for key, value in zip(VERSION_KEYS, self.redis.mget(VERSION_KEYS), strict=True) if value is not None}
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self.redis.close()
+
+
+@dataclass
+class Window:
+    """The site's figures over a measured window."""
+
+    seconds: float
+    #: CPU seconds by part: web, worker, database, load generator
+    cpu: dict[str, float]
+    #: metric name → (hits, lookups)
+    caches: dict[str, tuple[int, int]]
+    published: int
+    #: cache version key → how many times it moved
+    version_moves: dict[str, int]
+
+
+def window(before: Reading, after: Reading) -> Window:
+    cpu = {part: round(sum(t - before.cpu.get(part, {}).get(pid, 0.0) for pid, t in times.items()), 2)
+           for part, times in after.cpu.items()}
+    caches = {}
+    for name in sorted({name for name, _ in after.counters}):
+        hits = after.counters.get((name, "hit"), 0) - before.counters.get((name, "hit"), 0)
+        misses = after.counters.get((name, "miss"), 0) - before.counters.get((name, "miss"), 0)
+        caches[name] = (int(hits), int(hits + misses))
+    moves = {key: after.versions[key] - before.versions.get(key, 0) for key in after.versions}
+    return Window(round(after.at - before.at, 1), cpu, caches, after.published - before.published, moves)
