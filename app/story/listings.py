@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, case, or_, select
+from sqlalchemy import and_, literal, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -132,11 +132,22 @@ def featured_scenes(limit: int = 4) -> list[SceneCard]:
 
 
 def up_next(scene: Scene) -> Scene | None:
-    """The scene an end card offers after ``scene`` (one query): a public scene of the same topic, the one
-    active just before it first (else the most recently active), and failing those the newest of any topic."""
-    same_topic = case((Scene.topic_id == scene.topic_id, 1), else_=0)
-    earlier = case((Scene.updated_at <= scene.updated_at, 1), else_=0)
-    stmt = (select(Scene)
-            .where(Scene.visibility == Visibility.PUBLIC, Scene.head_segment_id.is_not(None), Scene.id != scene.id)
-            .order_by(same_topic.desc(), earlier.desc(), Scene.updated_at.desc(), Scene.id.desc()).limit(1))
-    return db.session.scalars(stmt).first()
+    """The scene an end card offers after ``scene`` (one statement): a public scene of the same topic, the one
+    active just before it first (else the most recently active), and failing those another topic's, the same
+    way round.
+
+    Each choice in order of preference is its own newest-first walk of a recency index that stops at the first
+    row, and the statement takes the best one found; a single ORDER BY over the preferences would sort every
+    public scene on each scene page.
+    """
+    same_topic = Scene.topic_id == scene.topic_id
+    earlier = Scene.updated_at <= scene.updated_at
+    choices = ((same_topic, earlier), (same_topic,), (Scene.topic_id != scene.topic_id, earlier),
+               (Scene.topic_id != scene.topic_id,))
+    found = [select(Scene.id.label("id"), literal(rank).label("rank"))
+             .where(Scene.visibility == Visibility.PUBLIC, Scene.head_segment_id.is_not(None), Scene.id != scene.id,
+                    *where)
+             .order_by(Scene.updated_at.desc(), Scene.id.desc()).limit(1).subquery()
+             for rank, where in enumerate(choices)]
+    best = union_all(*(select(sub.c.id, sub.c.rank) for sub in found)).subquery()
+    return db.session.scalars(select(Scene).join(best, Scene.id == best.c.id).order_by(best.c.rank).limit(1)).first()
