@@ -9,7 +9,8 @@ Each page is requested in-process with the Flask test client (production config,
 aside from the first request): the median wall and CPU time (this process: the app, not
 PostgreSQL) of --repeat runs, the number of SQL statements and the time spent in them. --explain prints PostgreSQL's EXPLAIN (ANALYZE, BUFFERS) of every distinct
 statement of the pages (with the parameters of its last run); --profile prints the cProfile of
-one path's request.
+one path's request. --as USERNAME measures the pages as that person sees them, signed in (the
+scale world's writers are writer00001 …).
 """
 from __future__ import annotations
 
@@ -75,11 +76,27 @@ def pages(db, models) -> dict[str, str]:
     }
 
 
+def sign_in(app, db, models, client, username: str) -> None:
+    """Give ``client`` the session cookie of ``username`` signed in (as Flask-Login keeps it)."""
+    from sqlalchemy import select
+
+    with app.app_context():
+        user = db.session.scalar(select(models.User).where(models.User.username == username))
+        if user is None:
+            sys.exit(f"no user called {username!r}")
+        session_id = user.get_id()
+        db.session.remove()
+    with client.session_transaction() as session:
+        session["_user_id"] = session_id
+        session["_fresh"] = True
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE each distinct statement")
     parser.add_argument("--profile", metavar="PATH", help="cProfile one request to PATH")
+    parser.add_argument("--as", dest="username", metavar="USERNAME", help="measure signed in as USERNAME")
     args = parser.parse_args()
     os.environ.setdefault("STORYFORGE_ENV", "production")
     os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
@@ -94,6 +111,8 @@ def main() -> int:
         paths = pages(db, models)
         db.session.remove()
     client = app.test_client()
+    if args.username:
+        sign_in(app, db, models, client, args.username)
     seen = Statements()
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", seen.before)

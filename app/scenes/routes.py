@@ -2,6 +2,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from app import cache_versions as versions
 from app.caching import reader_page, skip_page_cache
 from app.continuity.bible import BibleError
 from app.extensions import db
@@ -14,7 +15,7 @@ from app.topics.catalog import list_topics
 
 
 @bp.route("/scenes/<scene:scene_ref>/bible", methods=["GET", "POST"])
-@reader_page
+@reader_page(scope=versions.scene_scope)
 def bible(scene_ref: str):
     scene = scene_from_url(scene_ref)
     form = BibleChangeForm() if access.can_edit(scene, current_user) else None  # a form means a CSRF token
@@ -62,7 +63,7 @@ def new():
 
 
 @bp.get("/scenes/<scene:scene_ref>")
-@reader_page
+@reader_page(scope=versions.scene_scope)
 def show(scene_ref: str, continue_form: ContinueForm | None = None, settings_form: SceneSettingsForm | None = None,
          status: int = 200):
     page = scene_page(scene_from_url(scene_ref), current_user)
