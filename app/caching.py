@@ -182,12 +182,15 @@ def reader_page(view=None, *, params: Mapping[str, Callable[[str | None], Any]] 
 
 
 def _viewer_page(view, args, kwargs, key: str) -> Response:
-    etag = _viewer_etag(key)
-    if request.if_none_match.contains_weak(etag):
-        return _conditional(Response(status=304), etag)
+    """A signed-in page, or 304 when the viewer's copy is current. Its ETag is worked out from the session as
+    the page leaves it (a first page adds the CSRF token); a page that used up something the session held
+    (a flashed message, a refused prompt) shows it once, so it gets none."""
+    if request.if_none_match.contains_weak(_viewer_etag(key)):
+        return _conditional(Response(status=304), _viewer_etag(key))
+    held = set(session.keys())
     response = current_app.make_response(view(*args, **kwargs))
     keeps = response.status_code == 200 and not response.direct_passthrough and not g.get("skip_page_cache")
-    return _conditional(response, etag) if keeps and not session.get("_flashes") else response
+    return _conditional(response, _viewer_etag(key)) if keeps and held <= set(session.keys()) else response
 
 
 def _reader_page(view, args, kwargs, key: str) -> Response:
