@@ -88,6 +88,7 @@ class BoundedStore:
 
 PAGE_STORE = BoundedStore("sf-pages:", "PAGE_CACHE_MAX_ENTRIES")
 LISTING_STORE = BoundedStore("sf-listings:", "LISTING_CACHE_MAX_ENTRIES")
+FRAGMENT_STORE = BoundedStore("sf-fragments:", "FRAGMENT_CACHE_MAX_ENTRIES")
 #: moves when what is cached changes shape (cards, URLs), so new code never serves entries old code kept
 CACHE_FORMAT = 2
 
@@ -100,6 +101,17 @@ def cached_listing(name: str, build: Callable[[], T], scopes: Iterable[str] = (v
     value = build()
     LISTING_STORE.put(key, pickle.dumps(value), cache_timeout("LISTING_CACHE_SECONDS"))
     return value
+
+
+def cached_fragment(name: str, scopes: Iterable[str], build: Callable[[], str]) -> str:
+    """``build()`` (rendered HTML the same for every viewer), kept under ``name`` until what ``scopes``
+    cover changes."""
+    key = f"v{CACHE_FORMAT}:{versions.current(scopes)}:{name}"
+    if (hit := FRAGMENT_STORE.get(key)) is not None:
+        return hit.decode()
+    html = build()
+    FRAGMENT_STORE.put(key, html.encode(), cache_timeout("PAGE_CACHE_SECONDS"))
+    return html
 
 
 def skip_page_cache() -> None:

@@ -8,6 +8,7 @@ from app.continuity.bible import BibleError
 from app.extensions import db
 from app.scenes import bp, refusals
 from app.scenes.forms import BibleChangeForm, ContinueForm, ForkForm, NewSceneForm, SceneSettingsForm, SegmentActionForm
+from app.scenes.fragments import scene_fragments
 from app.scenes.urls import scene_from_url, segment_from_url
 from app.story import access, bible_edits, lineage, writing
 from app.story.presenters import bible_page, scene_page
@@ -70,7 +71,9 @@ def show(scene_ref: str, continue_form: ContinueForm | None = None, settings_for
     if page.changing:
         skip_page_cache()  # progress moves without a database change the cache would notice
     forms = _scene_forms(page.scene, continue_form, settings_form)
-    return render_template("scenes/show.html", **page.context(), **forms), status
+    fork_title = f"{page.scene.title} — {current_user.username}’s fork"[:120] if current_user.is_authenticated else ""
+    return render_template("scenes/show.html", **page.context(), **forms, fork_title=fork_title,
+                           fragments=scene_fragments(page, fork_title)), status
 
 
 def _scene_forms(scene, continue_form: ContinueForm | None, settings_form: SceneSettingsForm | None) -> dict:

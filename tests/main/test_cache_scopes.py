@@ -134,3 +134,36 @@ def test_a_signed_in_etag_belongs_to_its_viewer(app, client, auth, user):
     client.get(url)
     theirs = client.get(url, headers={"If-None-Match": mine.headers["ETag"]})
     assert theirs.status_code == 200 and theirs.headers["ETag"] != mine.headers["ETag"]
+
+
+def test_kept_segment_lists_carry_each_viewers_own_name_and_token(app, client, auth, user):
+    """The segment list kept for signed-in pages shows each viewer their own fork title and CSRF token (one
+    that works), never those of the viewer it was first rendered for."""
+    from app.caching import FRAGMENT_STORE
+
+    make_user("nico")
+    scene = bare_scene(user, title="Lighthouse")
+    path = grow(scene, 3)
+    url = scene_url(scene.id)
+    auth.login()
+    client.get("/help")
+    mara_page = client.get(url).get_data(as_text=True)
+    mara_token = csrf_token_from(mara_page)
+    assert "Lighthouse — mara’s fork" in mara_page and FRAGMENT_STORE.size() == 2
+    from flask import g
+
+    from tests.conftest import AuthActions
+
+    for kept in ("_login_user", "csrf_token"):  # requests share the test's app context: forget mara's
+        g.pop(kept, None)
+    nico = app.test_client()  # another browser: its own session and CSRF token
+    AuthActions(nico).login("nico")
+    nico.get("/help")
+    nico_page = nico.get(url).get_data(as_text=True)
+    nico_token = csrf_token_from(nico_page)
+    assert FRAGMENT_STORE.size() == 2  # the kept list served nico's page
+    assert "mara’s fork" not in nico_page and nico_page.count("Lighthouse — nico’s fork") == 3
+    assert mara_token not in nico_page and nico_page.count(f'value="{nico_token}"') >= 3
+    forked = nico.post(f"/segments/{path[1].public_id}/fork?scene={scene.public_id}",
+                       data={"csrf_token": nico_token, "title": "Nico's way", "prompt": ""})
+    assert forked.status_code == 302 and db.session.query(Scene).filter_by(title="Nico's way").count() == 1

@@ -1,0 +1,70 @@
+"""The parts of a signed-in scene page that are the same for every viewer, kept as rendered HTML.
+
+A scene's ready segments never change while its head and story tree stay as they are, so their list
+items and the player's chapter list are rendered once per head and tree version and kept in Redis
+(``app.caching.cached_fragment``). What belongs to the viewer in them — the CSRF token of the fork
+forms and the fork's suggested title, which names the viewer — is rendered as a marker and put in for
+each viewer when the page is assembled. The markers are derived from the secret key, so no prompt can
+spell one. A branch with a withheld segment (held, hidden, removed) shows different things to different
+people, so its page is rendered whole.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from flask import current_app, render_template
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
+
+from app import cache_versions as versions
+from app.caching import cached_fragment
+from app.extensions import db
+from app.story.presenters import ScenePage
+
+
+@dataclass(frozen=True)
+class Fragments:
+    """The kept parts of one scene page: the first ``ready`` segments' list items and the chapter list."""
+
+    segments: Markup
+    chapters: Markup
+    ready: int
+
+
+class _MarkedForm:
+    """Stands in for the page's action form while a fragment is rendered: its token is the marker."""
+
+    def hidden_tag(self) -> Markup:
+        return Markup('<input id="csrf_token" name="csrf_token" type="hidden" value="{}">').format(_marker("csrf"))
+
+
+def _marker(name: str) -> str:
+    secret = current_app.config["SECRET_KEY"].encode()
+    return "sf-" + hmac.new(secret, f"fragment:{name}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _ready_count(page: ScenePage) -> int:
+    return sum(1 for view in page.views if view.segment.is_ready)
+
+
+def scene_fragments(page: ScenePage, fork_title: str) -> Fragments | None:
+    """The kept parts of ``page`` for the signed-in viewer, their bits put in; None when the page must be
+    rendered whole (signed out, a withheld segment, nothing ready)."""
+    ready = _ready_count(page)
+    if not current_user.is_authenticated or not ready:
+        return None
+    if any(view.segment.moderation_state != "clear" for view in page.views[:ready]):
+        return None
+    scopes = versions.scene_scope(db.session, page.scene.public_id) or []
+    name = f"scene:{page.scene.id}:{page.scene.head_segment_id}:{ready}"
+    segments = cached_fragment(f"{name}:segments", scopes, lambda: render_template(
+        "scenes/_segment_list.html", scene=page.scene, views=page.views[:ready], action_form=_MarkedForm(),
+        fork_title=_marker("fork-title")))
+    chapters = cached_fragment(f"{name}:chapters", scopes, lambda: render_template(
+        "scenes/_chapters.html", scene=page.scene, chapters=page.chapters))
+    segments = segments.replace(_marker("csrf"), generate_csrf()).replace(_marker("fork-title"),
+                                                                          str(escape(fork_title)))
+    return Fragments(Markup(segments), Markup(chapters), ready)  # noqa: S704 - rendered by our templates
