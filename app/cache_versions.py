@@ -29,6 +29,7 @@ _PREFIX = "sf:version:"
 #: segment id -> root segment id, and scene public id -> root segment id: both fixed for good once known;
 #: topic id -> slug, forgotten whenever a topic changes
 SEGMENT_ROOTS, SCENE_ROOTS, TOPIC_SLUGS = "sf:roots:segment", "sf:roots:scene", "sf:topic-slugs"
+SEGMENT_REF_ROOTS = "sf:roots:segment-ref"
 
 
 def tree(root_id: int) -> str:
@@ -98,9 +99,13 @@ def scene_scope(session: Session, scene_ref: str) -> list[str] | None:
 
 def segment_scope(session: Session, root_ref: str) -> list[str] | None:
     """The versions of the story tree the segment named ``root_ref`` (a public id) grows in."""
-    segment_id = session.scalar(select(Segment.id).where(Segment.public_id == root_ref))
-    root = root_of(session, segment_id)
-    return [tree(root)] if root is not None else None
+    if (known := redis_client().hget(SEGMENT_REF_ROOTS, root_ref)) is not None:
+        return [tree(int(known))]
+    root = root_of(session, session.scalar(select(Segment.id).where(Segment.public_id == root_ref)))
+    if root is None:
+        return None
+    redis_client().hset(SEGMENT_REF_ROOTS, root_ref, root)
+    return [tree(root)]
 
 
 def topic_scope(session: Session, slug: str) -> list[str]:

@@ -15,14 +15,17 @@ import hmac
 from dataclasses import dataclass
 
 from flask import current_app, render_template
-from flask_login import current_user
+from flask_login import AnonymousUserMixin, current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from app import cache_versions as versions
 from app.caching import cached_fragment
 from app.extensions import db
+from app.models import Scene, Segment
+from app.story import access
 from app.story.presenters import ScenePage
+from app.story.tree import label_text, start_time, story_tree
 
 
 @dataclass(frozen=True)
@@ -68,3 +71,23 @@ def scene_fragments(page: ScenePage, fork_title: str) -> Fragments | None:
     segments = segments.replace(_marker("csrf"), generate_csrf()).replace(_marker("fork-title"),
                                                                           str(escape(fork_title)))
     return Fragments(Markup(segments), Markup(chapters), ready)  # noqa: S704 - rendered by our templates
+
+
+def public_tree(root_ref: str, came_from: Scene | None) -> Markup | None:
+    """The story tree's drawing and list as readers see it, kept per tree version, when the signed-in viewer
+    would see exactly that (``access.lists_only_public``); None when their tree must be built for them."""
+    if not current_user.is_authenticated or (came_from is not None and not came_from.is_public):
+        return None
+    scopes = versions.segment_scope(db.session, root_ref)
+    if scopes is None or not access.lists_only_public(current_user):
+        return None
+
+    def build() -> str:
+        story = story_tree(access.lookup(Segment, root_ref), AnonymousUserMixin(), came_from)
+        if story is None:
+            return ""
+        return render_template("scenes/_tree_body.html", tree=story, highlight=came_from.id if came_from else None,
+                               start_time=start_time, label_text=label_text)
+
+    body = cached_fragment(f"tree:{root_ref}:{came_from.id if came_from else ''}", scopes, build)
+    return Markup(body) if body else None  # noqa: S704 - rendered by our templates

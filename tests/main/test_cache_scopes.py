@@ -167,3 +167,26 @@ def test_kept_segment_lists_carry_each_viewers_own_name_and_token(app, client, a
     forked = nico.post(f"/segments/{path[1].public_id}/fork?scene={scene.public_id}",
                        data={"csrf_token": nico_token, "title": "Nico's way", "prompt": ""})
     assert forked.status_code == 302 and db.session.query(Scene).filter_by(title="Nico's way").count() == 1
+
+
+def test_the_kept_story_tree_serves_only_viewers_who_see_what_readers_see(app, client, auth, user, queries):
+    """A signed-in viewer with nothing unlisted gets the tree kept for everyone (few statements); the owner
+    of a private branch in it gets their own tree, with that branch."""
+    make_user("nico")
+    original = bare_scene(user, title="Original")
+    path = grow(original, 2)
+    secret_id = _fork(original, path[0], "Mara's secret way")
+    db.session.get(Scene, secret_id).visibility = "private"
+    db.session.commit()
+    url = f"/stories/{path[0].public_id}"
+    assert "secret way" not in client.get(url).get_data(as_text=True)
+    auth.login("nico")
+    client.get("/help")
+    assert "Original" in client.get(url).get_data(as_text=True)
+    with queries:
+        page = client.get(url).get_data(as_text=True)
+    assert "Original" in page and "secret way" not in page and queries.count <= 3
+    auth.logout()
+    auth.login()
+    client.get("/help")
+    assert "Mara's secret way" in client.get(url).get_data(as_text=True).replace("&#39;", "'")
