@@ -9,7 +9,7 @@ Each page is requested in-process with the Flask test client (production config,
 aside from the first request): the median wall and CPU time (this process: the app, not
 PostgreSQL) of --repeat runs, the number of SQL statements and the time spent in them. --explain prints PostgreSQL's EXPLAIN (ANALYZE, BUFFERS) of every distinct
 statement of the pages (with the parameters of its last run); --profile prints the cProfile of
-one path's request. --as USERNAME measures the pages as that person sees them, signed in (the
+one path's request. --conditional sends each page's ETag back (a returning browser). --as USERNAME measures the pages as that person sees them, signed in (the
 scale world's writers are writer00001 …).
 """
 from __future__ import annotations
@@ -97,6 +97,8 @@ def main() -> int:
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE each distinct statement")
     parser.add_argument("--profile", metavar="PATH", help="cProfile one request to PATH")
     parser.add_argument("--as", dest="username", metavar="USERNAME", help="measure signed in as USERNAME")
+    parser.add_argument("--conditional", action="store_true",
+                        help="send back each page's ETag (If-None-Match): the cost of a returning browser's 304")
     args = parser.parse_args()
     os.environ.setdefault("STORYFORGE_ENV", "production")
     os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
@@ -121,10 +123,11 @@ def main() -> int:
     distinct: dict[str, tuple[str, object]] = {}
     for label, path in paths.items():
         timings, cpu, response = [], [], None
+        etag = client.get(path).headers.get("ETag") if args.conditional else None
         for _ in range(args.repeat):
             seen.runs.clear()
             started, started_cpu = time.perf_counter(), time.process_time()
-            response = client.get(path)
+            response = client.get(path, headers={"If-None-Match": etag} if etag else {})
             timings.append((time.perf_counter() - started) * 1000)
             cpu.append((time.process_time() - started_cpu) * 1000)
         sql_ms = sum(t for *_, t in seen.runs) * 1000
