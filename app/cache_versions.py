@@ -92,7 +92,7 @@ def scene_scope(session: Session, scene_ref: str) -> list[str] | None:
     if row is None:
         return None
     scope = scene_tree(session, *row)
-    if not scope.startswith("tree:scene-"):
+    if row.head_segment_id or row.forked_from_segment_id:  # until then a discarded first segment changes the root
         redis_client().hset(SCENE_ROOTS, scene_ref, scope.removeprefix("tree:"))
     return [scope]
 

@@ -190,3 +190,24 @@ def test_the_kept_story_tree_serves_only_viewers_who_see_what_readers_see(app, c
     auth.login()
     client.get("/help")
     assert "Mara's secret way" in client.get(url).get_data(as_text=True).replace("&#39;", "'")
+
+
+def test_a_scene_whose_first_segment_may_still_be_discarded_is_not_tied_to_its_tree(app, client, user):
+    """Until a scene has a ready segment its first one may be discarded and replaced by a new root, so the
+    scene's tree is looked up afresh each time rather than remembered."""
+    from app.extensions import redis_client
+    from app.models import Segment
+
+    scene = bare_scene(user, title="Shaky start")
+    failed = Segment(scene=scene, position=1, author=user, prompt="A failed start.", provider="local", seed=1,
+                     width=640, height=360, fps=24, status="failed")
+    db.session.add(failed)
+    db.session.commit()
+    assert "A failed start." in client.get(scene_url(scene.id)).get_data(as_text=True)
+    assert redis_client().hget(versions.SCENE_ROOTS, scene.public_id) is None
+    db.session.delete(failed)  # discarded; the next try is a new root
+    db.session.commit()
+    grow(scene, 1)
+    page = client.get(scene_url(scene.id)).get_data(as_text=True)
+    assert "Waves roll in." in page and "A failed start." not in page
+    assert int(redis_client().hget(versions.SCENE_ROOTS, scene.public_id)) == scene.head_segment_id
