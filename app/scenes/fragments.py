@@ -24,7 +24,7 @@ from app.caching import cached_fragment
 from app.extensions import db
 from app.models import Scene, Segment
 from app.story import access
-from app.story.presenters import ScenePage
+from app.story.presenters import ScenePage, bible_page
 from app.story.tree import label_text, start_time, story_tree
 
 
@@ -91,3 +91,16 @@ def public_tree(root_ref: str, came_from: Scene | None) -> Markup | None:
 
     body = cached_fragment(f"tree:{root_ref}:{came_from.id if came_from else ''}", scopes, build)
     return Markup(body) if body else None  # noqa: S704 - rendered by our templates
+
+
+def readers_bible(scene: Scene) -> Markup | None:
+    """The Scene Bible page's body as everyone who may not correct it sees it, kept per head and tree
+    version; None for its owner and moderators (their forms and undo buttons are theirs) and readers."""
+    if not current_user.is_authenticated or access.can_edit(scene, current_user):
+        return None
+    scopes = versions.scene_scope(db.session, scene.public_id)
+    if scopes is None:
+        return None
+    body = cached_fragment(f"bible:{scene.id}:{scene.head_segment_id}", scopes, lambda: render_template(
+        "scenes/_bible_body.html", **bible_page(scene, current_user).context(), form=None, action_form=None))
+    return Markup(body)  # noqa: S704 - rendered by our templates

@@ -8,7 +8,7 @@ from app.continuity.bible import BibleError
 from app.extensions import db
 from app.scenes import bp, refusals
 from app.scenes.forms import BibleChangeForm, ContinueForm, ForkForm, NewSceneForm, SceneSettingsForm, SegmentActionForm
-from app.scenes.fragments import scene_fragments
+from app.scenes.fragments import readers_bible, scene_fragments
 from app.scenes.urls import scene_from_url, segment_from_url
 from app.story import access, bible_edits, lineage, writing
 from app.story.presenters import bible_page, scene_page
@@ -19,6 +19,8 @@ from app.topics.catalog import list_topics
 @reader_page(scope=versions.scene_scope)
 def bible(scene_ref: str):
     scene = scene_from_url(scene_ref)
+    if request.method == "GET" and (kept := readers_bible(scene)) is not None:
+        return render_template("scenes/bible.html", scene=scene, body=kept)
     form = BibleChangeForm() if access.can_edit(scene, current_user) else None  # a form means a CSRF token
     if request.method == "POST":
         access.require_edit(scene, current_user)

@@ -211,3 +211,31 @@ def test_a_scene_whose_first_segment_may_still_be_discarded_is_not_tied_to_its_t
     page = client.get(scene_url(scene.id)).get_data(as_text=True)
     assert "Waves roll in." in page and "A failed start." not in page
     assert int(redis_client().hget(versions.SCENE_ROOTS, scene.public_id)) == scene.head_segment_id
+
+
+def test_the_kept_bible_serves_people_who_cant_correct_it_and_follows_corrections(app, client, auth, user):
+    """A signed-in reader of someone else's Bible gets the kept body (no correction forms); the owner gets
+    their forms; a correction shows to the reader at once."""
+    from app.caching import FRAGMENT_STORE
+
+    make_user("nico")
+    scene = bare_scene(user, title="Lighthouse")
+    grow(scene, 1)
+    url = scene_url(scene.id, "/bible")
+    auth.login("nico")
+    client.get("/help")
+    assert "Correct the Bible" not in client.get(url).get_data(as_text=True)
+    kept = FRAGMENT_STORE.size()
+    assert kept == 1 and "Correct the Bible" not in client.get(url).get_data(as_text=True)
+    assert FRAGMENT_STORE.size() == kept
+    auth.logout()
+    auth.login()
+    client.get("/help")
+    page = client.get(url).get_data(as_text=True)
+    assert "Correct the Bible" in page
+    client.post(url, data={"csrf_token": csrf_token_from(page), "op": "create", "key": "character",
+                           "value": "Keeper"})
+    auth.logout()
+    auth.login("nico")
+    client.get("/help")
+    assert "Keeper" in client.get(url).get_data(as_text=True)
