@@ -1,11 +1,9 @@
 """Redis caches that never serve stale data, and the version numbers that make it so.
 
-Two version numbers live in Redis. ``LISTINGS`` moves on every committed change
-to a scene or topic (a head moving, a new scene or fork, a title or visibility
-change); ``PAGES`` also on changes to segments, director's cuts and Bible
-corrections. Cache keys carry the version, so a change — made by the web app
-or by the worker, in any process — makes every older entry unreachable; those
-expire on their own.
+Cache keys carry the versions of what they show (``app.cache_versions``: a story tree, a topic, the
+home page's listings), moved after every commit that changed something they show, so a change —
+made by the web app or by the worker, in any process — makes the older entries of that scope
+unreachable and leaves every other kept page in place; the unreachable ones expire on their own.
 
 - ``cached_listing(name, build)`` keeps a listing's plain values (scene cards).
 - ``@reader_page`` keeps whole responses of public pages for signed-out readers
@@ -20,10 +18,11 @@ the queue and the rate limits never needs an eviction policy that could touch th
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import pickle
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
@@ -34,28 +33,12 @@ from redis.exceptions import RedisError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app import cache_versions as versions
 from app.extensions import db, redis_client, storage
-from app.models import BibleChange, BibleEntity, DirectorsCut, Scene, Segment, Topic
 from app.observability import metrics
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Version:
-    """A number in Redis that moves whenever a committed change touches one of ``models``."""
-
-    key: str
-    models: tuple[type, ...]
-
-    def current(self) -> int:
-        return int(redis_client().get(self.key) or 0)
-
-
-LISTINGS = Version("sf:version:listings", (Scene, Topic))
-PAGES = Version("sf:version:pages", (Scene, Topic, Segment, DirectorsCut, BibleChange, BibleEntity))
-VERSIONS = (LISTINGS, PAGES)
 
 
 def cache_timeout(setting: str) -> int:
@@ -105,18 +88,30 @@ class BoundedStore:
 
 PAGE_STORE = BoundedStore("sf-pages:", "PAGE_CACHE_MAX_ENTRIES")
 LISTING_STORE = BoundedStore("sf-listings:", "LISTING_CACHE_MAX_ENTRIES")
+FRAGMENT_STORE = BoundedStore("sf-fragments:", "FRAGMENT_CACHE_MAX_ENTRIES")
 #: moves when what is cached changes shape (cards, URLs), so new code never serves entries old code kept
 CACHE_FORMAT = 2
 
 
-def cached_listing(name: str, build: Callable[[], T]) -> T:
-    """``build()``, cached under ``name`` until the next change to any scene or topic."""
-    key = f"v{CACHE_FORMAT}:{LISTINGS.current()}:{name}"
+def cached_listing(name: str, build: Callable[[], T], scopes: Iterable[str] = (versions.LISTINGS,)) -> T:
+    """``build()``, cached under ``name`` until the next change to what ``scopes`` cover (any scene by default)."""
+    key = f"v{CACHE_FORMAT}:{versions.current(scopes)}:{name}"
     if (hit := LISTING_STORE.get(key)) is not None:
         return pickle.loads(hit)  # noqa: S301 - only this module writes these keys
     value = build()
     LISTING_STORE.put(key, pickle.dumps(value), cache_timeout("LISTING_CACHE_SECONDS"))
     return value
+
+
+def cached_fragment(name: str, scopes: Iterable[str], build: Callable[[], str]) -> str:
+    """``build()`` (rendered HTML the same for every viewer), kept under ``name`` until what ``scopes``
+    cover changes."""
+    key = f"v{CACHE_FORMAT}:{versions.current(scopes)}:{name}"
+    if (hit := FRAGMENT_STORE.get(key)) is not None:
+        return hit.decode()
+    html = build()
+    FRAGMENT_STORE.put(key, html.encode(), cache_timeout("PAGE_CACHE_SECONDS"))
+    return html
 
 
 def skip_page_cache() -> None:
@@ -125,61 +120,130 @@ def skip_page_cache() -> None:
 
 
 def _for_readers() -> bool:
-    return (request.method == "GET" and current_app.config["PAGE_CACHE_SECONDS"] > 0
-            and not current_user.is_authenticated and "Authorization" not in request.headers
-            and not session.get("_flashes"))
+    return (current_app.config["PAGE_CACHE_SECONDS"] > 0 and not current_user.is_authenticated
+            and "Authorization" not in request.headers and not session.get("_flashes"))
 
 
-def _page_key(params: Mapping[str, Callable[[str | None], Any]]) -> str:
-    """The path plus each declared parameter as the view reads it (absent or malformed ones read as None)."""
+def _for_viewer() -> bool:
+    """A signed-in person on the site (not a token): their page's ETag is worked out before it is rendered."""
+    return current_user.is_authenticated and "Authorization" not in request.headers
+
+
+def _page_key(params: Mapping[str, Callable[[str | None], Any]], scopes: list[str]) -> str:
+    """The versions, the path and each declared parameter as the view reads it (absent or malformed: None)."""
     read = "&".join(f"{name}={parse(request.args.get(name))}" for name, parse in sorted(params.items()))
-    return f"v{CACHE_FORMAT}:{PAGES.current()}:{request.path}?{read}"
+    return f"v{CACHE_FORMAT}:{versions.current(scopes)}:{request.path}?{read}"
 
 
-def reader_page(view=None, *, params: Mapping[str, Callable[[str | None], Any]] | None = None):
-    """Serve signed-out readers a kept copy of this GET view's 200 response while nothing has changed.
+def _viewer_etag(key: str) -> str:
+    """The page's versions and address, and everything of the viewer's a page can show: who they are, their
+    role and their session (CSRF token, flashed messages, a refused prompt waiting for them)."""
+    viewer = (current_user.id, current_user.username, current_user.is_moderator, sorted(session.items()))
+    return hashlib.sha1(f"{key}|{viewer!r}".encode()).hexdigest()  # noqa: S324 - a fingerprint, not a secret
+
+
+def _conditional(response: Response, etag: str | None = None) -> Response:
+    """``response`` with its ETag (the body's hash unless given), answered 304 when the browser has it."""
+    if etag:
+        response.set_etag(etag, weak=True)
+    else:
+        response.add_etag()
+    response.headers.setdefault("Cache-Control", "private, no-cache" if _for_viewer() else "no-cache")
+    return response.make_conditional(request)
+
+
+def _keeps(response: Response) -> bool:
+    return (response.status_code == 200 and not response.direct_passthrough and not g.get("skip_page_cache")
+            and not session.modified and "Set-Cookie" not in response.headers)
+
+
+def _scope_of(scope: Callable[..., list[str] | None] | None, kwargs: dict) -> list[str] | None:
+    return scope(db.session, **kwargs) if scope else [versions.LISTINGS]
+
+
+def reader_page(view=None, *, params: Mapping[str, Callable[[str | None], Any]] | None = None,
+                scope: Callable[..., list[str] | None] | None = None):
+    """Serve signed-out readers a kept copy of this GET view's 200 response while nothing it shows has
+    changed, and answer every GET with an ETag (304 when the browser's copy is current).
 
     ``params`` names the query parameters the page depends on, each with the function the view reads it
     with (``{"after": Cursor.parse}``); any other parameter is ignored, so it can't make a new entry.
-    Use as ``@reader_page`` or ``@reader_page(params={...})``.
+    ``scope(session, **view_args)`` names the versions the page shows (``app.cache_versions``), or None when
+    it can't tell (nothing is kept then); without it, any change to a scene moves the page on.
+    Use as ``@reader_page`` or ``@reader_page(params={...}, scope=...)``.
     """
     if view is None:
-        return lambda inner: reader_page(inner, params=params)
+        return lambda inner: reader_page(inner, params=params, scope=scope)
     declared = dict(params or {})
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if not _for_readers():
+        if request.method != "GET":
             return view(*args, **kwargs)
-        key = _page_key(declared)
-        hit = PAGE_STORE.get(key)
-        metrics.page_cache(hit is not None)
-        if hit is not None:
-            mimetype, _, body = hit.partition(b"\n")
-            return Response(body, mimetype=mimetype.decode())
-        response = current_app.make_response(view(*args, **kwargs))
-        if (response.status_code == 200 and not response.direct_passthrough and not g.get("skip_page_cache")
-                and not session.modified and "Set-Cookie" not in response.headers):
-            PAGE_STORE.put(key, response.mimetype.encode() + b"\n" + response.get_data(),
-                           cache_timeout("PAGE_CACHE_SECONDS"))
-        return response
+        scopes = _scope_of(scope, kwargs)
+        if scopes is None:
+            return view(*args, **kwargs)
+        if _for_viewer():
+            return _viewer_page(view, args, kwargs, _page_key(declared, scopes))
+        if not _for_readers():  # a token, or a message waiting: fresh, with the body's ETag
+            response = current_app.make_response(view(*args, **kwargs))
+            return _conditional(response) if _keeps(response) else response
+        return _reader_page(view, args, kwargs, _page_key(declared, scopes))
 
     return wrapper
 
 
-def _note_changes(session: Session, flush_context, instances) -> None:
-    touched = {type(obj) for obj in (*session.new, *session.dirty, *session.deleted)}
-    for version in VERSIONS:
-        if touched & set(version.models):
-            session.info.setdefault("versions_to_bump", set()).add(version.key)
+def _viewer_page(view, args, kwargs, key: str) -> Response:
+    """A signed-in page, or 304 when the viewer's copy is current. Its ETag is worked out from the session as
+    the page leaves it (a first page adds the CSRF token); a page that used up something the session held
+    (a flashed message, a refused prompt) shows it once, so it gets none."""
+    if request.if_none_match.contains_weak(_viewer_etag(key)):
+        return _conditional(Response(status=304), _viewer_etag(key))
+    held = set(session.keys())
+    response = current_app.make_response(view(*args, **kwargs))
+    keeps = response.status_code == 200 and not response.direct_passthrough and not g.get("skip_page_cache")
+    return _conditional(response, _viewer_etag(key)) if keeps and held <= set(session.keys()) else response
+
+
+def _reader_page(view, args, kwargs, key: str) -> Response:
+    hit = PAGE_STORE.get(key)
+    metrics.page_cache(hit is not None)
+    if hit is not None:
+        mimetype, _, body = hit.partition(b"\n")
+        return _conditional(Response(body, mimetype=mimetype.decode()))
+    response = current_app.make_response(view(*args, **kwargs))
+    if not _keeps(response):
+        return response
+    PAGE_STORE.put(key, response.mimetype.encode() + b"\n" + response.get_data(), cache_timeout("PAGE_CACHE_SECONDS"))
+    return _conditional(response)
+
+
+def _note_deleted(session: Session, flush_context, instances) -> None:
+    """Rows about to be deleted: their tree is read while their segments still exist."""
+    with session.no_autoflush:
+        _note(session, session.deleted, shown=True)
+
+
+def _note_written(session: Session, flush_context) -> None:
+    """New and changed rows, once the flush has given them ids and foreign keys."""
+    _note(session, session.new, shown=True)
+    _note(session, [obj for obj in session.dirty if session.is_modified(obj)], shown=False)
+
+
+def _note(session: Session, objs, shown: bool) -> None:
+    for obj in objs:
+        if scopes := versions.scopes_of(session, obj, shown):
+            session.info.setdefault("versions_to_bump", set()).update(scopes)
 
 
 def _bump_after_commit(session: Session) -> None:
-    for key in session.info.pop("versions_to_bump", ()):
-        try:
-            redis_client().incr(key)
-        except RedisError:  # the change is committed; caches catch up when their entries expire
-            log.warning("could not move %s; cached pages may be stale for a while", key)
+    scopes = session.info.pop("versions_to_bump", ())
+    if not scopes:
+        return
+    try:
+        versions.bump(scopes)
+    except RedisError:  # the change is committed; caches catch up when their entries expire
+        log.warning("could not move %s; cached pages may be stale for a while", sorted(scopes))
 
 
 def _forget(session: Session, *args) -> None:
@@ -187,9 +251,10 @@ def _forget(session: Session, *args) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Move the versions after every commit of the app's database session that touched their models
+    """Move the versions after every commit of the app's database session that touched what they cover
     (the web app's and the worker's alike). The session class is shared, so this registers once."""
-    if not event.contains(db.session, "before_flush", _note_changes):
-        event.listen(db.session, "before_flush", _note_changes)
+    if not event.contains(db.session, "before_flush", _note_deleted):
+        event.listen(db.session, "before_flush", _note_deleted)
+        event.listen(db.session, "after_flush", _note_written)
         event.listen(db.session, "after_commit", _bump_after_commit)
         event.listen(db.session, "after_rollback", _forget)

@@ -14,7 +14,8 @@ the part it belongs to (templates, ORM, the PostgreSQL driver, Redis, session an
 Flask and Werkzeug), and the inclusive time of the steps that matter (template rendering, loading
 the signed-in user, SQL, Redis commands). --as USERNAME signs the client in first (through the sign-in
 form; the scale world's writers have the password in app/seeding/scale.py), so signed-in pages are
-measured and profiled as their readers get them.
+measured and profiled as their readers get them. --conditional sends each page's ETag back (a
+returning browser: the cost of a 304).
 """
 from __future__ import annotations
 
@@ -148,6 +149,8 @@ def main() -> int:
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE each distinct statement")
     parser.add_argument("--profile", metavar="PATH", help="cProfile --repeat requests to PATH")
     parser.add_argument("--as", dest="username", metavar="USERNAME", help="sign in as USERNAME first (e.g. writer00042)")
+    parser.add_argument("--conditional", action="store_true",
+                        help="send back each page's ETag (If-None-Match): the cost of a returning browser's 304")
     args = parser.parse_args()
     os.environ.setdefault("STORYFORGE_ENV", "production")
     os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
@@ -174,10 +177,11 @@ def main() -> int:
     distinct: dict[str, tuple[str, object]] = {}
     for label, path in paths.items():
         timings, cpu, response = [], [], None
+        etag = client.get(path).headers.get("ETag") if args.conditional else None
         for _ in range(args.repeat):
             seen.runs.clear()
             started, started_cpu = time.perf_counter(), time.process_time()
-            response = client.get(path)
+            response = client.get(path, headers={"If-None-Match": etag} if etag else {})
             timings.append((time.perf_counter() - started) * 1000)
             cpu.append((time.process_time() - started_cpu) * 1000)
         sql_ms = sum(t for *_, t in seen.runs) * 1000

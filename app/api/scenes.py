@@ -9,6 +9,7 @@ from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
+from app import cache_versions as versions
 from app.api import bp
 from app.api import schemas as s
 from app.api.spec import WRITES, answer, operation
@@ -54,7 +55,7 @@ def create_scene(body: s.NewScene):
 
 
 @bp.get("/scenes/<scene:scene_ref>")
-@reader_page
+@reader_page(scope=versions.scene_scope)
 @operation("A scene and its ordered segments, with media URLs", responses={200: s.SceneAnswer}, tags=("scenes",))
 def get_scene(scene_ref: str):
     scene = access.visible_scene(scene_ref, g.api_user)
@@ -103,7 +104,7 @@ def check_first_prompt(body: s.FirstPromptCheck):
 
 
 @bp.get("/scenes/<scene:scene_ref>/bible")
-@reader_page(params={"segment": str})  # only a segment that exists makes a 200 worth keeping
+@reader_page(params={"segment": str}, scope=versions.scene_scope)  # only a segment that exists makes a 200 worth keeping
 @operation("The Scene Bible at the scene's head, or at one of its segments", query=s.BibleQuery,
            responses={200: s.BibleOut}, tags=("continuity",))
 def get_bible(scene_ref: str, query: s.BibleQuery):

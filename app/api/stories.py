@@ -1,6 +1,7 @@
 """Story trees in the API."""
 from flask import g, request
 
+from app import cache_versions as versions
 from app.api import bp
 from app.api.schemas import TreeOut, TreeQuery
 from app.api.spec import answer, operation
@@ -12,7 +13,7 @@ from app.story.tree import came_from, shown_to_readers, story_tree, tree_json
 
 
 @bp.get("/stories/<segment:root_ref>")
-@reader_page(params={"from": shown_to_readers})
+@reader_page(params={"from": shown_to_readers}, scope=versions.segment_scope)
 @operation("A story tree: every segment grown from one root and the branches through it", query=TreeQuery,
            responses={200: TreeOut}, tags=("stories",))
 def tree_api(root_ref: str, query: TreeQuery):

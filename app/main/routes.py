@@ -1,6 +1,7 @@
 from flask import jsonify, render_template, request
 from sqlalchemy import text
 
+from app import cache_versions as versions
 from app.caching import cached_listing, reader_page
 from app.extensions import db, redis_client
 from app.main import bp
@@ -9,12 +10,12 @@ from app.topics.catalog import list_topics
 
 
 @bp.get("/")
-@reader_page(params={"after": Cursor.parse})
+@reader_page(params={"after": Cursor.parse}, scope=versions.home_scope)
 def home():
     after = Cursor.parse(request.args.get("after"))
     return render_template("main/home.html", topics=list_topics(limit=8),
-                           featured=cached_listing("featured", lambda: featured_scenes(4)),
-                           recent=cached_listing(f"recent:{after}", lambda: recent_scenes(8, after)))
+                           featured=cached_listing("featured", lambda: featured_scenes(4), (versions.HOME,)),
+                           recent=cached_listing(f"recent:{after}", lambda: recent_scenes(8, after), (versions.HOME,)))
 
 
 @bp.get("/help")

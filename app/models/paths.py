@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import has_request_context
 from sqlalchemy import CTE, Select, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models.scene import Scene, Segment
@@ -41,7 +41,7 @@ def _read_path(head_id: int) -> list[Segment]:
     stmt = (
         select(Segment)
         .where(Segment.id.in_(select(ancestors.c.id)))
-        .options(selectinload(Segment.author))
+        .options(joinedload(Segment.author))  # the path and its writers in one round trip
         .order_by(Segment.position)
     )
     return list(db.session.scalars(stmt))
@@ -54,7 +54,7 @@ def scene_segments(scene: Scene) -> list[Segment]:
     tail = db.session.scalars(
         select(Segment)
         .where(Segment.scene_id == scene.id, Segment.position == next_position)
-        .options(selectinload(Segment.author))
+        .options(joinedload(Segment.author))
     ).all()
     return path + list(tail)
 

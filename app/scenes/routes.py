@@ -2,11 +2,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from app import cache_versions as versions
 from app.caching import reader_page, skip_page_cache
 from app.continuity.bible import BibleError
 from app.extensions import db
 from app.scenes import bp, refusals
 from app.scenes.forms import BibleChangeForm, ContinueForm, ForkForm, NewSceneForm, SceneSettingsForm, SegmentActionForm
+from app.scenes.fragments import readers_bible, scene_fragments
 from app.scenes.urls import scene_from_url, segment_from_url
 from app.story import access, bible_edits, lineage, writing
 from app.story.presenters import bible_page, scene_page
@@ -14,9 +16,11 @@ from app.topics.catalog import list_topics
 
 
 @bp.route("/scenes/<scene:scene_ref>/bible", methods=["GET", "POST"])
-@reader_page
+@reader_page(scope=versions.scene_scope)
 def bible(scene_ref: str):
     scene = scene_from_url(scene_ref)
+    if request.method == "GET" and (kept := readers_bible(scene)) is not None:
+        return render_template("scenes/bible.html", scene=scene, body=kept)
     form = BibleChangeForm() if access.can_edit(scene, current_user) else None  # a form means a CSRF token
     if request.method == "POST":
         access.require_edit(scene, current_user)
@@ -62,14 +66,16 @@ def new():
 
 
 @bp.get("/scenes/<scene:scene_ref>")
-@reader_page
+@reader_page(scope=versions.scene_scope)
 def show(scene_ref: str, continue_form: ContinueForm | None = None, settings_form: SceneSettingsForm | None = None,
          status: int = 200):
     page = scene_page(scene_from_url(scene_ref), current_user)
     if page.changing:
         skip_page_cache()  # progress moves without a database change the cache would notice
     forms = _scene_forms(page.scene, continue_form, settings_form)
-    return render_template("scenes/show.html", **page.context(), **forms), status
+    fork_title = f"{page.scene.title} — {current_user.username}’s fork"[:120] if current_user.is_authenticated else ""
+    return render_template("scenes/show.html", **page.context(), **forms, fork_title=fork_title,
+                           fragments=scene_fragments(page, fork_title)), status
 
 
 def _scene_forms(scene, continue_form: ContinueForm | None, settings_form: SceneSettingsForm | None) -> dict:

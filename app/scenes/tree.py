@@ -2,17 +2,21 @@
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app import cache_versions as versions
 from app.caching import reader_page
 from app.models import Segment
 from app.scenes import bp
+from app.scenes.fragments import public_tree
 from app.story import access
 from app.story.tree import came_from, label_text, shown_to_readers, start_time, story_tree
 
 
 @bp.get("/stories/<segment:root_ref>")
-@reader_page(params={"from": shown_to_readers})
+@reader_page(params={"from": shown_to_readers}, scope=versions.segment_scope)
 def tree(root_ref: str):
     branch = came_from(request.args.get("from"), current_user)
+    if (kept := public_tree(root_ref, branch)) is not None:
+        return render_template("scenes/tree.html", body=kept)
     story = story_tree(access.lookup(Segment, root_ref), current_user, branch)
     if story is None:
         abort(404)

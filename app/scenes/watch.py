@@ -4,6 +4,7 @@ import re
 from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
+from app import cache_versions as versions
 from app.caching import cache_timeout, reader_page
 from app.extensions import storage
 from app.models import Visibility
@@ -85,7 +86,7 @@ def download(scene_ref: str):
 
 
 @bp.get("/scenes/<scene:scene_ref>/watch")
-@reader_page
+@reader_page(scope=versions.scene_scope)
 def watch(scene_ref: str):
     scene = scene_from_url(scene_ref)
     views = scene_view(scene)

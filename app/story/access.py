@@ -105,6 +105,17 @@ def require_edit(scene: Scene, user) -> None:
         raise Forbidden("Only the scene's owner or a moderator can correct its Bible.")
 
 
+def lists_only_public(user) -> bool:
+    """Whether lists show ``user`` exactly what they show readers: no moderator, and no scene of their own
+    that isn't public (the one query this asks)."""
+    if not _signed_in(user):
+        return True
+    if user.is_moderator:
+        return False
+    own = exists().where(Scene.owner_id == user.id, Scene.visibility != Visibility.PUBLIC)
+    return not db.session.scalar(select(own))
+
+
 def visible_to(user) -> ColumnElement[bool]:
     """SQL criterion: scenes ``user`` may see (``Scene.viewable_by`` as a WHERE clause)."""
     if _signed_in(user):

@@ -1,5 +1,6 @@
 from flask import abort, redirect, render_template, request, url_for
 
+from app import cache_versions as versions
 from app.caching import cached_listing, reader_page
 from app.story.listings import Cursor, recent_scenes
 from app.topics import bp
@@ -14,7 +15,7 @@ def index():
 
 
 @bp.get("/<slug>")
-@reader_page(params={"after": Cursor.parse})
+@reader_page(params={"after": Cursor.parse}, scope=versions.topic_scope)
 def show(slug: str):
     topic, moved = resolve_slug(slug)
     if topic is None:
@@ -22,5 +23,6 @@ def show(slug: str):
     if moved:
         return redirect(url_for("topics.show", slug=topic.slug, **request.args), 301)
     after = Cursor.parse(request.args.get("after"))
-    page = cached_listing(f"topic:{topic.id}:{after}", lambda: recent_scenes(24, after, topic.id))
+    page = cached_listing(f"topic:{topic.id}:{after}", lambda: recent_scenes(24, after, topic.id),
+                          (versions.topic(topic.slug),))
     return render_template("topics/show.html", topic=topic, page=page, paged=after is not None)

@@ -94,21 +94,21 @@ def test_listing_pages_run_a_fixed_number_of_queries(app, client, user, queries)
 
 def test_cached_listings_change_when_a_segment_lands_or_visibility_changes(app, client, user):
     """Home and topic pages are served from the cache until a scene changes; then they show the change."""
-    from app.caching import LISTINGS
+    from app import cache_versions as versions
 
     topic = make_topic("sea-stories", "Sea Stories")
     scene = bare_scene(user, title="Lighthouse", topic=topic)
     grow(scene, 1)
     for url in ("/", f"/topics/{topic.slug}"):
         assert "1 segment<" in client.get(url).get_data(as_text=True)
-    version = LISTINGS.current()
+    version = versions.value(versions.topic(topic.slug))
     # a change the cache can't see (raw SQL, no ORM object): proves the pages come from the cache
     db.session.execute(db.text("UPDATE scenes SET title = 'Sneaky' WHERE id = :id"), {"id": scene.id})
     db.session.commit()
-    assert LISTINGS.current() == version and "Sneaky" not in client.get("/").get_data(as_text=True)  # cached
+    assert versions.value(versions.topic(topic.slug)) == version and "Sneaky" not in client.get("/").get_data(as_text=True)  # cached
 
     grow(db.session.get(Scene, scene.id), 1)  # a new segment moves the head
-    assert LISTINGS.current() > version
+    assert versions.value(versions.topic(topic.slug)) > version
     for url in ("/", f"/topics/{topic.slug}"):
         html = client.get(url).get_data(as_text=True)
         assert "Sneaky" in html and "2 segments" in html, url

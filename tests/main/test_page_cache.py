@@ -1,5 +1,6 @@
 """Whole pages kept for signed-out readers: served from Redis until anything they show changes."""
-from app.caching import LISTING_STORE, PAGE_STORE, PAGES
+from app import cache_versions as versions
+from app.caching import LISTING_STORE, PAGE_STORE
 from app.extensions import db
 from app.models import Scene
 from app.story.writing import change_scene
@@ -31,10 +32,11 @@ def test_a_new_segment_or_a_bible_correction_moves_the_pages_on(app, client, aut
     scene = bare_scene(user, title="Lighthouse")
     grow(scene, 1)
     scene_id = scene.id
-    version = PAGES.current()
+    tree = versions.tree(scene.head_segment_id)
+    version = versions.value(tree)
     assert "1 segment" in client.get(scene_url(scene_id)).get_data(as_text=True)
     grow(db.session.get(Scene, scene_id), 1)
-    assert PAGES.current() > version
+    assert versions.value(tree) > version
     assert "2 segments" in client.get(scene_url(scene_id)).get_data(as_text=True)
     assert "Keeper" not in client.get(scene_url(scene_id, "/bible")).get_data(as_text=True)
     auth.login()

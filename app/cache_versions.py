@@ -1,0 +1,168 @@
+"""The version numbers that make kept pages and fragments unreachable once what they show has changed.
+
+A version is a counter in Redis, scoped to what changed rather than to the whole site:
+
+- ``tree:<root segment id>`` — every scene of one story tree: the scene, watch, Bible and tree pages and
+  their API reads (a new segment or a Bible correction on a shared ancestor shows on every fork's page);
+  ``tree:scene-<id>`` stands in for a scene that has no segment yet;
+- ``topic:<slug>`` — a topic's listing (its page knows the slug without asking the database);
+- ``home`` — the home page's listings; ``listings`` — every other listing of scenes (profiles, topics);
+- ``all`` — part of every key: moves when a topic changes (its name shows on every scene page).
+
+``note_changes`` (run by the session's flush events) reads the changed rows' scene, topic and root ids
+and collects the versions they touch; ``bump`` moves them after the commit. Rows that no page shows
+(job progress, heartbeats, checkpoints of a segment still generating) move nothing.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
+
+from app.extensions import redis_client
+from app.models import BibleChange, BibleEntity, DirectorsCut, Scene, Segment, Topic
+from app.models.paths import segment_walk
+
+ALL, HOME, LISTINGS = "all", "home", "listings"
+_PREFIX = "sf:version:"
+#: segment id -> root segment id, and scene public id -> root segment id: both fixed for good once known;
+#: topic id -> slug, forgotten whenever a topic changes
+SEGMENT_ROOTS, SCENE_ROOTS, TOPIC_SLUGS = "sf:roots:segment", "sf:roots:scene", "sf:topic-slugs"
+SEGMENT_REF_ROOTS = "sf:roots:segment-ref"
+
+
+def tree(root_id: int) -> str:
+    return f"tree:{root_id}"
+
+
+def topic(slug: str) -> str:
+    return f"topic:{slug}"
+
+
+def current(scopes: Iterable[str]) -> str:
+    """The versions of ``scopes`` (plus ``all``) read in one round trip, as one part of a cache key."""
+    names = [ALL, *scopes]
+    values = redis_client().mget([_PREFIX + name for name in names])
+    return ".".join(f"{name}={int(value or 0)}" for name, value in zip(names, values, strict=True))
+
+
+def value(scope: str) -> int:
+    """Where the version of ``scope`` stands now."""
+    return int(redis_client().get(_PREFIX + scope) or 0)
+
+
+def bump(scopes: Iterable[str]) -> None:
+    """Move ``scopes`` (one round trip); a topic change also forgets the topic id -> slug memo."""
+    pipe = redis_client().pipeline(transaction=False)
+    for name in scopes:
+        pipe.incr(_PREFIX + name)
+    if ALL in scopes:
+        pipe.delete(TOPIC_SLUGS)
+    pipe.execute()
+
+
+def root_of(session: Session, segment_id: int | None) -> int | None:
+    """The root segment of the story tree ``segment_id`` grows in (remembered in Redis: it never changes)."""
+    if segment_id is None:
+        return None
+    if (known := redis_client().hget(SEGMENT_ROOTS, segment_id)) is not None:
+        return int(known)
+    walk = segment_walk(segment_id, "up", "to_root")
+    root = session.connection().execute(select(walk.c.id).where(walk.c.parent_id.is_(None))).scalar()
+    if root is not None:
+        redis_client().hset(SEGMENT_ROOTS, segment_id, root)
+    return root
+
+
+def scene_tree(session: Session, scene_id: int, head_id: int | None, forked_from_id: int | None) -> str:
+    """The tree version of a scene: its root's, or its own until it has a segment."""
+    anchor = head_id or forked_from_id or session.connection().execute(
+        select(Segment.id).where(Segment.scene_id == scene_id).order_by(Segment.position).limit(1)).scalar()
+    root = root_of(session, anchor)
+    return tree(root) if root is not None else f"tree:scene-{scene_id}"
+
+
+def scene_scope(session: Session, scene_ref: str) -> list[str] | None:
+    """The versions of the pages of the scene named ``scene_ref`` (a public id); None when no scene has it."""
+    if (known := redis_client().hget(SCENE_ROOTS, scene_ref)) is not None:
+        return [tree(int(known))]
+    row = session.execute(select(Scene.id, Scene.head_segment_id, Scene.forked_from_segment_id)
+                          .where(Scene.public_id == scene_ref)).first()
+    if row is None:
+        return None
+    scope = scene_tree(session, *row)
+    if row.head_segment_id or row.forked_from_segment_id:  # until then a discarded first segment changes the root
+        redis_client().hset(SCENE_ROOTS, scene_ref, scope.removeprefix("tree:"))
+    return [scope]
+
+
+def segment_scope(session: Session, root_ref: str) -> list[str] | None:
+    """The versions of the story tree the segment named ``root_ref`` (a public id) grows in."""
+    if (known := redis_client().hget(SEGMENT_REF_ROOTS, root_ref)) is not None:
+        return [tree(int(known))]
+    root = root_of(session, session.scalar(select(Segment.id).where(Segment.public_id == root_ref)))
+    if root is None:
+        return None
+    redis_client().hset(SEGMENT_REF_ROOTS, root_ref, root)
+    return [tree(root)]
+
+
+def topic_scope(session: Session, slug: str) -> list[str]:
+    """The versions of the listing of the topic ``slug``."""
+    return [topic(slug)]
+
+
+def _slug_of(session: Session, topic_id: int) -> str:
+    if (known := redis_client().hget(TOPIC_SLUGS, topic_id)) is not None:
+        return known.decode()
+    slug = session.connection().execute(select(Topic.slug).where(Topic.id == topic_id)).scalar() or ""
+    redis_client().hset(TOPIC_SLUGS, topic_id, slug)
+    return slug
+
+
+def home_scope(session: Session) -> list[str]:
+    """The versions of the home page: its own listings."""
+    return [HOME]
+
+
+def _changed(obj, *names: str) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def _old(obj, name: str) -> list:
+    return [value for value in inspect(obj).attrs[name].history.deleted if value is not None]
+
+
+def _scene_scopes(session: Session, scene: Scene) -> set[str]:
+    topics = {scene.topic_id, *_old(scene, "topic_id")}
+    scopes = {HOME, LISTINGS, *(topic(_slug_of(session, topic_id)) for topic_id in topics)}
+    return scopes | {scene_tree(session, scene.id, scene.head_segment_id, scene.forked_from_segment_id)}
+
+
+def _segment_scopes(session: Session, segment: Segment, shown: bool) -> set[str]:
+    """A segment shows on its tree's pages once it exists, changes status or is ready (checkpoints of one
+    still generating show nowhere a page is kept: those pages are never kept)."""
+    if not shown and not (segment.is_ready or _changed(segment, "status", "moderation_state")):
+        return set()
+    root = segment.id if segment.parent_id is None else root_of(session, segment.parent_id)
+    scopes = {tree(root), f"tree:scene-{segment.scene_id}"}
+    return scopes
+
+
+def scopes_of(session: Session, obj, shown: bool) -> set[str]:
+    """The versions a change to ``obj`` touches; ``shown`` when it is new or deleted (always visible)."""
+    if isinstance(obj, Scene):
+        return _scene_scopes(session, obj)
+    if isinstance(obj, Segment):
+        return _segment_scopes(session, obj, shown)
+    if isinstance(obj, BibleChange):
+        return {tree(root_of(session, obj.segment_id))}
+    if isinstance(obj, BibleEntity):
+        return {tree(obj.root_segment_id)}
+    if isinstance(obj, DirectorsCut) and (shown or _changed(obj, "status", "video_key")):
+        return {scene_tree(session, obj.scene_id, obj.head_segment_id, None)}
+    if isinstance(obj, Topic):
+        return {ALL}
+    return set()
