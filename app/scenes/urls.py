@@ -10,19 +10,19 @@ from app.story import access
 def scene_from_url(ref: str) -> Scene:
     """The scene the URL names, if the reader may see it (``access.NotFound`` otherwise); an old numeric URL
     moves to the public-id one."""
-    scene = access.visible_scene(ref, current_user)
-    if ref != scene.public_id:
-        abort(_moved_to(scene_ref=scene.public_id))
-    return scene
+    return _at_public_id(access.visible_scene(ref, current_user), ref, "scene_ref")
 
 
 def segment_from_url(ref: str) -> Segment:
     """The segment the URL names, if the reader may see it (``access.NotFound`` otherwise); an old numeric URL
     moves to the public-id one."""
-    segment = access.visible_segment(ref, current_user)
-    if ref != segment.public_id:
-        abort(_moved_to(segment_ref=segment.public_id))
-    return segment
+    return _at_public_id(access.visible_segment(ref, current_user), ref, "segment_ref")
+
+
+def _at_public_id(found: Scene | Segment, ref: str, argument: str) -> Scene | Segment:
+    if ref != found.public_id:
+        abort(_moved_to(**{argument: found.public_id}))
+    return found
 
 
 def _moved_to(**refs: str) -> Response:
