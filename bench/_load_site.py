@@ -22,8 +22,8 @@ from redis import Redis
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
-#: the site-wide version numbers of app/caching.py (a move makes every older cached entry unreachable)
-VERSION_KEYS = ("sf:version:pages", "sf:version:listings")
+#: the site-wide cache versions (app/cache_versions.py): every key, the home page, the other listings
+VERSION_KEYS = ("sf:version:all", "sf:version:home", "sf:version:listings")
 
 
 def _free_port() -> int:
