@@ -220,6 +220,8 @@ class Config:
     LISTING_CACHE_MAX_ENTRIES = env_int("LISTING_CACHE_MAX_ENTRIES", 2000)
     #: the parts of signed-in pages that are the same for every viewer (a scene's segment list), in HTML
     FRAGMENT_CACHE_MAX_ENTRIES = env_int("FRAGMENT_CACHE_MAX_ENTRIES", 2000)
+    #: whole signed-in pages kept once for every viewer who sees them alike, their own bits put in per view
+    SHELL_CACHE_MAX_ENTRIES = env_int("SHELL_CACHE_MAX_ENTRIES", 2000)
     #: the admin dashboard's figures are computed at most this often (0: on every view); "Refresh" recomputes
     VITAL_SIGNS_CACHE_SECONDS = env_int("VITAL_SIGNS_CACHE_SECONDS", 60)
     RUNWAY_API_KEY = env_str("RUNWAY_API_KEY")

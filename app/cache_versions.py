@@ -7,6 +7,8 @@ A version is a counter in Redis, scoped to what changed rather than to the whole
   ``tree:scene-<id>`` stands in for a scene that has no segment yet;
 - ``topic:<slug>`` — a topic's listing (its page knows the slug without asking the database);
 - ``home`` — the home page's listings; ``listings`` — every other listing of scenes (profiles, topics);
+- ``owner:<user id>`` — the scenes one person owns: which story trees they own a scene in
+  (``app.story.viewers``);
 - ``all`` — part of every key: moves when a topic changes (its name shows on every scene page).
 
 ``note_changes`` (run by the session's flush events) reads the changed rows' scene, topic and root ids
@@ -38,6 +40,10 @@ def tree(root_id: int) -> str:
 
 def topic(slug: str) -> str:
     return f"topic:{slug}"
+
+
+def owner(user_id: int) -> str:
+    return f"owner:{user_id}"
 
 
 def current(scopes: Iterable[str]) -> str:
@@ -137,7 +143,7 @@ def _old(obj, name: str) -> list:
 
 def _scene_scopes(session: Session, scene: Scene) -> set[str]:
     topics = {scene.topic_id, *_old(scene, "topic_id")}
-    scopes = {HOME, LISTINGS, *(topic(_slug_of(session, topic_id)) for topic_id in topics)}
+    scopes = {HOME, LISTINGS, owner(scene.owner_id), *(topic(_slug_of(session, topic_id)) for topic_id in topics)}
     return scopes | {scene_tree(session, scene.id, scene.head_segment_id, scene.forked_from_segment_id)}
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from app.continuity.injection import InjectedEntry, continuity_note
+from app.pages import viewer_name
 from app.story import continuity_words
 from app.story.media_links import media_url
 
@@ -34,3 +35,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(continuity_words.scene_in_words, "scene_continuity_words")
     app.add_template_global(continuity_notes, "continuity_notes")
     app.add_template_global(has_vendor, "has_vendor")
+    app.add_template_global(viewer_name, "viewer_name")

@@ -13,7 +13,7 @@ from app import cache_versions as versions
 from app.api import bp
 from app.api import schemas as s
 from app.api.spec import WRITES, answer, operation
-from app.caching import reader_page, skip_page_cache
+from app.pages import reader_page, skip_page_cache
 from app.continuity.store import bible_at, check_continuation, entity_json
 from app.errors import json_error
 from app.extensions import db, limiter
@@ -22,6 +22,7 @@ from app.models.paths import segment_path
 from app.story import access, bible_edits, cuts, lineage, writing
 from app.story.presenters import check_json, scene_json, scene_view, segment_json, work_in_progress
 from app.story.prompts import clean_prompt
+from app.story.viewers import story_viewers
 
 
 def _started_json(started: writing.Started) -> dict:
@@ -55,7 +56,7 @@ def create_scene(body: s.NewScene):
 
 
 @bp.get("/scenes/<scene:scene_ref>")
-@reader_page(scope=versions.scene_scope)
+@reader_page(scope=versions.scene_scope, viewers=story_viewers)
 @operation("A scene and its ordered segments, with media URLs", responses={200: s.SceneAnswer}, tags=("scenes",))
 def get_scene(scene_ref: str):
     scene = access.visible_scene(scene_ref, g.api_user)
@@ -104,7 +105,7 @@ def check_first_prompt(body: s.FirstPromptCheck):
 
 
 @bp.get("/scenes/<scene:scene_ref>/bible")
-@reader_page(params={"segment": str}, scope=versions.scene_scope)  # only a segment that exists makes a 200 worth keeping
+@reader_page(params={"segment": str}, scope=versions.scene_scope, viewers=story_viewers)  # only a segment that exists makes a 200 worth keeping
 @operation("The Scene Bible at the scene's head, or at one of its segments", query=s.BibleQuery,
            responses={200: s.BibleOut}, tags=("continuity",))
 def get_bible(scene_ref: str, query: s.BibleQuery):

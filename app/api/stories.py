@@ -5,15 +5,16 @@ from app import cache_versions as versions
 from app.api import bp
 from app.api.schemas import TreeOut, TreeQuery
 from app.api.spec import answer, operation
-from app.caching import reader_page
+from app.pages import reader_page
 from app.errors import json_error
 from app.models import Segment
 from app.story import access
 from app.story.tree import came_from, shown_to_readers, story_tree, tree_json
+from app.story.viewers import story_viewers
 
 
 @bp.get("/stories/<segment:root_ref>")
-@reader_page(params={"from": shown_to_readers}, scope=versions.segment_scope)
+@reader_page(params={"from": shown_to_readers}, scope=versions.segment_scope, viewers=story_viewers)
 @operation("A story tree: every segment grown from one root and the branches through it", query=TreeQuery,
            responses={200: TreeOut}, tags=("stories",))
 def tree_api(root_ref: str, query: TreeQuery):

@@ -2,15 +2,17 @@ from flask import jsonify, render_template, request
 from sqlalchemy import text
 
 from app import cache_versions as versions
-from app.caching import cached_listing, reader_page
+from app.caching import cached_listing
+from app.pages import reader_page
 from app.extensions import db, redis_client
 from app.main import bp
 from app.story.listings import Cursor, featured_scenes, recent_scenes
+from app.story.viewers import everyone
 from app.topics.catalog import list_topics
 
 
 @bp.get("/")
-@reader_page(params={"after": Cursor.parse}, scope=versions.home_scope)
+@reader_page(params={"after": Cursor.parse}, scope=versions.home_scope, viewers=everyone)
 def home():
     after = Cursor.parse(request.args.get("after"))
     return render_template("main/home.html", topics=list_topics(limit=8),

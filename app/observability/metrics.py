@@ -16,6 +16,8 @@ HTTP_LATENCY = Histogram("storyforge_http_request_duration_seconds", "Time to an
                          ["endpoint", "status"], buckets=LATENCY_BUCKETS)
 PAGE_CACHE = Counter("storyforge_page_cache_requests_total", "Signed-out page views served from the page cache (hit) "
                      "or rendered (miss).", ["result"])
+VIEWER_PAGE_CACHE = Counter("storyforge_viewer_page_cache_requests_total", "Signed-in page views served from a "
+                            "kept shell (hit) or rendered (miss).", ["result"])
 SQL_PER_REQUEST = Histogram("storyforge_sql_statements_per_request", "SQL statements one request sent.",
                             buckets=(0, 1, 2, 3, 5, 8, 12, 20, 35, 60, 100))
 STAGE_DURATION = Histogram("storyforge_generation_stage_duration_seconds", "Time one generation stage took, "
@@ -71,6 +73,10 @@ def child(metric, *labels: str):
 
 def page_cache(hit: bool) -> None:
     child(PAGE_CACHE, "hit" if hit else "miss").inc()
+
+
+def viewer_page_cache(hit: bool) -> None:
+    child(VIEWER_PAGE_CACHE, "hit" if hit else "miss").inc()
 
 
 def generation_stage(stage: str, provider: str, seconds: float) -> None:

@@ -3,7 +3,7 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from app import cache_versions as versions
-from app.caching import reader_page, skip_page_cache
+from app.pages import personal_page, reader_page, skip_page_cache, viewer_text
 from app.continuity.bible import BibleError
 from app.extensions import db
 from app.scenes import bp, refusals
@@ -12,11 +12,12 @@ from app.scenes.fragments import readers_bible, scene_fragments
 from app.scenes.urls import scene_from_url, segment_from_url
 from app.story import access, bible_edits, lineage, writing
 from app.story.presenters import bible_page, scene_page
+from app.story.viewers import story_viewers
 from app.topics.catalog import list_topics
 
 
 @bp.route("/scenes/<scene:scene_ref>/bible", methods=["GET", "POST"])
-@reader_page(scope=versions.scene_scope)
+@reader_page(scope=versions.scene_scope, viewers=story_viewers)
 def bible(scene_ref: str):
     scene = scene_from_url(scene_ref)
     if request.method == "GET" and (kept := readers_bible(scene)) is not None:
@@ -66,14 +67,16 @@ def new():
 
 
 @bp.get("/scenes/<scene:scene_ref>")
-@reader_page(scope=versions.scene_scope)
+@reader_page(scope=versions.scene_scope, viewers=story_viewers)
 def show(scene_ref: str, continue_form: ContinueForm | None = None, settings_form: SceneSettingsForm | None = None,
          status: int = 200):
     page = scene_page(scene_from_url(scene_ref), current_user)
     if page.changing:
         skip_page_cache()  # progress moves without a database change the cache would notice
+    if not page.settled:
+        personal_page()  # a failed or withheld segment shows its writer what others don't see
     forms = _scene_forms(page.scene, continue_form, settings_form)
-    fork_title = f"{page.scene.title} — {current_user.username}’s fork"[:120] if current_user.is_authenticated else ""
+    fork_title = viewer_text(f"{page.scene.title} — ", "’s fork", 120) if current_user.is_authenticated else ""
     return render_template("scenes/show.html", **page.context(), **forms, fork_title=fork_title,
                            fragments=scene_fragments(page, fork_title)), status
 

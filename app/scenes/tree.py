@@ -3,16 +3,17 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app import cache_versions as versions
-from app.caching import reader_page
+from app.pages import reader_page
 from app.models import Segment
 from app.scenes import bp
 from app.scenes.fragments import public_tree
 from app.story import access
 from app.story.tree import came_from, label_text, shown_to_readers, start_time, story_tree
+from app.story.viewers import story_viewers
 
 
 @bp.get("/stories/<segment:root_ref>")
-@reader_page(params={"from": shown_to_readers}, scope=versions.segment_scope)
+@reader_page(params={"from": shown_to_readers}, scope=versions.segment_scope, viewers=story_viewers)
 def tree(root_ref: str):
     branch = came_from(request.args.get("from"), current_user)
     if (kept := public_tree(root_ref, branch)) is not None:

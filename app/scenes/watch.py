@@ -5,7 +5,8 @@ from flask import Response, abort, flash, redirect, render_template, request, se
 from flask_login import current_user, login_required
 
 from app import cache_versions as versions
-from app.caching import cache_timeout, reader_page
+from app.caching import cache_timeout
+from app.pages import reader_page
 from app.extensions import storage
 from app.models import Visibility
 from app.models.paths import segment_path
@@ -15,6 +16,7 @@ from app.scenes.urls import scene_from_url, segment_from_url
 from app.story import cuts, listings, playback
 from app.story.media_links import signs_media
 from app.story.presenters import scene_view
+from app.story.viewers import story_viewers
 
 HLS_MIME = "application/vnd.apple.mpegurl"
 
@@ -86,7 +88,7 @@ def download(scene_ref: str):
 
 
 @bp.get("/scenes/<scene:scene_ref>/watch")
-@reader_page(scope=versions.scene_scope)
+@reader_page(scope=versions.scene_scope, viewers=story_viewers)
 def watch(scene_ref: str):
     scene = scene_from_url(scene_ref)
     views = scene_view(scene)

@@ -46,6 +46,11 @@ class ScenePage(_Page):
         """Whether the page shows progress that moves without a database change (a job, a cut being made)."""
         return work_in_progress(self.views) or bool(self.cut and self.cut.active)
 
+    @property
+    def settled(self) -> bool:
+        """Whether every segment is ready and clear: what the page shows then is the same for every member."""
+        return all(view.segment.is_ready and view.segment.moderation_state == "clear" for view in self.views)
+
 
 @dataclass(frozen=True)
 class BiblePage(_Page):

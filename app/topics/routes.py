@@ -1,21 +1,23 @@
 from flask import abort, redirect, render_template, request, url_for
 
 from app import cache_versions as versions
-from app.caching import cached_listing, reader_page
+from app.caching import cached_listing
+from app.pages import reader_page
 from app.story.listings import Cursor, recent_scenes
+from app.story.viewers import everyone
 from app.topics import bp
 from app.topics.catalog import list_topics
 from app.topics.editing import resolve_slug
 
 
 @bp.get("")
-@reader_page
+@reader_page(viewers=everyone)
 def index():
     return render_template("topics/index.html", topics=list_topics())
 
 
 @bp.get("/<slug>")
-@reader_page(params={"after": Cursor.parse}, scope=versions.topic_scope)
+@reader_page(params={"after": Cursor.parse}, scope=versions.topic_scope, viewers=everyone)
 def show(slug: str):
     topic, moved = resolve_slug(slug)
     if topic is None:

@@ -2,7 +2,8 @@ from flask import abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.caching import cached_listing, reader_page
+from app.caching import cached_listing
+from app.pages import reader_page
 from app.extensions import db
 from app.models import User
 from app.story.listings import Cursor, scenes_by

@@ -21,7 +21,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     )),
     ("providers", ("app.providers",)),
     ("extensions", ("app.extensions",)),
-    ("models", ("app.models", "app.audit", "app.mail", "app.caching", "app.cache_versions", "app.routing")),
+    ("models", ("app.models", "app.audit", "app.mail", "app.caching", "app.cache_versions", "app.pages", "app.routing")),
     ("moderation rules", (
         "app.moderation.cases", "app.moderation.abuse", "app.moderation.strikes", "app.moderation.slates",
         "app.moderation.takedown", "app.moderation.gate",

