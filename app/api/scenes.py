@@ -13,12 +13,12 @@ from app import cache_versions as versions
 from app.api import bp
 from app.api import schemas as s
 from app.api.spec import WRITES, answer, operation
-from app.pages import reader_page, skip_page_cache
 from app.continuity.store import bible_at, check_continuation, entity_json
 from app.errors import json_error
 from app.extensions import db, limiter
 from app.models import Segment
 from app.models.paths import segment_path
+from app.pages import reader_page, skip_page_cache
 from app.story import access, bible_edits, cuts, lineage, writing
 from app.story.presenters import check_json, scene_json, scene_view, segment_json, work_in_progress
 from app.story.prompts import clean_prompt

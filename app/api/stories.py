@@ -5,9 +5,9 @@ from app import cache_versions as versions
 from app.api import bp
 from app.api.schemas import TreeOut, TreeQuery
 from app.api.spec import answer, operation
-from app.pages import reader_page
 from app.errors import json_error
 from app.models import Segment
+from app.pages import reader_page
 from app.story import access
 from app.story.tree import came_from, shown_to_readers, story_tree, tree_json
 from app.story.viewers import story_viewers

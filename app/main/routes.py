@@ -3,9 +3,9 @@ from sqlalchemy import text
 
 from app import cache_versions as versions
 from app.caching import cached_listing
-from app.pages import reader_page
 from app.extensions import db, redis_client
 from app.main import bp
+from app.pages import reader_page
 from app.story.listings import Cursor, featured_scenes, recent_scenes
 from app.story.viewers import everyone
 from app.topics.catalog import list_topics

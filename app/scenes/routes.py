@@ -3,9 +3,9 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from app import cache_versions as versions
-from app.pages import personal_page, reader_page, skip_page_cache, viewer_text
 from app.continuity.bible import BibleError
 from app.extensions import db
+from app.pages import personal_page, reader_page, skip_page_cache, viewer_text
 from app.scenes import bp, refusals
 from app.scenes.forms import BibleChangeForm, ContinueForm, ForkForm, NewSceneForm, SceneSettingsForm, SegmentActionForm
 from app.scenes.fragments import readers_bible, scene_fragments

@@ -3,8 +3,8 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app import cache_versions as versions
-from app.pages import reader_page
 from app.models import Segment
+from app.pages import reader_page
 from app.scenes import bp
 from app.scenes.fragments import public_tree
 from app.story import access

@@ -6,10 +6,10 @@ from flask_login import current_user, login_required
 
 from app import cache_versions as versions
 from app.caching import cache_timeout
-from app.pages import reader_page
 from app.extensions import storage
 from app.models import Visibility
 from app.models.paths import segment_path
+from app.pages import reader_page
 from app.scenes import bp
 from app.scenes.forms import SegmentActionForm
 from app.scenes.urls import scene_from_url, segment_from_url

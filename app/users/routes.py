@@ -3,9 +3,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.caching import cached_listing
-from app.pages import reader_page
 from app.extensions import db
 from app.models import User
+from app.pages import reader_page
 from app.story.listings import Cursor, scenes_by
 from app.users import bp
 
