@@ -7,6 +7,8 @@ A version is a counter in Redis, scoped to what changed rather than to the whole
   ``tree:scene-<id>`` stands in for a scene that has no segment yet;
 - ``topic:<slug>`` — a topic's listing (its page knows the slug without asking the database);
 - ``home`` — the home page's listings; ``listings`` — every other listing of scenes (profiles, topics);
+- ``user:<user id>`` — one person's row, kept so that a signed-in page served from a shell sends no SQL
+  (``app.caching.known_user``);
 - ``owner:<user id>`` — the scenes one person owns: which story trees they own a scene in
   (``app.story.viewers``);
 - ``all`` — part of every key: moves when a topic changes (its name shows on every scene page).
@@ -19,11 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask import current_app
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from app.extensions import redis_client
-from app.models import BibleChange, BibleEntity, DirectorsCut, Scene, Segment, Topic
+from app.models import BibleChange, BibleEntity, DirectorsCut, Scene, Segment, Topic, User
 from app.models.paths import segment_walk
 
 ALL, HOME, LISTINGS = "all", "home", "listings"
@@ -44,6 +47,27 @@ def topic(slug: str) -> str:
 
 def owner(user_id: int) -> str:
     return f"owner:{user_id}"
+
+
+def user(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+#: the version of a scope and the value kept under ``<prefix><version>``, in one round trip
+_KEPT_UNDER = """
+local version = redis.call('GET', KEYS[1]) or '0'
+return {version, redis.call('GET', ARGV[1] .. version) or false}
+"""
+
+
+def kept_under(scope: str, prefix: str) -> tuple[int, bytes | None]:
+    """Where the version of ``scope`` stands and what is kept under ``prefix + version`` (None: nothing yet).
+    A value stored under the version read before a change is never read after it."""
+    extensions = current_app.extensions
+    if "sf_kept_under" not in extensions:
+        extensions["sf_kept_under"] = redis_client().register_script(_KEPT_UNDER)
+    version, kept = extensions["sf_kept_under"](keys=[_PREFIX + scope], args=[prefix])
+    return int(version), kept
 
 
 def current(scopes: Iterable[str]) -> str:
@@ -171,4 +195,6 @@ def scopes_of(session: Session, obj, shown: bool) -> set[str]:
         return {scene_tree(session, obj.scene_id, obj.head_segment_id, None)}
     if isinstance(obj, Topic):
         return {ALL}
+    if isinstance(obj, User):
+        return {user(obj.id)}
     return set()

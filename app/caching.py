@@ -25,11 +25,12 @@ from typing import TypeVar
 
 from flask import Flask, current_app
 from redis.exceptions import RedisError
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from app import cache_versions as versions
 from app.extensions import db, redis_client, storage
+from app.models import User
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -107,6 +108,35 @@ def cached_fragment(name: str, scopes: Iterable[str], build: Callable[[], str]) 
     html = build()
     FRAGMENT_STORE.put(key, html.encode(), cache_timeout("PAGE_CACHE_SECONDS"))
     return html
+
+
+#: how long a person's row is kept when nothing changes it (rows changed outside the app show after this)
+KNOWN_USER_SECONDS = 300
+#: every column but the password hash, which stays in the database (read from there when it is needed)
+_USER_COLUMNS = tuple(c.key for c in inspect(User).column_attrs if c.key != "password_hash")
+
+
+def known_user(user_id: int) -> User | None:
+    """The user ``user_id`` for this request's session, from Redis while their row is unchanged (no SQL), else
+    from the database. The row is kept under the person's version (``user:<id>``), which every commit that
+    changes it moves, so signing out everywhere or a suspension shows on the next request."""
+    identity = db.session.identity_key(User, user_id)
+    if identity in db.session.identity_map:
+        return db.session.identity_map[identity]
+    try:
+        version, kept = versions.kept_under(versions.user(user_id), f"sf:user:{user_id}:")
+    except RedisError:
+        return db.session.get(User, user_id)
+    if kept is not None:
+        user = User(**pickle.loads(kept))  # noqa: S301 - only this module writes these keys
+        make_transient_to_detached(user)
+        db.session.add(user)
+        return user
+    user = db.session.get(User, user_id)
+    if user is not None:
+        values = pickle.dumps({name: getattr(user, name) for name in _USER_COLUMNS})
+        redis_client().set(f"sf:user:{user_id}:{version}", values, ex=KNOWN_USER_SECONDS)
+    return user
 
 
 def _note_deleted(session: Session, flush_context, instances) -> None:

@@ -86,11 +86,11 @@ def site_env(args, folder: Path, port: int) -> dict[str, str]:
             "GENERATION_HOURLY_LIMIT": "100000", "GENERATION_IN_FLIGHT_LIMIT": "100000"}
 
 
-def _start(name: str, command: list[str], env: dict[str, str], folder: Path) -> Process:
+def _start(name: str, command: list[str], env: dict[str, str], folder: Path, nice: int = 0) -> Process:
     log = folder / f"{name}.log"
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", *command], cwd=ROOT, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT)
+                                   stderr=subprocess.STDOUT, preexec_fn=(lambda: os.nice(nice)) if nice else None)
     return Process(name, process, log)
 
 
@@ -101,7 +101,7 @@ def start_site(args, *, worker: bool) -> Site:
     env = site_env(args, site.folder, port)
     site.web = _start("gunicorn", ["gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], env, site.folder)
     if worker:
-        site.worker = _start("worker", ["flask", "worker"], env, site.folder)
+        site.worker = _start("worker", ["flask", "worker"], env, site.folder, nice=args.worker_nice)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         for part in (site.web, site.worker):

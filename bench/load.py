@@ -273,6 +273,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=200, help="req/s the readers aim at together (0: flat out)")
     parser.add_argument("--writers", type=int, default=2, help="writers publishing segments (0: none, no worker)")
     parser.add_argument("--no-worker", action="store_true", help="start no worker (the site has its own)")
+    parser.add_argument("--worker-nice", type=int, default=0, metavar="N",
+                        help="run the rendering worker at this niceness (a render machine of its own leaves the web "
+                             "tier its cores; 0: the same priority as gunicorn)")
     parser.add_argument("--only", choices=pages, metavar="PAGE-signed-in|PAGE-signed-out",
                         help=f"hammer one page back to back; PAGE is one of {', '.join(PAGES)}")
     parser.add_argument("--connections", type=int, default=16, help="readers hammering a page with --only / --table")

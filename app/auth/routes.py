@@ -5,7 +5,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import accounts, bp, throttle
 from app.auth.forms import FinishRegistrationForm, LoginForm, RegisterForm, ResetPasswordForm, ResetRequestForm
-from app.extensions import db, limiter, login_manager
+from app.caching import known_user
+from app.extensions import limiter, login_manager
 from app.models import User
 
 
@@ -15,7 +16,7 @@ def load_user(session_id: str) -> User | None:
     user_id, _, version = session_id.partition(":")
     if not (user_id.isdigit() and version.isdigit() and len(user_id) < 19 and len(version) < 19):
         return None
-    user = db.session.get(User, int(user_id))
+    user = known_user(int(user_id))
     return user if user is not None and user.session_version == int(version) else None
 
 

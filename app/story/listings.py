@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, literal, or_, select, union_all
+from sqlalchemy import and_, bindparam, literal, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -131,6 +131,24 @@ def featured_scenes(limit: int = 4) -> list[SceneCard]:
     return [SceneCard.of(s) for s in db.session.scalars(stmt)]
 
 
+def _up_next_statement():
+    """The statement ``up_next`` runs, built once: its scene, topic and time are bound parameters."""
+    same_topic = Scene.topic_id == bindparam("topic_id")
+    other_topic = Scene.topic_id != bindparam("topic_id")
+    earlier = Scene.updated_at <= bindparam("updated_at")
+    choices = ((same_topic, earlier), (same_topic,), (other_topic, earlier), (other_topic,))
+    found = [select(Scene.id.label("id"), literal(rank).label("rank"))
+             .where(Scene.visibility == Visibility.PUBLIC, Scene.head_segment_id.is_not(None),
+                    Scene.id != bindparam("scene_id"), *where)
+             .order_by(Scene.updated_at.desc(), Scene.id.desc()).limit(1).subquery()
+             for rank, where in enumerate(choices)]
+    best = union_all(*(select(sub.c.id, sub.c.rank) for sub in found)).subquery()
+    return select(Scene).join(best, Scene.id == best.c.id).order_by(best.c.rank).limit(1)
+
+
+_UP_NEXT = _up_next_statement()
+
+
 def up_next(scene: Scene) -> Scene | None:
     """The scene an end card offers after ``scene`` (one statement): a public scene of the same topic, the one
     active just before it first (else the most recently active), and failing those another topic's, the same
@@ -140,14 +158,5 @@ def up_next(scene: Scene) -> Scene | None:
     row, and the statement takes the best one found; a single ORDER BY over the preferences would sort every
     public scene on each scene page.
     """
-    same_topic = Scene.topic_id == scene.topic_id
-    earlier = Scene.updated_at <= scene.updated_at
-    choices = ((same_topic, earlier), (same_topic,), (Scene.topic_id != scene.topic_id, earlier),
-               (Scene.topic_id != scene.topic_id,))
-    found = [select(Scene.id.label("id"), literal(rank).label("rank"))
-             .where(Scene.visibility == Visibility.PUBLIC, Scene.head_segment_id.is_not(None), Scene.id != scene.id,
-                    *where)
-             .order_by(Scene.updated_at.desc(), Scene.id.desc()).limit(1).subquery()
-             for rank, where in enumerate(choices)]
-    best = union_all(*(select(sub.c.id, sub.c.rank) for sub in found)).subquery()
-    return db.session.scalars(select(Scene).join(best, Scene.id == best.c.id).order_by(best.c.rank).limit(1)).first()
+    params = {"scene_id": scene.id, "topic_id": scene.topic_id, "updated_at": scene.updated_at}
+    return db.session.scalars(_UP_NEXT, params).first()

@@ -41,11 +41,11 @@ def story_viewers(session: Session, user, scopes: list[str]) -> str | None:
 
 def own_trees(session: Session, user_id: int) -> set[str]:
     """The tree versions (``tree:<root>``) of every scene ``user_id`` owns."""
-    key = f"{_OWN_TREES}{user_id}:{versions.value(versions.owner(user_id))}"
-    if (known := redis_client().get(key)) is not None:
+    version, known = versions.kept_under(versions.owner(user_id), f"{_OWN_TREES}{user_id}:")
+    if known is not None:
         return set(json.loads(known))
     rows = session.execute(select(Scene.id, Scene.head_segment_id, Scene.forked_from_segment_id)
                            .where(Scene.owner_id == user_id)).all()
     trees = sorted({versions.scene_tree(session, *row) for row in rows})
-    redis_client().set(key, json.dumps(trees), ex=OWN_TREES_SECONDS)
+    redis_client().set(f"{_OWN_TREES}{user_id}:{version}", json.dumps(trees), ex=OWN_TREES_SECONDS)
     return set(trees)
