@@ -53,21 +53,55 @@ def user(user_id: int) -> str:
     return f"user:{user_id}"
 
 
-#: the version of a scope and the value kept under ``<prefix><version>``, in one round trip
+def own_trees_prefix(user_id: int) -> str:
+    """Where the story trees ``user_id`` owns scenes in are kept, before the ``owner:<id>`` version."""
+    return f"sf:own-trees:{user_id}:"
+
+
+#: for each scope (KEYS) its version and the value kept under ``<prefix><version>`` (ARGV), in one round trip
 _KEPT_UNDER = """
-local version = redis.call('GET', KEYS[1]) or '0'
-return {version, redis.call('GET', ARGV[1] .. version) or false}
+local found = {}
+for i, key in ipairs(KEYS) do
+  local version = redis.call('GET', key) or '0'
+  found[2 * i - 1] = version
+  found[2 * i] = redis.call('GET', ARGV[i] .. version) or false
+end
+return found
+"""
+#: the versions of the scopes (KEYS, named in ARGV[1] one per line) as ``current`` spells them, and the value
+#: kept under ARGV[2] .. versions .. ARGV[3]: a kept page found in one round trip
+_KEPT_AT = """
+local names, parts = {}, {}
+for name in string.gmatch(ARGV[1], '[^\\n]+') do names[#names + 1] = name end
+for i, key in ipairs(KEYS) do parts[i] = names[i] .. '=' .. (redis.call('GET', key) or '0') end
+local versions = table.concat(parts, '.')
+return {versions, redis.call('GET', ARGV[2] .. versions .. ARGV[3]) or false}
 """
 
 
-def kept_under(scope: str, prefix: str) -> tuple[int, bytes | None]:
-    """Where the version of ``scope`` stands and what is kept under ``prefix + version`` (None: nothing yet).
-    A value stored under the version read before a change is never read after it."""
+def _script(name: str, source: str):
     extensions = current_app.extensions
-    if "sf_kept_under" not in extensions:
-        extensions["sf_kept_under"] = redis_client().register_script(_KEPT_UNDER)
-    version, kept = extensions["sf_kept_under"](keys=[_PREFIX + scope], args=[prefix])
-    return int(version), kept
+    if name not in extensions:
+        extensions[name] = redis_client().register_script(source)
+    return extensions[name]
+
+
+def kept_under(*wanted: tuple[str, str]) -> list[tuple[int, bytes | None]]:
+    """For each ``(scope, prefix)``: where the version of ``scope`` stands and what is kept under
+    ``prefix + version`` (None: nothing yet), all in one round trip. A value stored under the version read
+    before a change is never read after it."""
+    found = _script("sf_kept_under", _KEPT_UNDER)(keys=[_PREFIX + scope for scope, _ in wanted],
+                                                   args=[prefix for _, prefix in wanted])
+    return [(int(found[i]), found[i + 1]) for i in range(0, len(found), 2)]
+
+
+def kept_at(scopes: Iterable[str], before: str, after: str) -> tuple[str, bytes | None]:
+    """The versions of ``scopes`` as ``current`` spells them, and what is kept under
+    ``before + versions + after``, in one round trip."""
+    names = [ALL, *scopes]
+    versions, kept = _script("sf_kept_at", _KEPT_AT)(keys=[_PREFIX + name for name in names],
+                                                     args=["\n".join(names), before, after])
+    return versions.decode(), kept
 
 
 def current(scopes: Iterable[str]) -> str:
@@ -113,10 +147,27 @@ def scene_tree(session: Session, scene_id: int, head_id: int | None, forked_from
     return tree(root) if root is not None else f"tree:scene-{scene_id}"
 
 
+#: the most roots a process remembers besides Redis (then it starts afresh)
+_ROOTS_IN_PROCESS = 100_000
+
+
+def _known_root(table: str, ref: str) -> int | None:
+    """A root remembered for good (in this process, else in Redis): no round trip once a process has seen it."""
+    here = current_app.extensions.setdefault("sf_roots", {})
+    if (root := here.get((table, ref))) is not None:
+        return root
+    if (known := redis_client().hget(table, ref)) is None:
+        return None
+    if len(here) >= _ROOTS_IN_PROCESS:
+        here.clear()
+    here[table, ref] = int(known)
+    return int(known)
+
+
 def scene_scope(session: Session, scene_ref: str) -> list[str] | None:
     """The versions of the pages of the scene named ``scene_ref`` (a public id); None when no scene has it."""
-    if (known := redis_client().hget(SCENE_ROOTS, scene_ref)) is not None:
-        return [tree(int(known))]
+    if (known := _known_root(SCENE_ROOTS, scene_ref)) is not None:
+        return [tree(known)]
     row = session.execute(select(Scene.id, Scene.head_segment_id, Scene.forked_from_segment_id)
                           .where(Scene.public_id == scene_ref)).first()
     if row is None:
@@ -129,8 +180,8 @@ def scene_scope(session: Session, scene_ref: str) -> list[str] | None:
 
 def segment_scope(session: Session, root_ref: str) -> list[str] | None:
     """The versions of the story tree the segment named ``root_ref`` (a public id) grows in."""
-    if (known := redis_client().hget(SEGMENT_REF_ROOTS, root_ref)) is not None:
-        return [tree(int(known))]
+    if (known := _known_root(SEGMENT_REF_ROOTS, root_ref)) is not None:
+        return [tree(known)]
     root = root_of(session, session.scalar(select(Segment.id).where(Segment.public_id == root_ref)))
     if root is None:
         return None

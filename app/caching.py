@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from redis.exceptions import RedisError
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -70,6 +70,11 @@ class BoundedStore:
     def get(self, key: str) -> bytes | None:
         return redis_client().get(self.prefix + key)
 
+    def find(self, scopes: Iterable[str], name: str) -> tuple[str, bytes | None]:
+        """The key of ``name`` at the current versions of ``scopes``, and what is kept under it (one round trip)."""
+        found, kept = versions.kept_at(scopes, f"{self.prefix}v{CACHE_FORMAT}:", f":{name}")
+        return f"v{CACHE_FORMAT}:{found}:{name}", kept
+
     def put(self, key: str, value: bytes, timeout: int) -> None:
         extensions = current_app.extensions
         if "sf_bounded_put" not in extensions:
@@ -91,8 +96,8 @@ CACHE_FORMAT = 2
 
 def cached_listing(name: str, build: Callable[[], T], scopes: Iterable[str] = (versions.LISTINGS,)) -> T:
     """``build()``, cached under ``name`` until the next change to what ``scopes`` cover (any scene by default)."""
-    key = f"v{CACHE_FORMAT}:{versions.current(scopes)}:{name}"
-    if (hit := LISTING_STORE.get(key)) is not None:
+    key, hit = LISTING_STORE.find(scopes, name)
+    if hit is not None:
         return pickle.loads(hit)  # noqa: S301 - only this module writes these keys
     value = build()
     LISTING_STORE.put(key, pickle.dumps(value), cache_timeout("LISTING_CACHE_SECONDS"))
@@ -102,8 +107,8 @@ def cached_listing(name: str, build: Callable[[], T], scopes: Iterable[str] = (v
 def cached_fragment(name: str, scopes: Iterable[str], build: Callable[[], str]) -> str:
     """``build()`` (rendered HTML the same for every viewer), kept under ``name`` until what ``scopes``
     cover changes."""
-    key = f"v{CACHE_FORMAT}:{versions.current(scopes)}:{name}"
-    if (hit := FRAGMENT_STORE.get(key)) is not None:
+    key, hit = FRAGMENT_STORE.find(scopes, name)
+    if hit is not None:
         return hit.decode()
     html = build()
     FRAGMENT_STORE.put(key, html.encode(), cache_timeout("PAGE_CACHE_SECONDS"))
@@ -119,14 +124,18 @@ _USER_COLUMNS = tuple(c.key for c in inspect(User).column_attrs if c.key != "pas
 def known_user(user_id: int) -> User | None:
     """The user ``user_id`` for this request's session, from Redis while their row is unchanged (no SQL), else
     from the database. The row is kept under the person's version (``user:<id>``), which every commit that
-    changes it moves, so signing out everywhere or a suspension shows on the next request."""
+    changes it moves, so signing out everywhere or a suspension shows on the next request. The same round
+    trip reads which story trees they own scenes in (``app.story.viewers.own_trees``)."""
     identity = db.session.identity_key(User, user_id)
     if identity in db.session.identity_map:
+        g.pop("own_trees", None)
         return db.session.identity_map[identity]
     try:
-        version, kept = versions.kept_under(versions.user(user_id), f"sf:user:{user_id}:")
+        (version, kept), trees = versions.kept_under((versions.user(user_id), f"sf:user:{user_id}:"),
+                                                     (versions.owner(user_id), versions.own_trees_prefix(user_id)))
     except RedisError:
         return db.session.get(User, user_id)
+    g.own_trees = (user_id, *trees)  # the story trees they own scenes in, read in the same round trip
     if kept is not None:
         user = User(**pickle.loads(kept))  # noqa: S301 - only this module writes these keys
         make_transient_to_detached(user)

@@ -56,8 +56,11 @@ def personal_page() -> None:
 
 def _marker(name: str) -> str:
     """A stand-in for one of the viewer's bits: derived from the secret key, so no prompt can spell one."""
-    secret = current_app.config["SECRET_KEY"].encode()
-    return "sv-" + hmac.new(secret, f"viewer:{name}".encode(), hashlib.sha256).hexdigest()[:32]
+    made = current_app.extensions.setdefault("sf_viewer_markers", {})
+    if name not in made:
+        secret = current_app.config["SECRET_KEY"].encode()
+        made[name] = "sv-" + hmac.new(secret, f"viewer:{name}".encode(), hashlib.sha256).hexdigest()[:32]
+    return made[name]
 
 
 def viewer_name() -> str:
@@ -85,10 +88,10 @@ def _for_viewer() -> bool:
     return current_user.is_authenticated and "Authorization" not in request.headers
 
 
-def _page_key(params: Mapping[str, Callable[[str | None], Any]], scopes: list[str]) -> str:
-    """The versions, the path and each declared parameter as the view reads it (absent or malformed: None)."""
+def _address(params: Mapping[str, Callable[[str | None], Any]]) -> str:
+    """The path and each declared parameter as the view reads it (absent or malformed: None)."""
     read = "&".join(f"{name}={parse(request.args.get(name))}" for name, parse in sorted(params.items()))
-    return f"v{CACHE_FORMAT}:{versions.current(scopes)}:{request.path}?{read}"
+    return f"{request.path}?{read}"
 
 
 def _viewer_etag(key: str) -> str:
@@ -142,13 +145,16 @@ def reader_page(view=None, *, params: Mapping[str, Callable[[str | None], Any]] 
         if scopes is None:
             return view(*args, **kwargs)
         if _for_viewer():
-            key = _page_key(declared, scopes)
             kind = viewers(db.session, current_user, scopes) if viewers and _plain_visit() else None
-            return _viewer_page(view, args, kwargs, key, kind)
+            if kind is None:
+                key, kept = f"v{CACHE_FORMAT}:{versions.current(scopes)}:{_address(declared)}", None
+            else:
+                key, kept = SHELL_STORE.find(scopes, f"{_address(declared)}|{kind}")
+            return _viewer_page(view, args, kwargs, key, kind, kept)
         if not _for_readers():  # a token, or a message waiting: fresh, with the body's ETag
             response = current_app.make_response(view(*args, **kwargs))
             return _conditional(response) if _keeps(response) else response
-        return _reader_page(view, args, kwargs, _page_key(declared, scopes))
+        return _reader_page(view, args, kwargs, *PAGE_STORE.find(scopes, _address(declared)))
 
     return wrapper
 
@@ -157,7 +163,7 @@ def _plain_visit() -> bool:
     return current_app.config["PAGE_CACHE_SECONDS"] > 0 and set(session.keys()) <= PLAIN_SESSION
 
 
-def _viewer_page(view, args, kwargs, key: str, kind: str | None) -> Response:
+def _viewer_page(view, args, kwargs, key: str, kind: str | None, kept: bytes | None) -> Response:
     """A signed-in page, or 304 when the viewer's copy is current. Its ETag is worked out from the session as
     the page leaves it (a first page adds the CSRF token); a page that used up something the session held
     (a flashed message, a refused prompt) shows it once, so it gets none."""
@@ -167,16 +173,15 @@ def _viewer_page(view, args, kwargs, key: str, kind: str | None) -> Response:
     if kind is None:
         response = current_app.make_response(view(*args, **kwargs))
     else:
-        response = _shell_page(view, args, kwargs, f"{key}|{kind}")
+        response = _shell_page(view, args, kwargs, key, kept)
     keeps = response.status_code == 200 and not response.direct_passthrough and not g.get("skip_page_cache")
     return _conditional(response, _viewer_etag(key)) if keeps and held <= set(session.keys()) else response
 
 
-def _shell_page(view, args, kwargs, key: str) -> Response:
-    """The page from the kept shell of the viewer's class (rendered and kept first when there is none), with
-    the viewer's own bits put in."""
+def _shell_page(view, args, kwargs, key: str, hit: bytes | None) -> Response:
+    """The page from the kept shell ``hit`` of the viewer's class (rendered and kept under ``key`` when there is
+    none), with the viewer's own bits put in."""
     token = generate_csrf()  # the session's token exists before the shell is rendered or served
-    hit = SHELL_STORE.get(key)
     metrics.viewer_page_cache(hit is not None)
     if hit is not None:
         mimetype, slots, body = pickle.loads(hit)  # noqa: S301 - only this module writes these keys
@@ -216,8 +221,7 @@ def _fill(body: str, slots: dict[str, tuple[str, str, int]], token: str) -> str:
     return body
 
 
-def _reader_page(view, args, kwargs, key: str) -> Response:
-    hit = PAGE_STORE.get(key)
+def _reader_page(view, args, kwargs, key: str, hit: bytes | None) -> Response:
     metrics.page_cache(hit is not None)
     if hit is not None:
         mimetype, _, body = hit.partition(b"\n")

@@ -92,6 +92,7 @@ PAGES: dict[str, Callable[[Targets], tuple[str, str]]] = {
     "home": lambda t: ("/", "/"),
     "topic": lambda t: (f"/topics/{random.choice(t.topics)}", "/topics/[slug]"),
     "scene": lambda t: (f"/scenes/{t.scene()}", "/scenes/[id]"),
+    "one-scene": lambda t: (f"/scenes/{t.recent[0]}", "/scenes/[the most recent one]"),
     "long-scene": lambda t: (f"/scenes/{_long_scene(t)}", "/scenes/[id] (200 segments)"),
     "playlist": lambda t: (f"/scenes/{t.scene()}/playlist.m3u8", "/scenes/[id]/playlist.m3u8"),
     "api-scene": lambda t: (f"/api/v1/scenes/{t.scene()}", "/api/v1/scenes/[id]"),

@@ -62,6 +62,7 @@ TARGETS = {
     "home-signed-in": (500, None),
     "topic-signed-in": (500, None),
     "scene-signed-in": (300, 100),
+    "one-scene-signed-in": (300, 100),
     "long-scene-signed-in": (None, 150),
     "mix": ("rate", 100),
 }
@@ -72,6 +73,7 @@ TABLE = [
     ("home-signed-in", "home, signed in"),
     ("topic-signed-in", "topic page, signed in"),
     ("scene-signed-in", "a scene page, signed in"),
+    ("one-scene-signed-in", "one scene page, signed in (as wrk -c16 on one URL)"),
     ("long-scene-signed-in", "a 200-segment scene page, signed in"),
     ("mix", "the read mix (half signed in)"),
 ]

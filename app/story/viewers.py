@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 
+from flask import g
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,7 +24,6 @@ from app.models import Scene
 MEMBER = "member"
 #: how long a viewer's own story trees are remembered when none of their scenes changes meanwhile
 OWN_TREES_SECONDS = 3600
-_OWN_TREES = "sf:own-trees:"
 
 
 def everyone(session: Session, user, scopes: list[str]) -> str:
@@ -41,11 +41,14 @@ def story_viewers(session: Session, user, scopes: list[str]) -> str | None:
 
 def own_trees(session: Session, user_id: int) -> set[str]:
     """The tree versions (``tree:<root>``) of every scene ``user_id`` owns."""
-    version, known = versions.kept_under(versions.owner(user_id), f"{_OWN_TREES}{user_id}:")
+    read = g.pop("own_trees", None)  # read with the viewer's row (app.caching.known_user)
+    if read is None or read[0] != user_id:
+        read = (user_id, *versions.kept_under((versions.owner(user_id), versions.own_trees_prefix(user_id)))[0])
+    _, version, known = read
     if known is not None:
         return set(json.loads(known))
     rows = session.execute(select(Scene.id, Scene.head_segment_id, Scene.forked_from_segment_id)
                            .where(Scene.owner_id == user_id)).all()
     trees = sorted({versions.scene_tree(session, *row) for row in rows})
-    redis_client().set(f"{_OWN_TREES}{user_id}:{version}", json.dumps(trees), ex=OWN_TREES_SECONDS)
+    redis_client().set(f"{versions.own_trees_prefix(user_id)}{version}", json.dumps(trees), ex=OWN_TREES_SECONDS)
     return set(trees)
