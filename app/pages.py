@@ -56,16 +56,21 @@ def personal_page() -> None:
 
 def _marker(name: str) -> str:
     """A stand-in for one of the viewer's bits: derived from the secret key, so no prompt can spell one."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return "sv-" + hmac.new(secret, f"viewer:{name}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _fixed_marker(name: str) -> str:
+    """``_marker(name)`` for the bits every page has (the name, the token), worked out once per app."""
     made = current_app.extensions.setdefault("sf_viewer_markers", {})
     if name not in made:
-        secret = current_app.config["SECRET_KEY"].encode()
-        made[name] = "sv-" + hmac.new(secret, f"viewer:{name}".encode(), hashlib.sha256).hexdigest()[:32]
+        made[name] = _marker(name)
     return made[name]
 
 
 def viewer_name() -> str:
     """The signed-in viewer's username (a marker while a shell is rendered)."""
-    return _marker("name") if g.get("rendering_shell") else current_user.username
+    return _fixed_marker("name") if g.get("rendering_shell") else current_user.username
 
 
 def viewer_text(before: str, after: str, limit: int) -> str:
@@ -204,7 +209,7 @@ def _rendering_shell(token: str):
     """While the view renders a shell: the viewer's name and CSRF token come out as markers."""
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     g.rendering_shell, g.shell_slots = True, {}
-    setattr(g, field, _marker("csrf"))
+    setattr(g, field, _fixed_marker("csrf"))
     try:
         yield
     finally:
@@ -215,7 +220,7 @@ def _rendering_shell(token: str):
 def _fill(body: str, slots: dict[str, tuple[str, str, int]], token: str) -> str:
     """``body`` with the viewer's own bits in place of the markers."""
     name = current_user.username
-    body = body.replace(_marker("csrf"), token).replace(_marker("name"), str(escape(name)))
+    body = body.replace(_fixed_marker("csrf"), token).replace(_fixed_marker("name"), str(escape(name)))
     for marker, (before, after, limit) in slots.items():
         body = body.replace(marker, str(escape((before + name + after)[:limit])))
     return body

@@ -19,7 +19,10 @@ worker has published the segment, then start the next (``--writers 0`` publishes
 ``--no-worker`` starts no worker, for a site that has its own).
 
 ``--only PAGE-signed-in`` (or ``-signed-out``) hammers one page with ``--connections`` readers
-back to back, like ``wrk -c16``, while the writers publish. ``--table`` runs the issue's
+back to back while the writers publish: with wrk (``wrk -t2 -c16``, as the issue measured pages; signed-in
+connections carry the cookies of readers signed in beforehand, bench/_load_wrk.py) when it is installed,
+else with locust readers (``--driver``). PAGE ``one-scene`` is one address (the most recent scene), as
+wrk on one URL; ``scene`` draws from 5,200 scenes like the read mix. ``--table`` runs the issue's
 side-by-side table on one site — single pages at 16 connections, then the read mix at ``--rate`` —
 and prints it as Markdown; ``--baseline FILE`` (an earlier run's ``--json``) adds its req/s and p95
 beside each row.
@@ -38,6 +41,7 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import _load_wrk
 import gevent
 import psutil
 from _load_people import (
@@ -168,6 +172,33 @@ def measure(label: str, page: str, host: str, gauges: Gauges, classes: list[type
     return run
 
 
+def measure_wrk(label: str, only: str, host: str, gauges: Gauges, writers: list[type], args, targets) -> Run:
+    """One page hammered by wrk (bench/_load_wrk.py) while the writers publish: a warm-up run, then the
+    measured one."""
+    page, _, who = only.rpartition("-signed-")
+    signed_in = who == "in"
+    cookies = _load_wrk.signed_in_cookies(host, [targets.account() for _ in range(args.connections)]) if signed_in else []
+    paths = _load_wrk.addresses(PAGES[page], targets)
+    env = Environment(user_classes=writers, host=host)
+    runner = env.create_local_runner()
+    if writers:
+        runner.start(sum(cls.fixed_count for cls in writers), spawn_rate=args.spawn_rate)
+    _load_wrk.hammer(host, paths, cookies, connections=args.connections, seconds=args.warmup)
+    before = gauges.read()
+    figures, wrk_cpu = _load_wrk.hammer(host, paths, cookies, connections=args.connections, seconds=args.page_time)
+    after = gauges.read()
+    runner.quit()
+    site = window(before, after)
+    site.cpu["load generator"] = round(site.cpu.get("load generator", 0.0) + wrk_cpu, 2)
+    name = PAGES[page](targets)[1] + (SIGNED_IN if signed_in else "")
+    hammered = Figures(name, figures["requests"], figures["errors"], round(figures["requests"] / figures["seconds"], 1),
+                       figures["p50"], figures["p95"], figures["p99"])
+    run = Run(label, only, endpoints={"signed in" if signed_in else "signed out": [hammered]}, total=hammered,
+              site=site, load_average=tuple(round(x, 1) for x in os.getloadavg()))
+    run.errors = [f"{e.occurrences} x {e.method} {e.name}: {e.error}" for e in env.stats.errors.values()]
+    return run
+
+
 def _caches(site: Window) -> str:
     parts = []
     for name, (hits, lookups) in site.caches.items():
@@ -246,9 +277,12 @@ def main() -> int:
               f"{len(targets.long)} long scenes; {args.writers} writer(s) publishing; load average {os.getloadavg()}")
         for only, label in plan:
             page = None if only == "mix" else only
-            run_time = args.run_time if page is None else args.page_time
-            run = measure(label, only, site.url, gauges, people(args, page), spawn_rate=args.spawn_rate, warmup=args.warmup,
-                          run_time=run_time)
+            if page is not None and args.driver == "wrk":
+                writers = [cls for cls in people(args, page) if issubclass(cls, Writer)]
+                run = measure_wrk(label, only, site.url, gauges, writers, args, targets)
+            else:
+                run = measure(label, only, site.url, gauges, people(args, page), spawn_rate=args.spawn_rate,
+                              warmup=args.warmup, run_time=args.run_time if page is None else args.page_time)
             print_run(run)
             rows.append((only, label, run))
     finally:
@@ -281,6 +315,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--only", choices=pages, metavar="PAGE-signed-in|PAGE-signed-out",
                         help=f"hammer one page back to back; PAGE is one of {', '.join(PAGES)}")
     parser.add_argument("--connections", type=int, default=16, help="readers hammering a page with --only / --table")
+    parser.add_argument("--driver", choices=("wrk", "locust"), default="wrk" if _load_wrk.available() else "locust",
+                        help="what hammers one page: wrk (as the issue measured, the default when installed) or locust")
     parser.add_argument("--table", action="store_true", help="the side-by-side table: each page, then the read mix")
     parser.add_argument("--spawn-rate", type=float, default=20, help="people started per second")
     parser.add_argument("--warmup", type=float, default=10, help="seconds after ramp-up that are not measured")
