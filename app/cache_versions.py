@@ -53,6 +53,11 @@ def user(user_id: int) -> str:
     return f"user:{user_id}"
 
 
+def user_row_prefix(user_id: int) -> str:
+    """Where a person's row is kept, before the ``user:<id>`` version (``app.caching.known_user``)."""
+    return f"sf:user:{user_id}:"
+
+
 def own_trees_prefix(user_id: int) -> str:
     """Where the story trees ``user_id`` owns scenes in are kept, before the ``owner:<id>`` version."""
     return f"sf:own-trees:{user_id}:"
@@ -79,7 +84,8 @@ return {versions, redis.call('GET', ARGV[2] .. versions .. ARGV[3]) or false}
 """
 
 
-def _script(name: str, source: str):
+def script(name: str, source: str):
+    """The Lua ``source`` registered once per app under ``name``."""
     extensions = current_app.extensions
     if name not in extensions:
         extensions[name] = redis_client().register_script(source)
@@ -90,7 +96,7 @@ def kept_under(*wanted: tuple[str, str]) -> list[tuple[int, bytes | None]]:
     """For each ``(scope, prefix)``: where the version of ``scope`` stands and what is kept under
     ``prefix + version`` (None: nothing yet), all in one round trip. A value stored under the version read
     before a change is never read after it."""
-    found = _script("sf_kept_under", _KEPT_UNDER)(keys=[_PREFIX + scope for scope, _ in wanted],
+    found = script("sf_kept_under", _KEPT_UNDER)(keys=[_PREFIX + scope for scope, _ in wanted],
                                                    args=[prefix for _, prefix in wanted])
     return [(int(found[i]), found[i + 1]) for i in range(0, len(found), 2)]
 
@@ -99,7 +105,7 @@ def kept_at(scopes: Iterable[str], before: str, after: str) -> tuple[str, bytes 
     """The versions of ``scopes`` as ``current`` spells them, and what is kept under
     ``before + versions + after``, in one round trip."""
     names = [ALL, *scopes]
-    versions, kept = _script("sf_kept_at", _KEPT_AT)(keys=[_PREFIX + name for name in names],
+    versions, kept = script("sf_kept_at", _KEPT_AT)(keys=[_PREFIX + name for name in names],
                                                      args=["\n".join(names), before, after])
     return versions.decode(), kept
 

@@ -76,11 +76,8 @@ class BoundedStore:
         return f"v{CACHE_FORMAT}:{found}:{name}", kept
 
     def put(self, key: str, value: bytes, timeout: int) -> None:
-        extensions = current_app.extensions
-        if "sf_bounded_put" not in extensions:
-            extensions["sf_bounded_put"] = redis_client().register_script(_PUT)
-        extensions["sf_bounded_put"](keys=[self.prefix + key, self.index],
-                                     args=[value, max(int(timeout), 1), time.time(), current_app.config[self.budget]])
+        versions.script("sf_bounded_put", _PUT)(keys=[self.prefix + key, self.index],
+                                                args=[value, max(int(timeout), 1), time.time(), current_app.config[self.budget]])
 
     def size(self) -> int:
         return int(redis_client().zcard(self.index))
@@ -131,7 +128,7 @@ def known_user(user_id: int) -> User | None:
         g.pop("own_trees", None)
         return db.session.identity_map[identity]
     try:
-        (version, kept), trees = versions.kept_under((versions.user(user_id), f"sf:user:{user_id}:"),
+        (version, kept), trees = versions.kept_under((versions.user(user_id), versions.user_row_prefix(user_id)),
                                                      (versions.owner(user_id), versions.own_trees_prefix(user_id)))
     except RedisError:
         return db.session.get(User, user_id)
@@ -144,7 +141,7 @@ def known_user(user_id: int) -> User | None:
     user = db.session.get(User, user_id)
     if user is not None:
         values = pickle.dumps({name: getattr(user, name) for name in _USER_COLUMNS})
-        redis_client().set(f"sf:user:{user_id}:{version}", values, ex=KNOWN_USER_SECONDS)
+        redis_client().set(f"{versions.user_row_prefix(user_id)}{version}", values, ex=KNOWN_USER_SECONDS)
     return user
 
 
