@@ -19,7 +19,7 @@ and collects the versions they touch; ``bump`` moves them after the commit. Rows
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from flask import current_app
 from sqlalchemy import inspect, select
@@ -63,24 +63,28 @@ def own_trees_prefix(user_id: int) -> str:
     return f"sf:own-trees:{user_id}:"
 
 
-#: for each scope (KEYS) its version and the value kept under ``<prefix><version>`` (ARGV), in one round trip
-_KEPT_UNDER = """
+#: one round trip for whatever a request needs kept: for each of the first ARGV[1] KEYS, its version and the value
+#: kept under ``<prefix><version>`` (ARGV[2..n+1]); then, when a page is asked for (ARGV[n+2]: the names of the
+#: remaining KEYS, one per line), their versions as ``current`` spells them and the value kept under
+#: ARGV[n+3] .. versions .. each of the remaining ARGV (one page, or the shells of several classes of viewer)
+_KEPT = """
+local n = tonumber(ARGV[1])
 local found = {}
-for i, key in ipairs(KEYS) do
-  local version = redis.call('GET', key) or '0'
-  found[2 * i - 1] = version
-  found[2 * i] = redis.call('GET', ARGV[i] .. version) or false
+for i = 1, n do
+  local version = redis.call('GET', KEYS[i]) or '0'
+  found[#found + 1] = version
+  found[#found + 1] = redis.call('GET', ARGV[1 + i] .. version) or false
 end
-return found
-"""
-#: the versions of the scopes (KEYS, named in ARGV[1] one per line) as ``current`` spells them, and the value
-#: kept under ARGV[2] .. versions .. ARGV[3]: a kept page found in one round trip
-_KEPT_AT = """
-local names, parts = {}, {}
-for name in string.gmatch(ARGV[1], '[^\\n]+') do names[#names + 1] = name end
-for i, key in ipairs(KEYS) do parts[i] = names[i] .. '=' .. (redis.call('GET', key) or '0') end
+if #ARGV < n + 2 then return found end
+local parts, i = {}, n
+for name in string.gmatch(ARGV[n + 2], '[^\\n]+') do
+  i = i + 1
+  parts[#parts + 1] = name .. '=' .. (redis.call('GET', KEYS[i]) or '0')
+end
 local versions = table.concat(parts, '.')
-return {versions, redis.call('GET', ARGV[2] .. versions .. ARGV[3]) or false}
+found[#found + 1] = versions
+for j = n + 4, #ARGV do found[#found + 1] = redis.call('GET', ARGV[n + 3] .. versions .. ARGV[j]) or false end
+return found
 """
 
 
@@ -92,22 +96,28 @@ def script(name: str, source: str):
     return extensions[name]
 
 
+def kept(wanted: Sequence[tuple[str, str]], scopes: Iterable[str] | None = None, before: str = "",
+         afters: Sequence[str] = ()) -> tuple[list[tuple[int, bytes | None]], str, list[bytes | None]]:
+    """In one round trip: for each ``(scope, prefix)`` of ``wanted``, where the version of ``scope`` stands and
+    what is kept under ``prefix + version`` (None: nothing yet); and, given ``scopes``, their versions as
+    ``current`` spells them and what is kept under ``before + versions + after`` for each of ``afters``. A
+    value stored under the version read before a change is never read after it."""
+    keys, args = [_PREFIX + scope for scope, _ in wanted], [len(wanted), *(prefix for _, prefix in wanted)]
+    if scopes is not None:
+        names = [ALL, *scopes]
+        keys += [_PREFIX + name for name in names]
+        args += ["\n".join(names), before, *afters]
+    found = script("sf_kept", _KEPT)(keys=keys, args=args)
+    pairs = [(int(found[i]), found[i + 1]) for i in range(0, 2 * len(wanted), 2)]
+    if scopes is None:
+        return pairs, "", []
+    return pairs, found[2 * len(wanted)].decode(), list(found[2 * len(wanted) + 1:])
+
+
 def kept_under(*wanted: tuple[str, str]) -> list[tuple[int, bytes | None]]:
     """For each ``(scope, prefix)``: where the version of ``scope`` stands and what is kept under
-    ``prefix + version`` (None: nothing yet), all in one round trip. A value stored under the version read
-    before a change is never read after it."""
-    found = script("sf_kept_under", _KEPT_UNDER)(keys=[_PREFIX + scope for scope, _ in wanted],
-                                                   args=[prefix for _, prefix in wanted])
-    return [(int(found[i]), found[i + 1]) for i in range(0, len(found), 2)]
-
-
-def kept_at(scopes: Iterable[str], before: str, after: str) -> tuple[str, bytes | None]:
-    """The versions of ``scopes`` as ``current`` spells them, and what is kept under
-    ``before + versions + after``, in one round trip."""
-    names = [ALL, *scopes]
-    versions, kept = script("sf_kept_at", _KEPT_AT)(keys=[_PREFIX + name for name in names],
-                                                     args=["\n".join(names), before, after])
-    return versions.decode(), kept
+    ``prefix + version`` (None: nothing yet), all in one round trip."""
+    return kept(wanted)[0]
 
 
 def current(scopes: Iterable[str]) -> str:

@@ -19,11 +19,12 @@ from __future__ import annotations
 import logging
 import pickle
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
 from flask import Flask, current_app, g
+from flask_login import UserMixin
 from redis.exceptions import RedisError
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -72,8 +73,14 @@ class BoundedStore:
 
     def find(self, scopes: Iterable[str], name: str) -> tuple[str, bytes | None]:
         """The key of ``name`` at the current versions of ``scopes``, and what is kept under it (one round trip)."""
-        found, kept = versions.kept_at(scopes, f"{self.prefix}v{CACHE_FORMAT}:", f":{name}")
-        return f"v{CACHE_FORMAT}:{found}:{name}", kept
+        _, (key,), (kept,) = self.find_with((), scopes, [name])
+        return key, kept
+
+    def find_with(self, wanted: Sequence[tuple[str, str]], scopes: Iterable[str], names: Sequence[str]
+                  ) -> tuple[list[tuple[int, bytes | None]], list[str], list[bytes | None]]:
+        """``find`` for each of ``names``, and what ``app.cache_versions.kept`` reads for ``wanted``, in one round trip."""
+        found, at, kept = versions.kept(wanted, scopes, f"{self.prefix}v{CACHE_FORMAT}:", [f":{name}" for name in names])
+        return found, [f"v{CACHE_FORMAT}:{at}:{name}" for name in names], kept
 
     def put(self, key: str, value: bytes, timeout: int) -> None:
         versions.script("sf_bounded_put", _PUT)(keys=[self.prefix + key, self.index],
@@ -118,6 +125,36 @@ KNOWN_USER_SECONDS = 300
 _USER_COLUMNS = tuple(c.key for c in inspect(User).column_attrs if c.key != "password_hash")
 
 
+def viewer_rows(user_id: int) -> list[tuple[str, str]]:
+    """What is kept of a signed-in person, as ``(scope, prefix)`` pairs for ``app.cache_versions.kept``: their row
+    (``user:<id>``) and the story trees they own scenes in (``owner:<id>``)."""
+    return [(versions.user(user_id), versions.user_row_prefix(user_id)),
+            (versions.owner(user_id), versions.own_trees_prefix(user_id))]
+
+
+class KeptViewer(UserMixin):
+    """A signed-in person as their kept row tells: enough to serve them a kept shell (``app.pages``) without
+    building the ORM object. Only a page served from a shell sees one; a view always gets the ``User``."""
+
+    is_moderator = User.is_moderator  # the same rule, read off the same column
+    is_admin = User.is_admin
+
+    def __init__(self, row: dict):
+        self.id, self.username, self.role = row["id"], row["username"], row["role"]
+        self.session_version = row["session_version"]
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+
+def kept_viewer(user_id: int, found: list[tuple[int, bytes | None]]) -> KeptViewer | None:
+    """The viewer ``user_id`` from what ``viewer_rows`` found (None: their row isn't kept). What was found is
+    left for ``known_user`` and ``app.story.viewers.own_trees``, so the page's round trip is the request's only one."""
+    (version, row), trees = found
+    g.kept_user, g.own_trees = (user_id, version, row), (user_id, *trees)
+    return KeptViewer(pickle.loads(row)) if row is not None else None  # noqa: S301 - only this module writes these keys
+
+
 def known_user(user_id: int) -> User | None:
     """The user ``user_id`` for this request's session, from Redis while their row is unchanged (no SQL), else
     from the database. The row is kept under the person's version (``user:<id>``), which every commit that
@@ -125,14 +162,17 @@ def known_user(user_id: int) -> User | None:
     trip reads which story trees they own scenes in (``app.story.viewers.own_trees``)."""
     identity = db.session.identity_key(User, user_id)
     if identity in db.session.identity_map:
-        g.pop("own_trees", None)
+        g.pop("own_trees", None), g.pop("kept_user", None)
         return db.session.identity_map[identity]
-    try:
-        (version, kept), trees = versions.kept_under((versions.user(user_id), versions.user_row_prefix(user_id)),
-                                                     (versions.owner(user_id), versions.own_trees_prefix(user_id)))
-    except RedisError:
-        return db.session.get(User, user_id)
-    g.own_trees = (user_id, *trees)  # the story trees they own scenes in, read in the same round trip
+    read = g.pop("kept_user", None)  # read with the page (``kept_viewer``)
+    if read is not None and read[0] == user_id:
+        _, version, kept = read
+    else:
+        try:
+            (version, kept), trees = versions.kept_under(*viewer_rows(user_id))
+        except RedisError:
+            return db.session.get(User, user_id)
+        g.own_trees = (user_id, *trees)  # the story trees they own scenes in, read in the same round trip
     if kept is not None:
         user = User(**pickle.loads(kept))  # noqa: S301 - only this module writes these keys
         make_transient_to_detached(user)

@@ -31,9 +31,10 @@ from flask import Response, current_app, g, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
+from redis.exceptions import RedisError
 
 from app import cache_versions as versions
-from app.caching import CACHE_FORMAT, PAGE_STORE, SHELL_STORE, cache_timeout
+from app.caching import CACHE_FORMAT, PAGE_STORE, SHELL_STORE, cache_timeout, kept_viewer, viewer_rows
 from app.extensions import db
 from app.observability import metrics
 
@@ -42,6 +43,15 @@ from app.observability import metrics
 PLAIN_SESSION = frozenset({"_user_id", "_fresh", "_id", "_remember", "_remember_seconds", "_permanent", "csrf_token"})
 #: ``viewers(session, user, scopes)``: the class of signed-in viewer who sees the page alike, or None
 Viewers = Callable[[Any, Any, list[str]], "str | None"]
+#: the class of viewers a shell is shared by (``own_class``: one viewer's own)
+MEMBER = "member"
+#: the most signed CSRF tokens a process remembers (then it starts afresh)
+_SIGNED_TOKENS = 10_000
+
+
+def own_class(user_id: int) -> str:
+    """The class of the one viewer who sees a page as nobody else does (e.g. the owner of a scene in the story)."""
+    return f"user:{user_id}"
 
 
 def skip_page_cache() -> None:
@@ -149,6 +159,8 @@ def reader_page(view=None, *, params: Mapping[str, Callable[[str | None], Any]] 
         scopes = _scope_of(scope, kwargs)
         if scopes is None:
             return view(*args, **kwargs)
+        if viewers and (served := _from_kept_shell(view, args, kwargs, scopes, declared, viewers)) is not None:
+            return served
         if _for_viewer():
             kind = viewers(db.session, current_user, scopes) if viewers and _plain_visit() else None
             if kind is None:
@@ -166,6 +178,40 @@ def reader_page(view=None, *, params: Mapping[str, Callable[[str | None], Any]] 
 
 def _plain_visit() -> bool:
     return current_app.config["PAGE_CACHE_SECONDS"] > 0 and set(session.keys()) <= PLAIN_SESSION
+
+
+def _claimed_viewer() -> tuple[int, str] | None:
+    """The user id and session id a plain signed-in visit's session names, read before anything loads the user."""
+    claimed = session.get("_user_id")
+    if not isinstance(claimed, str) or "Authorization" in request.headers or not _plain_visit():
+        return None
+    user_id = claimed.partition(":")[0]
+    return (int(user_id), claimed) if user_id.isdigit() and len(user_id) < 19 else None
+
+
+def _from_kept_shell(view, args, kwargs, scopes: list[str], declared, viewers: Viewers) -> Response | None:
+    """A plain signed-in visit served from the shell kept for the viewer's class, found in the round trip that
+    reads the viewer's kept row, without building their ORM object; None when there is none to serve (the
+    page is then served as any other signed-in page)."""
+    if (claimed := _claimed_viewer()) is None:
+        return None
+    user_id, session_id = claimed
+    address, classes = _address(declared), (MEMBER, own_class(user_id))
+    try:
+        found, keys, shells = SHELL_STORE.find_with(viewer_rows(user_id), scopes, [f"{address}|{kind}" for kind in classes])
+    except RedisError:
+        return None
+    viewer = kept_viewer(user_id, found)
+    if viewer is None or viewer.get_id() != session_id:
+        return None
+    kind = viewers(db.session, viewer, scopes)
+    if kind not in classes or (shell := shells[classes.index(kind)]) is None:
+        return None
+    g.kept_viewer = viewer  # Flask-Login's loader hands it over once its own checks pass (app.auth.routes)
+    served = current_user._get_current_object() is viewer
+    for read in ("kept_viewer", "kept_user", "own_trees"):
+        g.pop(read, None)
+    return _viewer_page(view, args, kwargs, keys[classes.index(kind)], kind, shell) if served else None
 
 
 def _viewer_page(view, args, kwargs, key: str, kind: str | None, kept: bytes | None) -> Response:
@@ -186,7 +232,7 @@ def _viewer_page(view, args, kwargs, key: str, kind: str | None, kept: bytes | N
 def _shell_page(view, args, kwargs, key: str, hit: bytes | None) -> Response:
     """The page from the kept shell ``hit`` of the viewer's class (rendered and kept under ``key`` when there is
     none), with the viewer's own bits put in."""
-    token = generate_csrf()  # the session's token exists before the shell is rendered or served
+    token = _csrf_token()  # the session's token exists before the shell is rendered or served
     metrics.viewer_page_cache(hit is not None)
     if hit is not None:
         mimetype, slots, body = pickle.loads(hit)  # noqa: S301 - only this module writes these keys
@@ -202,6 +248,22 @@ def _shell_page(view, args, kwargs, key: str, hit: bytes | None) -> Response:
         SHELL_STORE.put(key, pickle.dumps((response.mimetype, slots, body)), cache_timeout("PAGE_CACHE_SECONDS"))
     response.set_data(_fill(body, slots, token))
     return response
+
+
+def _csrf_token() -> str:
+    """The session's signed CSRF token. Tokens that never expire (``WTF_CSRF_TIME_LIMIT`` None) are signed once
+    per session in each process: signing was a good part of what a page served from a shell costs."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    raw = session.get(field)
+    if raw is None or field in g or current_app.config.get("WTF_CSRF_TIME_LIMIT") is not None:
+        return generate_csrf()
+    signed = current_app.extensions.setdefault("sf_signed_csrf", {})
+    if (token := signed.get(raw)) is None:
+        if len(signed) >= _SIGNED_TOKENS:
+            signed.clear()
+        token = signed[raw] = generate_csrf()
+    setattr(g, field, token)
+    return token
 
 
 @contextmanager

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from app import cache_versions as versions
 from app.extensions import redis_client
 from app.models import Scene
+from app.pages import MEMBER, own_class
 
-MEMBER = "member"
 #: how long a viewer's own story trees are remembered when none of their scenes changes meanwhile
 OWN_TREES_SECONDS = 3600
 
@@ -36,7 +36,7 @@ def story_viewers(session: Session, user, scopes: list[str]) -> str | None:
     built every time for moderators."""
     if user.is_moderator:
         return None
-    return f"user:{user.id}" if set(scopes) & own_trees(session, user.id) else MEMBER
+    return own_class(user.id) if set(scopes) & own_trees(session, user.id) else MEMBER
 
 
 def own_trees(session: Session, user_id: int) -> set[str]:
