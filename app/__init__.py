@@ -61,7 +61,9 @@ def _refuse_unsafe_config(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from app.extensions import cache, csrf, db, limiter, login_manager, migrate
+    from app.sessions import RememberedCookieSessions
 
+    app.session_interface = RememberedCookieSessions()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     csrf.init_app(app)

@@ -67,8 +67,12 @@ def register(app: Flask) -> None:
     if hsts:
         fixed["Strict-Transport-Security"] = f"max-age={hsts}; includeSubDomains"
 
+    by_name = {name.lower(): (name, value) for name, value in fixed.items()}
+
     @app.after_request
     def add_security_headers(response: Response) -> Response:
-        for name, value in fixed.items():
-            response.headers.setdefault(name, value)
+        missing = dict(by_name)  # one pass over the response's headers, not one per header added
+        for name, _ in response.headers.items():
+            missing.pop(name.lower(), None)
+        response.headers.extend(missing.values())
         return response

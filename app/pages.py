@@ -35,7 +35,7 @@ from redis.exceptions import RedisError
 
 from app import cache_versions as versions
 from app.caching import CACHE_FORMAT, PAGE_STORE, SHELL_STORE, cache_timeout, kept_viewer, viewer_rows
-from app.extensions import db
+from app.extensions import db, limiter
 from app.observability import metrics
 
 #: what a plain signed-in visit keeps in its session (Flask-Login's keys and the CSRF token); anything else is
@@ -52,6 +52,14 @@ _SIGNED_TOKENS = 10_000
 def own_class(user_id: int) -> str:
     """The class of the one viewer who sees a page as nobody else does (e.g. the owner of a scene in the story)."""
     return f"user:{user_id}"
+
+
+@limiter.request_filter
+def _reading_a_kept_page() -> bool:
+    """A GET of a kept page carries no rate limit (none is declared on one): Flask-Limiter need not work
+    out which limits apply."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return request.method in ("GET", "HEAD") and getattr(view, "kept_page", False)
 
 
 def skip_page_cache() -> None:
@@ -173,6 +181,7 @@ def reader_page(view=None, *, params: Mapping[str, Callable[[str | None], Any]] 
             return _conditional(response) if _keeps(response) else response
         return _reader_page(view, args, kwargs, *PAGE_STORE.find(scopes, _address(declared)))
 
+    wrapper.kept_page = True
     return wrapper
 
 

@@ -1,7 +1,8 @@
-from flask import current_app, g, render_template
+from flask import current_app, render_template
 
 from app.api import bp, docs_bp
 from app.api import schemas as s
+from app.api.auth import api_user
 from app.api.spec import answer, document_view, openapi_document, operation
 from app.topics.catalog import list_topics
 
@@ -9,7 +10,7 @@ from app.topics.catalog import list_topics
 @bp.get("/me")
 @operation("Who you are", signed_in=True, responses={200: s.Me}, tags=("account",))
 def me():
-    return answer(s.Me, {"user": g.api_user.to_json()})
+    return answer(s.Me, {"user": api_user().to_json()})
 
 
 @bp.get("/topics")

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import current_app, g, request
+from flask import current_app, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from app import cache_versions as versions
 from app.api import bp
 from app.api import schemas as s
+from app.api.auth import api_user
 from app.api.spec import WRITES, answer, operation
 from app.continuity.store import bible_at, check_continuation, entity_json
 from app.errors import json_error
@@ -50,7 +51,7 @@ check_limit = limiter.shared_limit(lambda: current_app.config["CHECK_LIMIT"], sc
            responses={202: s.Started, **WRITES}, tags=("scenes",))
 def create_scene(body: s.NewScene):
     declared = [d.model_dump() for d in body.declare] if body.declare is not None else None
-    started = writing.create_scene(g.api_user, title=body.title, topic_slug=body.topic, prompt=body.prompt,
+    started = writing.create_scene(api_user(), title=body.title, topic_slug=body.topic, prompt=body.prompt,
                                    visibility=body.visibility, declared=declared)
     return answer(s.Started, _started_json(started), 202)
 
@@ -59,7 +60,7 @@ def create_scene(body: s.NewScene):
 @reader_page(scope=versions.scene_scope, viewers=story_viewers)
 @operation("A scene and its ordered segments, with media URLs", responses={200: s.SceneAnswer}, tags=("scenes",))
 def get_scene(scene_ref: str):
-    scene = access.visible_scene(scene_ref, g.api_user)
+    scene = access.visible_scene(scene_ref, api_user())
     views = scene_view(scene)
     if work_in_progress(views):
         skip_page_cache()  # the tail's job progress moves without a change the cache would notice
@@ -70,16 +71,16 @@ def get_scene(scene_ref: str):
 @operation("Continue a scene after the head you saw (409 scene_moved when it moved on)", signed_in=True,
            body=s.Continuation, responses={202: s.Continued, **WRITES}, tags=("scenes",))
 def continue_scene(scene_ref: str, body: s.Continuation):
-    scene = access.visible_scene(scene_ref, g.api_user)
-    seen = access.seen_segment(body.after_segment_id, g.api_user)
-    started = writing.continue_scene(scene, g.api_user, body.prompt, seen.id if seen else None)
+    scene = access.visible_scene(scene_ref, api_user())
+    seen = access.seen_segment(body.after_segment_id, api_user())
+    started = writing.continue_scene(scene, api_user(), body.prompt, seen.id if seen else None)
     return answer(s.Continued, _started_json(started), 202)
 
 
 @bp.get("/scenes/<scene:scene_ref>/cut")
 @operation("The director's cut's status", responses={200: s.CutOut}, tags=("scenes",))
 def get_cut(scene_ref: str):
-    cut = cuts.cut_for(access.visible_scene(scene_ref, g.api_user))
+    cut = cuts.cut_for(access.visible_scene(scene_ref, api_user()))
     if cut is None:
         return json_error(404, "This scene has no director's cut yet.")
     return answer(s.CutOut, cut.to_json())
@@ -90,9 +91,9 @@ def get_cut(scene_ref: str):
 @operation("Check a continuation prompt against the Scene Bible without generating anything",
            body=s.PromptCheck, responses={200: s.CheckOut, 422: s.Error, 429: s.Error}, tags=("continuity",))
 def check_scene_prompt(scene_ref: str, body: s.PromptCheck):
-    scene = access.visible_scene(scene_ref, g.api_user)
+    scene = access.visible_scene(scene_ref, api_user())
     after = body.after_segment_id
-    parent = access.visible_segment(after, g.api_user) if after is not None else scene.head
+    parent = access.visible_segment(after, api_user()) if after is not None else scene.head
     return answer(s.CheckOut, check_json(check_continuation(parent, clean_prompt(body.prompt))))
 
 
@@ -109,8 +110,8 @@ def check_first_prompt(body: s.FirstPromptCheck):
 @operation("The Scene Bible at the scene's head, or at one of its segments", query=s.BibleQuery,
            responses={200: s.BibleOut}, tags=("continuity",))
 def get_bible(scene_ref: str, query: s.BibleQuery):
-    scene = access.visible_scene(scene_ref, g.api_user)
-    at = access.visible_segment(query.segment, g.api_user) if query.segment is not None else scene.head
+    scene = access.visible_scene(scene_ref, api_user())
+    at = access.visible_segment(query.segment, api_user()) if query.segment is not None else scene.head
     public_ids = {seg.id: seg.public_id for seg in (segment_path(at.id) if at else [])}
     entities = [entity_json(e, public_ids) for e in bible_at(at.id if at else None).entities.values()]
     return answer(s.BibleOut, {"segment_id": at.public_id if at else None, "entities": entities})
@@ -120,8 +121,8 @@ def get_bible(scene_ref: str, query: s.BibleQuery):
 @operation("Correct the Scene Bible (the scene's owner or a moderator), recorded at the head", signed_in=True,
            body=s.BibleChangeRequest, responses={201: s.ChangeAnswer, **WRITES}, tags=("continuity",))
 def change_bible(scene_ref: str, body: s.BibleChangeRequest):
-    scene = access.visible_scene(scene_ref, g.api_user)
-    change = bible_edits.correct_bible(scene, g.api_user, op=body.op, entity_id=body.entity_id, key=body.key,
+    scene = access.visible_scene(scene_ref, api_user())
+    change = bible_edits.correct_bible(scene, api_user(), op=body.op, entity_id=body.entity_id, key=body.key,
                                        value=body.value)
     return answer(s.ChangeAnswer, {"change": {
         "segment_id": db.session.get(Segment, change.segment_id).public_id, "entity_id": change.entity_id,
@@ -132,8 +133,8 @@ def change_bible(scene_ref: str, body: s.BibleChangeRequest):
 @operation("Rename a scene or change its visibility (its owner only)", signed_in=True, body=s.SceneChange,
            responses={200: s.SceneAnswer, **WRITES}, tags=("scenes",))
 def change_scene(scene_ref: str, body: s.SceneChange):
-    scene = access.visible_scene(scene_ref, g.api_user)
-    changed = writing.change_scene(scene, g.api_user, title=body.title, visibility=body.visibility)
+    scene = access.visible_scene(scene_ref, api_user())
+    changed = writing.change_scene(scene, api_user(), title=body.title, visibility=body.visibility)
     return answer(s.SceneAnswer, {"scene": scene_json(changed)})
 
 
@@ -141,9 +142,9 @@ def change_scene(scene_ref: str, body: s.SceneChange):
 @operation("Fork the scene at one of its segments: a new scene of yours sharing the path", signed_in=True,
            body=s.ForkRequest, responses={201: s.SceneAnswer, **WRITES}, tags=("scenes",))
 def fork_scene(scene_ref: str, body: s.ForkRequest):
-    scene = access.visible_scene(scene_ref, g.api_user)
-    segment = access.fork_point(scene, body.segment_id, g.api_user)
-    fork = writing.fork_at(scene, segment, g.api_user, body.title)
+    scene = access.visible_scene(scene_ref, api_user())
+    segment = access.fork_point(scene, body.segment_id, api_user())
+    fork = writing.fork_at(scene, segment, api_user(), body.title)
     return answer(s.SceneAnswer, {"scene": scene_json(fork)}, 201)
 
 
@@ -151,6 +152,6 @@ def fork_scene(scene_ref: str, body: s.ForkRequest):
 @operation("Fast-forward the scene to a fork of it (its owner only); 409 merge_refused says why not",
            signed_in=True, body=s.MergeRequest, responses={200: s.SceneAnswer, **WRITES}, tags=("scenes",))
 def merge_scene(scene_ref: str, body: s.MergeRequest):
-    parent = access.visible_scene(scene_ref, g.api_user)
-    merged = lineage.merge_fork(parent, access.visible_scene(body.fork_scene_id, g.api_user), g.api_user)
+    parent = access.visible_scene(scene_ref, api_user())
+    merged = lineage.merge_fork(parent, access.visible_scene(body.fork_scene_id, api_user()), api_user())
     return answer(s.SceneAnswer, {"scene": scene_json(merged)})

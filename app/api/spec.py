@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from flask import Flask, current_app, g, jsonify, request
+from flask import Flask, current_app, jsonify, request
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
 from app.api import schemas
+from app.api.auth import api_user
 from app.errors import API_CODES, json_error
 from app.query import MAX_ID
 from app.routing import CONVERTERS
@@ -75,7 +76,7 @@ def operation(summary: str, *, responses: dict[int, type[BaseModel] | None], bod
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            if signed_in and g.get("api_user") is None:
+            if signed_in and api_user() is None:
                 return json_error(401, "Sign in or send a personal API token.")
             try:
                 if body is not None:

@@ -1,8 +1,9 @@
 """Story trees in the API."""
-from flask import g, request
+from flask import request
 
 from app import cache_versions as versions
 from app.api import bp
+from app.api.auth import api_user
 from app.api.schemas import TreeOut, TreeQuery
 from app.api.spec import answer, operation
 from app.errors import json_error
@@ -18,7 +19,7 @@ from app.story.viewers import story_viewers
 @operation("A story tree: every segment grown from one root and the branches through it", query=TreeQuery,
            responses={200: TreeOut}, tags=("stories",))
 def tree_api(root_ref: str, query: TreeQuery):
-    story = story_tree(access.lookup(Segment, root_ref), g.api_user, came_from(request.args.get("from"), g.api_user))
+    story = story_tree(access.lookup(Segment, root_ref), api_user(), came_from(request.args.get("from"), api_user()))
     if story is None:
         return json_error(404, "There is no story with that root segment.")
     return answer(TreeOut, tree_json(story))

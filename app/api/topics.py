@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from flask import g, jsonify
+from flask import jsonify
 from pydantic import Field, StringConstraints
 
 from app.api import bp
+from app.api.auth import api_user
 from app.api.schemas import Answer, Error, Request, TopicOut
 from app.api.spec import answer, operation
 from app.console import ConsoleError
@@ -60,7 +61,7 @@ def _shown(topic) -> dict:
 
 
 def _refused():
-    if not g.api_user.is_admin:
+    if not api_user().is_admin:
         return json_error(403, "Only admins can change topics.")
     return None
 
@@ -78,7 +79,7 @@ def create_topic(body: NewTopic):
     draft = editing.TopicDraft(name=body.name, slug=body.slug, description=body.description, hue=body.hue,
                                motif=body.motif)
     try:
-        topic = editing.create_topic(g.api_user, draft, body.reason)
+        topic = editing.create_topic(api_user(), draft, body.reason)
     except ConsoleError as err:
         return _invalid(err)
     return answer(AdminTopicAnswer, _shown(topic), 201)
@@ -97,11 +98,11 @@ def change_topic(slug: str, body: TopicChange):
                                motif=body.motif)
     try:
         if draft != editing.TopicDraft():
-            editing.edit_topic(g.api_user, topic, draft, body.reason)
+            editing.edit_topic(api_user(), topic, draft, body.reason)
         if body.position is not None:
-            editing.place_topic(g.api_user, topic, body.position)
+            editing.place_topic(api_user(), topic, body.position)
         if body.archived is not None and body.archived != topic.archived:
-            editing.archive_topic(g.api_user, topic, body.archived, body.reason)
+            editing.archive_topic(api_user(), topic, body.archived, body.reason)
     except ConsoleError as err:
         return _invalid(err)
     return answer(AdminTopicAnswer, _shown(topic))

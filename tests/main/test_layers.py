@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("leaves", (
-        "app.text", "app.query", "app.media", "app.storage", "app.observability",
+        "app.text", "app.query", "app.media", "app.storage", "app.observability", "app.sessions",
         "app.moderation.prompt_filter", "app.moderation.text", "app.moderation.frames",
         "app.moderation.classifiers", "app.moderation.review",
     )),
