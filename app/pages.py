@@ -12,7 +12,9 @@ reads them (``/?junk=1`` is the same page as ``/``):
   it) or one viewer's own; None renders the page whole (moderators, who see what nobody else does). A
   visit whose session holds anything of the viewer's own (a flashed message, a refused prompt), or a view
   that calls ``personal_page()`` (a failed or withheld segment, which its writer sees differently), is
-  rendered whole and not kept.
+  rendered whole and not kept. A plain signed-in visit looks for its shell before Flask-Login loads anybody,
+  in the Redis round trip that reads the viewer's kept row (``_from_kept_shell``): a page served from a shell
+  builds no ORM object and sends no SQL.
 
 Every GET answers with an ETag (a 304 when the browser's copy is current); a signed-in viewer's ETag is
 theirs alone (``_viewer_etag``).
