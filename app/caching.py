@@ -125,6 +125,13 @@ KNOWN_USER_SECONDS = 300
 _USER_COLUMNS = tuple(c.key for c in inspect(User).column_attrs if c.key != "password_hash")
 
 
+def session_user_id(session_id: str) -> int | None:
+    """The user id a session or remember-me cookie names (``<id>:<session version>``); None when malformed."""
+    user_id, _, version = session_id.partition(":")
+    well_formed = user_id.isdigit() and version.isdigit() and len(user_id) < 19 and len(version) < 19
+    return int(user_id) if well_formed else None
+
+
 def viewer_rows(user_id: int) -> list[tuple[str, str]]:
     """What is kept of a signed-in person, as ``(scope, prefix)`` pairs for ``app.cache_versions.kept``: their row
     (``user:<id>``) and the story trees they own scenes in (``owner:<id>``)."""

@@ -13,7 +13,7 @@ reads them (``/?junk=1`` is the same page as ``/``):
   visit whose session holds anything of the viewer's own (a flashed message, a refused prompt), or a view
   that calls ``personal_page()`` (a failed or withheld segment, which its writer sees differently), is
   rendered whole and not kept. A plain signed-in visit looks for its shell before Flask-Login loads anybody,
-  in the Redis round trip that reads the viewer's kept row (``_from_kept_shell``): a page served from a shell
+  in the Redis round trip that reads the viewer's kept row (``_claimed_shell``): a page served from a shell
   builds no ORM object and sends no SQL.
 
 Every GET answers with an ETag (a 304 when the browser's copy is current); a signed-in viewer's ETag is
@@ -26,6 +26,7 @@ import hmac
 import pickle
 from collections.abc import Callable, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -36,7 +37,16 @@ from markupsafe import escape
 from redis.exceptions import RedisError
 
 from app import cache_versions as versions
-from app.caching import CACHE_FORMAT, PAGE_STORE, SHELL_STORE, cache_timeout, kept_viewer, viewer_rows
+from app.caching import (
+    CACHE_FORMAT,
+    PAGE_STORE,
+    SHELL_STORE,
+    KeptViewer,
+    cache_timeout,
+    kept_viewer,
+    session_user_id,
+    viewer_rows,
+)
 from app.extensions import db, limiter
 from app.observability import metrics
 
@@ -169,11 +179,12 @@ def reader_page(view=None, *, params: Mapping[str, Callable[[str | None], Any]] 
         scopes = _scope_of(scope, kwargs)
         if scopes is None:
             return view(*args, **kwargs)
-        if viewers and (served := _from_kept_shell(view, args, kwargs, scopes, declared, viewers)) is not None:
-            return served
+        claimed = _claimed_shell(scopes, declared, viewers) if viewers else None
         if _for_viewer():
-            kind = viewers(db.session, current_user, scopes) if viewers and _plain_visit() else None
-            if kind is None:
+            g.pop("kept_viewer", None), g.pop("kept_user", None)  # the viewer is loaded: what was read for it is used
+            if claimed is not None and current_user.get_id() == claimed.viewer.get_id():
+                key, kind, kept = claimed.key, claimed.kind, claimed.kept
+            elif (kind := viewers(db.session, current_user, scopes) if viewers and _plain_visit() else None) is None:
                 key, kept = f"v{CACHE_FORMAT}:{versions.current(scopes)}:{_address(declared)}", None
             else:
                 key, kept = SHELL_STORE.find(scopes, f"{_address(declared)}|{kind}")
@@ -191,38 +202,41 @@ def _plain_visit() -> bool:
     return current_app.config["PAGE_CACHE_SECONDS"] > 0 and set(session.keys()) <= PLAIN_SESSION
 
 
-def _claimed_viewer() -> tuple[int, str] | None:
-    """The user id and session id a plain signed-in visit's session names, read before anything loads the user."""
+@dataclass(frozen=True)
+class _Claim:
+    """What one round trip found for a plain signed-in visit: the viewer as their kept row tells, their class,
+    and the key of the shell kept for it (with the shell, when there is one)."""
+
+    viewer: KeptViewer
+    kind: str
+    key: str
+    kept: bytes | None
+
+
+def _claimed_shell(scopes: list[str], declared, viewers: Viewers) -> _Claim | None:
+    """For a plain signed-in visit, before Flask-Login loads anybody: the viewer's kept row, their class and its
+    shell, in one Redis round trip; None when the row isn't kept or no shell serves their class (moderators).
+    When the shell is there, Flask-Login is handed the kept viewer and no ORM object is built; otherwise it
+    loads the ``User`` from the row already read (``app.caching.known_user``)."""
     claimed = session.get("_user_id")
     if not isinstance(claimed, str) or "Authorization" in request.headers or not _plain_visit():
         return None
-    user_id = claimed.partition(":")[0]
-    return (int(user_id), claimed) if user_id.isdigit() and len(user_id) < 19 else None
-
-
-def _from_kept_shell(view, args, kwargs, scopes: list[str], declared, viewers: Viewers) -> Response | None:
-    """A plain signed-in visit served from the shell kept for the viewer's class, found in the round trip that
-    reads the viewer's kept row, without building their ORM object; None when there is none to serve (the
-    page is then served as any other signed-in page)."""
-    if (claimed := _claimed_viewer()) is None:
+    if (user_id := session_user_id(claimed)) is None:
         return None
-    user_id, session_id = claimed
     address, classes = _address(declared), (MEMBER, own_class(user_id))
     try:
         found, keys, shells = SHELL_STORE.find_with(viewer_rows(user_id), scopes, [f"{address}|{kind}" for kind in classes])
     except RedisError:
         return None
     viewer = kept_viewer(user_id, found)
-    if viewer is None or viewer.get_id() != session_id:
+    if viewer is None or viewer.get_id() != claimed:
         return None
-    kind = viewers(db.session, viewer, scopes)
-    if kind not in classes or (shell := shells[classes.index(kind)]) is None:
+    if (kind := viewers(db.session, viewer, scopes)) not in classes:
         return None
-    g.kept_viewer = viewer  # Flask-Login's loader hands it over once its own checks pass (app.auth.routes)
-    served = current_user._get_current_object() is viewer
-    for read in ("kept_viewer", "kept_user", "own_trees"):
-        g.pop(read, None)
-    return _viewer_page(view, args, kwargs, keys[classes.index(kind)], kind, shell) if served else None
+    claim = _Claim(viewer, kind, keys[classes.index(kind)], shells[classes.index(kind)])
+    if claim.kept is not None:
+        g.kept_viewer = viewer  # Flask-Login's loader hands it over once its own checks pass (app.auth.routes)
+    return claim
 
 
 def _viewer_page(view, args, kwargs, key: str, kind: str | None, kept: bytes | None) -> Response:

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import accounts, bp, throttle
 from app.auth.forms import FinishRegistrationForm, LoginForm, RegisterForm, ResetPasswordForm, ResetRequestForm
-from app.caching import known_user
+from app.caching import known_user, session_user_id
 from app.extensions import limiter, login_manager
 from app.models import User
 
@@ -13,14 +13,13 @@ from app.models import User
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     """The user a session or remember-me cookie names, while its session version is still the user's."""
-    user_id, _, version = session_id.partition(":")
-    if not (user_id.isdigit() and version.isdigit() and len(user_id) < 19 and len(version) < 19):
+    if (user_id := session_user_id(session_id)) is None:
         return None
     served = g.pop("kept_viewer", None)  # a page served from a kept shell needs no more than the kept row
     if served is not None and served.get_id() == session_id:
         return served
-    user = known_user(int(user_id))
-    return user if user is not None and user.session_version == int(version) else None
+    user = known_user(user_id)
+    return user if user is not None and user.session_version == int(session_id.partition(":")[2]) else None
 
 
 login_manager.login_view = "auth.login"
