@@ -1,8 +1,11 @@
 """Extension objects, created once and bound to the app in create_app()."""
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
 
+import orjson
 from flask import current_app
 from flask_caching import Cache
 from flask_limiter import Limiter
@@ -39,7 +42,24 @@ def _sqlite_enforces_foreign_keys(dbapi_connection, connection_record) -> None:
         dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
-db = SQLAlchemy(model_class=Base)
+#: a run of digits that may be an integer past 64 bits, which orjson would read as a float
+_LONG_NUMBER = re.compile(rb"\d{19}")
+
+
+def json_column_value(text: str | bytes):
+    """A JSON column's stored text as Python values: orjson, several times faster than the standard library on
+    the many small documents a page reads (a 200-segment scene has 800). What orjson refuses (NaN, which
+    SQLite keeps) or would read differently (an integer past 64 bits) is read by the standard library."""
+    raw = text.encode() if isinstance(text, str) else text
+    if _LONG_NUMBER.search(raw) is None:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(raw)
+
+
+db = SQLAlchemy(model_class=Base, engine_options={"json_deserializer": json_column_value})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

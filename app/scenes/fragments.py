@@ -1,12 +1,15 @@
 """The parts of a signed-in scene page that are the same for every viewer, kept as rendered HTML.
 
-A scene's ready segments never change while its head and story tree stay as they are, so their list
-items and the player's chapter list are rendered once per head and tree version and kept in Redis
-(``app.caching.cached_fragment``). What belongs to the viewer in them — the CSRF token of the fork
-forms and the fork's suggested title, which names the viewer — is rendered as a marker and put in for
-each viewer when the page is assembled. The markers are derived from the secret key, so no prompt can
-spell one. A branch with a withheld segment (held, hidden, removed) shows different things to different
-people, so its page is rendered whole.
+A ready segment that nobody has withheld never changes, so a scene's list items and the player's
+chapter list are rendered once per scene, head and visibility (which decides whether media URLs are
+signed) and kept in Redis (``app.caching.cached_fragment``) whatever else happens in the story tree: a
+segment published on another branch, a fork or a Bible correction moves the tree's version, so the page
+around the list is built again, but the list is not rendered again. They are used only while every
+segment they show is clear, so a takedown shows at once. What belongs to the viewer in them — the CSRF
+token of the fork forms and the fork's suggested title, which names the viewer — is rendered as a marker
+and put in for each viewer when the page is assembled. The markers are derived from the secret key, so no
+prompt can spell one. A branch with a withheld segment (held, hidden, removed) shows different things to
+different people, so its page is rendered whole.
 """
 from __future__ import annotations
 
@@ -61,8 +64,9 @@ def scene_fragments(page: ScenePage, fork_title: str) -> Fragments | None:
         return None
     if any(view.segment.moderation_state != "clear" for view in page.views[:ready]):
         return None
-    scopes = versions.scene_scope(db.session, page.scene.public_id) or []
-    name = f"scene:{page.scene.id}:{page.scene.head_segment_id}:{ready}"
+    scene = page.scene
+    scopes = ()  # only a site-wide change (versions.ALL) moves them: the name says which segments they show
+    name = f"scene:{scene.id}:{scene.head_segment_id}:{ready}:{scene.visibility}"
     segments = cached_fragment(f"{name}:segments", scopes, lambda: render_template(
         "scenes/_segment_list.html", scene=page.scene, views=page.views[:ready], action_form=_MarkedForm(),
         fork_title=_marker("fork-title")))

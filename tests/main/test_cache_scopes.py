@@ -169,6 +169,37 @@ def test_kept_segment_lists_carry_each_viewers_own_name_and_token(app, client, a
     assert forked.status_code == 302 and db.session.query(Scene).filter_by(title="Nico's way").count() == 1
 
 
+def test_a_kept_segment_list_outlives_changes_elsewhere_in_its_tree_but_never_a_takedown(app, client, auth, user):
+    """A publish on a fork moves the story tree's version, so the scene page is built again, but its segment
+    list is not rendered again; a segment taken out of view leaves the kept list unused at once."""
+    from flask import g
+
+    from app.caching import FRAGMENT_STORE
+
+    make_user("nico")
+    scene = bare_scene(user, title="Lighthouse")
+    path = grow(scene, 3, prompt="The keeper climbs the stair.")
+    scene_id, tree = scene.id, versions.scene_scope(db.session, scene.public_id)
+    auth.login("nico")
+    client.get("/help")
+    assert "The keeper climbs the stair." in client.get(scene_url(scene_id)).get_data(as_text=True)
+    kept = FRAGMENT_STORE.size()
+    moved = versions.current(tree)
+    _fork(db.session.get(Scene, scene_id), path[1], "Another way")
+    _sneak_title(scene_id, "Lighthouse at dawn")  # shows the page itself was built again
+    g.pop("_login_user", None)
+    page = client.get(scene_url(scene_id)).get_data(as_text=True)
+    assert versions.current(tree) != moved and "Lighthouse at dawn" in page
+    assert FRAGMENT_STORE.size() == kept and page.count("The keeper climbs the stair.") == 9  # 3 segments × 3
+    held = db.session.get(type(path[2]), path[2].id)
+    held.moderation_state = "held"
+    db.session.commit()
+    g.pop("_login_user", None)
+    page = client.get(scene_url(scene_id)).get_data(as_text=True)
+    assert page.count("The keeper climbs the stair.") == 6  # the held one's chapter, poster and text no longer
+    assert page.count("Not shown: taken out of view by moderators.") == 3
+
+
 def test_the_kept_story_tree_serves_only_viewers_who_see_what_readers_see(app, client, auth, user, queries):
     """A signed-in viewer with nothing unlisted gets the tree kept for everyone (few statements); the owner
     of a private branch in it gets their own tree, with that branch."""
