@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import mimetypes
 import re
+from functools import lru_cache
 from pathlib import Path
 
 MAX_KEY_LENGTH = 512
@@ -27,6 +28,7 @@ _CONTENT_TYPES = {
 }
 
 
+@lru_cache(maxsize=65_536)  # a key is checked once per process: a 200-segment page builds 430 media URLs
 def validate_key(key: str) -> str:
     """Return ``key`` if it is a safe storage key, else raise ValueError saying why."""
     _check_name(key, "key")

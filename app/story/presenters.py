@@ -2,6 +2,7 @@
 pages assembled; a continuity check as the forms and the API show it."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 from flask import current_app
@@ -14,7 +15,7 @@ from app.models import DirectorsCut, GenerationJob, Scene, Segment
 from app.models.paths import scene_segments
 from app.providers.factory import prompt_expander
 from app.story import access, bible_edits, cuts, lineage, listings, playback
-from app.story.media_links import media_url
+from app.story.media_links import media_urls
 
 
 @dataclass
@@ -110,23 +111,23 @@ def scene_view(scene: Scene) -> list[SegmentView]:
     if unfinished:
         rows = db.session.scalars(select(GenerationJob).where(GenerationJob.segment_id.in_(unfinished)))
         jobs = {job.segment_id: job for job in rows}
+    url = media_urls(scene)
     return [
-        SegmentView(s, jobs.get(s.id), media_url(scene, s.video_key) if s.is_public_now else None,
-                    _poster_url(scene, s))
+        SegmentView(s, jobs.get(s.id), url(s.video_key) if s.is_public_now else None, _poster_url(url, s))
         for s in segments
     ]
 
 
-def _poster_url(scene: Scene, segment: Segment) -> str | None:
+def _poster_url(url: Callable[[str | None], str | None], segment: Segment) -> str | None:
     """The segment's poster; a moderation slate's card when it is held, hidden or removed."""
     if not segment.is_ready:
         return None
     if segment.is_public_now:
-        return media_url(scene, segment.poster_key)
+        return url(segment.poster_key)
     from app.moderation.takedown import moderation_slate
 
     slate = moderation_slate(segment)
-    return media_url(scene, slate.poster_key) if slate else None
+    return url(slate.poster_key) if slate else None
 
 
 def segment_json(view: SegmentView) -> dict:
