@@ -68,10 +68,10 @@ def scene_fragments(page: ScenePage, fork_title: str) -> Fragments | None:
     scopes = ()  # only a site-wide change (versions.ALL) moves them: the name says which segments they show
     name = f"scene:{scene.id}:{scene.head_segment_id}:{ready}:{scene.visibility}"
     segments = cached_fragment(f"{name}:segments", scopes, lambda: render_template(
-        "scenes/_segment_list.html", scene=page.scene, views=page.views[:ready], action_form=_MarkedForm(),
+        "scenes/_segment_list.html", scene=scene, views=page.views[:ready], action_form=_MarkedForm(),
         fork_title=_marker("fork-title")))
     chapters = cached_fragment(f"{name}:chapters", scopes, lambda: render_template(
-        "scenes/_chapters.html", scene=page.scene, chapters=page.chapters))
+        "scenes/_chapters.html", scene=scene, chapters=page.chapters))
     segments = segments.replace(_marker("csrf"), generate_csrf()).replace(_marker("fork-title"),
                                                                           str(escape(fork_title)))
     return Fragments(Markup(segments), Markup(chapters), ready)  # noqa: S704 - rendered by our templates

@@ -9,9 +9,7 @@ from app.models import Scene, Visibility
 
 def media_url(scene: Scene, key: str | None) -> str | None:
     """A URL for the media under ``key`` as shown on ``scene``: signed unless the scene is public."""
-    if not key:
-        return None
-    return storage().url(key, private=signs_media(scene))
+    return media_urls(scene)(key) if key else None
 
 
 def media_urls(scene: Scene) -> Callable[[str | None], str | None]:

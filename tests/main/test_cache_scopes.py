@@ -1,7 +1,7 @@
 """Kept pages follow the story tree, topic or listing that changed, and browsers revalidate with ETags."""
 from app import cache_versions as versions
 from app.extensions import db
-from app.models import BibleChange, GenerationJob, Scene
+from app.models import BibleChange, GenerationJob, Scene, Segment
 from tests.conftest import csrf_token_from
 from tests.factories import HARBOUR_PROMPTS, bare_scene, build_scene, grow, make_topic, make_user, scene_url
 
@@ -191,7 +191,7 @@ def test_a_kept_segment_list_outlives_changes_elsewhere_in_its_tree_but_never_a_
     page = client.get(scene_url(scene_id)).get_data(as_text=True)
     assert versions.current(tree) != moved and "Lighthouse at dawn" in page
     assert FRAGMENT_STORE.size() == kept and page.count("The keeper climbs the stair.") == 9  # 3 segments × 3
-    held = db.session.get(type(path[2]), path[2].id)
+    held = db.session.get(Segment, path[2].id)
     held.moderation_state = "held"
     db.session.commit()
     g.pop("_login_user", None)
