@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, case, func, or_, select, true
 
 from app.extensions import db
-from app.models import Scene, Segment, User
+from app.models import Scene, Segment, User, Visibility
 from app.models.base import utcnow
 from app.models.paths import segment_path
 from app.story.access import Forbidden, can_merge
@@ -31,15 +30,64 @@ def origin_of(scene: Scene) -> Origin | None:
     return Origin(segment.scene if segment else None, segment) if segment else None
 
 
-def forks_of(scene: Scene, viewer) -> list[Scene]:
-    """Scenes forked at a segment this scene created, listed for ``viewer`` (newest first; unlisted ones
-    only for their owner)."""
+#: how many forks a scene page lists (the story tree shows them all)
+FORKS_SHOWN = 12
+
+
+@dataclass(frozen=True)
+class ForkCard:
+    """One fork as a scene page lists it: plain values, no ORM object."""
+
+    public_id: str
+    title: str
+    owner: str
+    segment_count: int
+    forked_from_segment_id: int
+    head_segment_id: int | None
+
+
+@dataclass(frozen=True)
+class Forks:
+    """The forks of a scene listed for one viewer: the first ``FORKS_SHOWN`` of them and how many there are."""
+
+    shown: list[ForkCard]
+    total: int
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    def __iter__(self):
+        return iter(self.shown)
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.shown)
+
+
+def forks_of(scene: Scene, viewer, limit: int = FORKS_SHOWN) -> Forks:
+    """Scenes forked at a segment this scene created, listed for ``viewer`` (public ones, and their own;
+    every one for a moderator): the newest ``limit`` of them and the count of all, in one statement. For the
+    scene's owner, forks that can be merged back (forked at its head, with segments of their own) come first."""
     own = select(Segment.id).where(Segment.scene_id == scene.id)
-    forks = db.session.scalars(
-        select(Scene).where(Scene.forked_from_segment_id.in_(own), Scene.id != scene.id)
-        .options(selectinload(Scene.owner)).order_by(Scene.created_at.desc())
-    )
-    return [f for f in forks if f.listed_for(viewer)]
+    listed = Scene.visibility == Visibility.PUBLIC
+    signed_in = viewer is not None and viewer.is_authenticated
+    if signed_in and viewer.is_moderator:
+        listed = true()
+    elif signed_in:
+        listed = or_(listed, Scene.owner_id == viewer.id)
+    order = [Scene.created_at.desc(), Scene.id.desc()]
+    if signed_in and viewer.id == scene.owner_id and scene.head_segment_id is not None:
+        mergeable = and_(Scene.forked_from_segment_id == scene.head_segment_id,
+                         Scene.head_segment_id != scene.head_segment_id)
+        order.insert(0, case((mergeable, 0), else_=1))
+    rows = db.session.execute(
+        select(Scene.public_id, Scene.title, User.username, Scene.segment_count, Scene.forked_from_segment_id,
+               Scene.head_segment_id, func.count().over())
+        .join(User, User.id == Scene.owner_id)
+        .where(Scene.forked_from_segment_id.in_(own), Scene.id != scene.id, listed)
+        .order_by(*order).limit(limit)
+    ).all()
+    return Forks([ForkCard(*row[:6]) for row in rows], rows[0][6] if rows else 0)
 
 
 def merge_fork(parent: Scene, fork: Scene, user: User) -> Scene:

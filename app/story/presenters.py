@@ -39,7 +39,7 @@ class ScenePage(_Page):
     chapters: list[tuple[Segment, float, float]]
     cut: DirectorsCut | None
     origin: lineage.Origin | None
-    forks: list[Scene]
+    forks: lineage.Forks
     next_scene: Scene | None
 
     @property

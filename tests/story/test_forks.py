@@ -1,11 +1,13 @@
 """Forking at a segment, lineage, and merging a fork back."""
+from datetime import UTC, datetime
+
 import pytest
 
 from app.auth.accounts import create_api_token
 from app.extensions import db, storage
 from app.models import Scene
 from app.models.paths import segment_path
-from tests.factories import build_scene, by_public_id, make_user, scene_url
+from tests.factories import bare_scene, build_scene, by_public_id, grow, make_user, scene_url
 
 FIVE = ["Mara waits on the pier.", "A gull lands beside her.", "The fog lifts.", "A ship appears.", "Mara waves."]
 
@@ -85,3 +87,45 @@ def test_fork_visibility_follows_the_parent(app, client, user, worker):
                        headers=other).status_code == 404
     own = client.post(scene_url(private, "/forks", api=True), json={"segment_id": head}, headers=owner)
     assert own.status_code == 201 and own.json["scene"]["visibility"] == "private"
+
+
+def _fork_of(scene: Scene, at, owner, title: str, visibility: str = "public") -> Scene:
+    fork = Scene(title=title, topic_id=scene.topic_id, owner=owner, head_segment_id=at.id, visibility=visibility,
+                 forked_from_segment_id=at.id, segment_count=at.position)
+    db.session.add(fork)
+    db.session.commit()
+    return fork
+
+
+def test_a_scene_page_lists_its_newest_forks_and_links_the_rest_to_the_story_tree(client, auth, user):
+    """Of 15 public forks the page lists the newest 12 and names the 3 more in the story tree; an unlisted fork
+    shows only to its owner and to moderators; the scene's owner sees a fork they can merge back first."""
+    from app.models import Role
+    from app.story.lineage import FORKS_SHOWN, forks_of
+
+    scene = bare_scene(user, title="Harbour")
+    first, head = grow(scene, 2)
+    others, eve = make_user("olga"), make_user("eve")
+    for i in range(15):
+        _fork_of(scene, first, others, f"Fork {i:02}")
+    _fork_of(scene, first, eve, "Eve's own", visibility="unlisted")
+    mergeable = _fork_of(scene, head, others, "Ready to merge")
+    mergeable.created_at = datetime(2000, 1, 1, tzinfo=UTC)  # the oldest of all
+    db.session.commit()
+    grow(mergeable, 1)
+
+    forks = forks_of(scene, None)
+    assert forks.total == 16 and len(forks.shown) == FORKS_SHOWN == 12 and forks.more == 4
+    assert [f.title for f in forks.shown][:2] == ["Fork 14", "Fork 13"]  # newest first
+    assert "Eve's own" not in [f.title for f in forks_of(scene, others)]
+    assert forks_of(scene, eve).total == 17 and forks_of(scene, eve).shown[0].title == "Eve's own"
+    moderator = make_user("mod", role=Role.MODERATOR)
+    assert forks_of(scene, moderator).total == 17
+    assert forks_of(scene, user).shown[0].title == "Ready to merge"  # the owner's merge candidates come first
+    assert forks_of(scene, user).shown[0].owner == "olga"
+
+    page = client.get(scene_url(scene)).get_data(as_text=True)
+    listed = page[page.index('id="forks-heading"'):].split("</section>")[0]
+    assert listed.count("<li>") == 12 and "Ready to merge" not in listed  # the oldest is past the cut
+    assert "4 more forks" in page and f"/stories/{first.public_id}?from={scene.public_id}" in page
+    assert "see all 16 in the story tree" in page and "Eve&#39;s own" not in page
