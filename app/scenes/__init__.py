@@ -9,3 +9,6 @@ for rule in (access.owns, access.can_edit, access.can_tend, access.can_see_withh
     bp.add_app_template_global(rule)
 
 from app.scenes import bible, files, routes, tree, watch  # noqa: E402,F401
+from app.scenes.urls import segment_card_url  # noqa: E402
+
+bp.add_app_template_global(segment_card_url)

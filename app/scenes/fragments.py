@@ -33,7 +33,8 @@ from app.story.tree import label_text, start_time, story_tree
 
 @dataclass(frozen=True)
 class Fragments:
-    """The kept parts of one scene page: the first ``ready`` segments' list items and the chapter list."""
+    """The kept parts of one scene page: the list items of its ready segments from ``first_shown`` up to
+    ``ready``, and the chapter list."""
 
     segments: Markup
     chapters: Markup
@@ -64,11 +65,11 @@ def scene_fragments(page: ScenePage, fork_title: str) -> Fragments | None:
         return None
     if any(view.segment.moderation_state != "clear" for view in page.views[:ready]):
         return None
-    scene = page.scene
+    scene, first = page.scene, page.first_shown
     scopes = ()  # only a site-wide change (versions.ALL) moves them: the name says which segments they show
     name = f"scene:{scene.id}:{scene.head_segment_id}:{ready}:{scene.visibility}"
-    segments = cached_fragment(f"{name}:segments", scopes, lambda: render_template(
-        "scenes/_segment_list.html", scene=scene, views=page.views[:ready], action_form=_MarkedForm(),
+    segments = cached_fragment(f"{name}:segments:{first}", scopes, lambda: render_template(
+        "scenes/_segment_list.html", scene=scene, views=page.views[first:ready], action_form=_MarkedForm(),
         fork_title=_marker("fork-title")))
     chapters = cached_fragment(f"{name}:chapters", scopes, lambda: render_template(
         "scenes/_chapters.html", scene=scene, chapters=page.chapters))

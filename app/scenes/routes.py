@@ -9,9 +9,9 @@ from app.pages import personal_page, reader_page, skip_page_cache, viewer_text
 from app.scenes import bp, refusals
 from app.scenes.forms import BibleChangeForm, ContinueForm, ForkForm, NewSceneForm, SceneSettingsForm, SegmentActionForm
 from app.scenes.fragments import readers_bible, scene_fragments
-from app.scenes.urls import scene_from_url, segment_from_url
+from app.scenes.urls import scene_from_url, segment_card_url, segment_from_url
 from app.story import access, bible_edits, lineage, writing
-from app.story.presenters import bible_page, scene_page
+from app.story.presenters import all_segments_param, bible_page, scene_page
 from app.story.viewers import story_viewers
 from app.topics.catalog import list_topics
 
@@ -67,10 +67,10 @@ def new():
 
 
 @bp.get("/scenes/<scene:scene_ref>")
-@reader_page(scope=versions.scene_scope, viewers=story_viewers)
+@reader_page(params={"segments": all_segments_param}, scope=versions.scene_scope, viewers=story_viewers)
 def show(scene_ref: str, continue_form: ContinueForm | None = None, settings_form: SceneSettingsForm | None = None,
          status: int = 200):
-    page = scene_page(scene_from_url(scene_ref), current_user)
+    page = scene_page(scene_from_url(scene_ref), current_user, all_segments_param(request.args.get("segments")))
     if page.changing:
         skip_page_cache()  # progress moves without a database change the cache would notice
     if not page.settled:
@@ -140,7 +140,7 @@ def back_to_scene(scene_ref: str):
 def back_to_segment(segment_ref: str):
     """The fork address opened directly: the scene page at that segment's fork sheet."""
     segment = segment_from_url(segment_ref)
-    return redirect(url_for("scenes.show", scene_ref=segment.scene, _anchor=f"fork-{segment.public_id}"))
+    return redirect(segment_card_url(segment, f"fork-{segment.public_id}"))
 
 
 @bp.post("/segments/<segment:segment_ref>/fork")

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from app.models import Scene, Segment
 from app.story import access
+from app.story.presenters import listed_in_full
 
 
 def scene_from_url(ref: str) -> Scene:
@@ -29,3 +30,11 @@ def _moved_to(**refs: str) -> Response:
     """This request's URL with public ids in place of numeric ones: moved for good (308 keeps a POST a POST)."""
     url = url_for(request.endpoint, **{**request.view_args, **refs}, **request.args.to_dict(flat=False))
     return redirect(url, 301 if request.method in ("GET", "HEAD") else 308)
+
+
+def segment_card_url(segment: Segment, anchor: str) -> str:
+    """The address of ``segment``'s card on its scene's page (``anchor`` within it): every segment's card is
+    listed when the page shows only the newest ones and this is an older one."""
+    scene = segment.scene
+    wider = {} if listed_in_full(segment, scene) else {"segments": "all"}
+    return url_for("scenes.show", scene_ref=scene, _anchor=anchor, **wider)

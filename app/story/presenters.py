@@ -41,6 +41,8 @@ class ScenePage(_Page):
     origin: lineage.Origin | None
     forks: lineage.Forks
     next_scene: Scene | None
+    #: index of the first segment listed in full (``first_shown``)
+    first_shown: int = 0
 
     @property
     def changing(self) -> bool:
@@ -66,12 +68,36 @@ class BiblePage(_Page):
     number: dict
 
 
-def scene_page(scene: Scene, viewer) -> ScenePage:
+def scene_page(scene: Scene, viewer, all_segments: bool = False) -> ScenePage:
     """Everything the scene page shows ``viewer``: the branch, its chapters, the director's cut, where the
-    scene came from, the forks listed for them and the scene offered next."""
+    scene came from, the forks listed for them and the scene offered next. A long branch lists its newest
+    segments in full unless ``all_segments`` (the chapter list has every one)."""
     views = scene_view(scene)
+    ready = sum(1 for view in views if view.segment.is_ready)
     return ScenePage(scene, views, playback.chapters([v.segment for v in views]), cuts.cut_for(scene),
-                     lineage.origin_of(scene), lineage.forks_of(scene, viewer), listings.up_next(scene))
+                     lineage.origin_of(scene), lineage.forks_of(scene, viewer), listings.up_next(scene),
+                     first_shown(ready, all_segments))
+
+
+#: a long branch's page lists its newest segments in full (its chapter list names every one) …
+SEGMENTS_SHOWN = 30
+#: … once it has more than this many ready segments
+SEGMENTS_WINDOWED_AFTER = 40
+
+
+def first_shown(ready: int, all_segments: bool = False) -> int:
+    """The index of the first of ``ready`` segments a scene page lists in full."""
+    return 0 if all_segments or ready <= SEGMENTS_WINDOWED_AFTER else ready - SEGMENTS_SHOWN
+
+
+def all_segments_param(value: str | None) -> bool:
+    """The scene page's ``segments`` parameter: ``all`` lists every segment in full."""
+    return value == "all"
+
+
+def listed_in_full(segment: Segment, scene: Scene) -> bool:
+    """Whether ``scene``'s page lists ``segment`` in full without ``?segments=all`` (links to its card use it)."""
+    return segment.position > scene.segment_count - SEGMENTS_SHOWN or scene.segment_count <= SEGMENTS_WINDOWED_AFTER
 
 
 def bible_page(scene: Scene, viewer) -> BiblePage:
