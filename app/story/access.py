@@ -32,6 +32,7 @@ signed URLs.
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, exists, or_, select, true
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import GenerationJob, Scene, Segment, Visibility
@@ -190,15 +191,20 @@ def is_numeric(ref) -> bool:
     return str(ref).isascii() and str(ref).isdigit()
 
 
+#: what every page or read of a row shows with it, read in the row's own statement (a scene's topic and owner)
+_SHOWN_WITH = {Scene: (joinedload(Scene.topic), joinedload(Scene.owner))}
+
+
 def lookup(model, ref):
     """The row of ``model`` (Scene, Segment, GenerationJob) that ``ref`` names, visible or not; None when
     none does. Callers apply the access rule: stricter for numeric references (``is_numeric``)."""
     ref = str(ref)
+    options = _SHOWN_WITH.get(model, ())
     if is_numeric(ref):
-        return db.session.get(model, int(ref)) if len(ref) <= _MAX_ID_DIGITS else None
+        return db.session.get(model, int(ref), options=options) if len(ref) <= _MAX_ID_DIGITS else None
     if not ref or len(ref) > 32:
         return None
-    return db.session.scalar(select(model).where(model.public_id == ref))
+    return db.session.scalar(select(model).where(model.public_id == ref).options(*options))
 
 
 def _scene_rule(ref, user) -> ColumnElement[bool]:
