@@ -18,6 +18,7 @@ from rq import Worker
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.job import JobStatus as RQStatus
+from rq.worker_registration import REDIS_WORKER_KEYS
 from sqlalchemy import select, update
 
 from app.extensions import db, redis_client
@@ -65,7 +66,7 @@ def orphan_reason(job: GenerationJob, rq_job: Job | None, workers: dict[str, Wor
         return None
     if status != RQStatus.STARTED:
         return f"its queue entry ended as {getattr(status, 'value', status)}"
-    worker = workers.get(rq_job.worker_name or "")
+    worker = workers.get(rq_job.worker_name or "") or _registered_worker(rq_job.worker_name)
     if worker is None:
         return "its worker is gone"
     if worker.hostname == socket.gethostname() and worker.pid and not _pid_alive(worker.pid):
@@ -104,6 +105,15 @@ def resume(job: GenerationJob, reason: str) -> None:
     log.warning("resuming generation job %s after stage %s: %s", job.id, job.stage, reason)
     db.session.refresh(job)
     enqueue(job)
+
+
+def _registered_worker(name: str | None) -> Worker | None:
+    """The worker ``name`` as registered now: one that started after ``workers`` was listed (a second worker
+    starting beside this one) is registered before it takes its first job."""
+    key = f"{Worker.redis_worker_namespace_prefix}{name}"
+    if not name or not redis_client().sismember(REDIS_WORKER_KEYS, key):  # the list Worker.all() reads
+        return None
+    return Worker.find_by_key(key, connection=redis_client())
 
 
 def _same_owner(column, rq_job_id: str | None):

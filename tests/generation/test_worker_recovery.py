@@ -122,3 +122,26 @@ def test_active_row_whose_queue_entry_is_over_or_orphaned_is_resumed(app, user, 
     assert reason in _job(job_id).message
     worker()
     assert _job(job_id).status == "succeeded"
+
+
+def test_a_job_started_by_a_worker_registered_after_the_list_was_read_is_left_alone(app, user):
+    """Two workers starting side by side: one lists the workers, the other registers and starts a job, then the
+    first reads that job. The job's worker is looked up again before it is called gone."""
+    from rq import Worker
+    from rq.job import JobStatus as RQStatus
+
+    from app.generation.recovery import orphan_reason
+
+    job = _job(make_scene(user).job.id)
+    listed = {w.name: w for w in Worker.all(connection=redis_client())}  # before the second worker exists
+    second = Worker(["generate"], connection=redis_client())
+    second.register_birth()
+    rq_job = Job.fetch(job.rq_job_id, connection=redis_client())
+    rq_job.worker_name = second.name
+    rq_job.set_status(RQStatus.STARTED)
+    rq_job.save()
+    try:
+        assert second.name not in listed and orphan_reason(job, rq_job, listed) is None
+    finally:
+        second.register_death()
+    assert orphan_reason(job, rq_job, listed) == "its worker is gone"
