@@ -101,7 +101,10 @@ def resume(job: GenerationJob, reason: str) -> None:
         return
     old = _rq_job(previous)
     if old is not None:
-        old.delete()
+        try:
+            old.delete()
+        except (NoSuchJobError, ValueError):  # it finished and RQ cleared it meanwhile (ValueError: its execution)
+            log.info("queue entry %s of job %s was cleared while it was handed over", previous, job.id)
     log.warning("resuming generation job %s after stage %s: %s", job.id, job.stage, reason)
     db.session.refresh(job)
     enqueue(job)

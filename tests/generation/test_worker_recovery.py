@@ -145,3 +145,28 @@ def test_a_job_started_by_a_worker_registered_after_the_list_was_read_is_left_al
     finally:
         second.register_death()
     assert orphan_reason(job, rq_job, listed) == "its worker is gone"
+
+
+def test_a_queue_entry_that_rq_clears_while_it_is_handed_over_does_not_stop_the_hand_over(app, user, worker,
+                                                                                         monkeypatch):
+    """RQ may clear a finished entry's execution while recovery deletes it (``ValueError: Execution … not found``):
+    the job is handed over and completes all the same."""
+    from rq.job import JobStatus as RQStatus
+
+    job_id = make_scene(user).job.id
+    job = _job(job_id)
+    rq_job = Job.fetch(job.rq_job_id, connection=redis_client())
+    Queue("generate", connection=redis_client()).remove(rq_job)
+    rq_job.set_status(RQStatus.FINISHED)
+    rq_job.save()
+    job.status = "running"
+    db.session.commit()
+
+    def cleared(self, *args, **kwargs):
+        raise ValueError(f"Execution {self.id} not found in Redis")
+
+    monkeypatch.setattr(Job, "delete", cleared)
+    assert recover_orphans() == [job_id]
+    monkeypatch.undo()
+    worker()
+    assert _job(job_id).status == "succeeded"
