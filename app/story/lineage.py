@@ -42,8 +42,8 @@ class ForkCard:
     title: str
     owner: str
     segment_count: int
-    forked_from_segment_id: int
-    head_segment_id: int | None
+    #: forked at the scene's head and with segments of its own: its owner can merge it back
+    mergeable: bool
 
 
 @dataclass(frozen=True)
@@ -75,19 +75,18 @@ def forks_of(scene: Scene, viewer, limit: int = FORKS_SHOWN) -> Forks:
         listed = true()
     elif signed_in:
         listed = or_(listed, Scene.owner_id == viewer.id)
+    mergeable = and_(Scene.forked_from_segment_id == scene.head_segment_id, Scene.head_segment_id != scene.head_segment_id)
     order = [Scene.created_at.desc(), Scene.id.desc()]
     if signed_in and viewer.id == scene.owner_id and scene.head_segment_id is not None:
-        mergeable = and_(Scene.forked_from_segment_id == scene.head_segment_id,
-                         Scene.head_segment_id != scene.head_segment_id)
         order.insert(0, case((mergeable, 0), else_=1))
     rows = db.session.execute(
-        select(Scene.public_id, Scene.title, User.username, Scene.segment_count, Scene.forked_from_segment_id,
-               Scene.head_segment_id, func.count().over())
+        select(Scene.public_id, Scene.title, User.username, Scene.segment_count,
+               func.coalesce(mergeable, False), func.count().over())
         .join(User, User.id == Scene.owner_id)
         .where(Scene.forked_from_segment_id.in_(own), Scene.id != scene.id, listed)
         .order_by(*order).limit(limit)
     ).all()
-    return Forks([ForkCard(*row[:6]) for row in rows], rows[0][6] if rows else 0)
+    return Forks([ForkCard(*row[:4], bool(row[4])) for row in rows], rows[0][5] if rows else 0)
 
 
 def merge_fork(parent: Scene, fork: Scene, user: User) -> Scene:

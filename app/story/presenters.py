@@ -97,7 +97,7 @@ def all_segments_param(value: str | None) -> bool:
 
 def listed_in_full(segment: Segment, scene: Scene) -> bool:
     """Whether ``scene``'s page lists ``segment`` in full without ``?segments=all`` (links to its card use it)."""
-    return segment.position > scene.segment_count - SEGMENTS_SHOWN or scene.segment_count <= SEGMENTS_WINDOWED_AFTER
+    return segment.position > first_shown(scene.segment_count)  # positions count from 1 along the path
 
 
 def bible_page(scene: Scene, viewer) -> BiblePage:
