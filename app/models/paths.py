@@ -1,14 +1,17 @@
 """Walking the segment tree: a branch's path from its root, the segments below one, the scenes that play one."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
+from typing import NamedTuple
 
 from flask import has_request_context
 from sqlalchemy import CTE, BindParameter, Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models.scene import Scene, Segment
+from app.models.scene import Scene, Segment, SegmentStatus
+from app.models.user import User
 
 
 def segment_walk(start_id: int | BindParameter, direction: str, name: str) -> CTE:
@@ -65,9 +68,86 @@ def _read_path(head_id: int) -> list[Segment]:
 def scene_segments(scene: Scene) -> list[Segment]:
     """The branch's ready path plus its unfinished tail (the segment being generated or failed)."""
     path = segment_path(scene.head_segment_id)
-    next_position = path[-1].position + 1 if path else _first_position(scene)
-    tail = db.session.scalars(_tail_statement(), {"scene_id": scene.id, "position": next_position}).all()
-    return path + list(tail)
+    return path + unfinished_tail(scene, path[-1].position if path else None)
+
+
+def unfinished_tail(scene: Scene, head_position: int | None) -> list[Segment]:
+    """The segments of ``scene`` after its head (at ``head_position``; None before its first): the one being
+    generated, or failed, with their writers."""
+    next_position = head_position + 1 if head_position is not None else _first_position(scene)
+    return list(db.session.scalars(_tail_statement(), {"scene_id": scene.id, "position": next_position}))
+
+
+class Writer(NamedTuple):
+    id: int
+    username: str
+
+
+class Step(NamedTuple):
+    """One segment of a path as plain values: what a page names it by (its chapter, the player, links to it)
+    without showing it in full. Reading a 200-segment path this way costs a tenth of reading its rows
+    (``bench/README.md``), so a long branch's page reads in full only the segments it lists."""
+
+    id: int
+    public_id: str
+    position: int
+    status: str
+    moderation_state: str
+    prompt: str
+    author_id: int
+    author: Writer
+    duration: float | None
+    continuity_score: float | None
+    #: whether its colours were corrected to match the scene (its continuity record says)
+    corrected: bool
+    poster_key: str | None
+    thumb_key: str | None
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == SegmentStatus.READY
+
+    @property
+    def is_public_now(self) -> bool:
+        """Ready and not held, hidden or removed by moderation (as ``Segment.is_public_now``)."""
+        return self.is_ready and self.moderation_state == "clear"
+
+
+def path_steps(head_id: int | None) -> list[Step]:
+    """The path from the story's root to ``head_id`` as ``Step`` values, oldest first, in one query."""
+    if head_id is None:
+        return []
+    return [Step(r.id, r.public_id, r.position, r.status, r.moderation_state, r.prompt, r.author_id,
+                 Writer(r.author_id, r.username), r.duration, r.continuity_score, bool(r.corrected), r.poster_key,
+                 r.thumb_key)
+            for r in db.session.execute(_steps_statement(), {"head_id": head_id})]
+
+
+@cache
+def _steps_statement() -> Select:
+    ancestors = segment_walk(bindparam("head_id"), "up", "ancestors")
+    return (
+        select(Segment.id, Segment.public_id, Segment.position, Segment.status, Segment.moderation_state,
+               Segment.prompt, Segment.author_id, User.username, Segment.duration, Segment.continuity_score,
+               Segment.continuity["after"]["corrected"].as_boolean().label("corrected"), Segment.poster_key,
+               Segment.thumb_key)
+        .join(User, User.id == Segment.author_id)
+        .where(Segment.id.in_(select(ancestors.c.id)))
+        .order_by(Segment.position)
+    )
+
+
+def segments_in_full(ids: Sequence[int]) -> list[Segment]:
+    """The segments ``ids`` with their writers, in path order (a page's segments listed in full)."""
+    if not ids:
+        return []
+    return list(db.session.scalars(_full_statement(), {"ids": list(ids)}))
+
+
+@cache
+def _full_statement() -> Select:
+    return (select(Segment).where(Segment.id.in_(bindparam("ids", expanding=True)))
+            .options(joinedload(Segment.author)).order_by(Segment.position))
 
 
 def _first_position(scene: Scene) -> int:

@@ -54,7 +54,7 @@ def _marker(name: str) -> str:
 
 
 def _ready_count(page: ScenePage) -> int:
-    return sum(1 for view in page.views if view.segment.is_ready)
+    return sum(1 for step in page.steps if step.is_ready)
 
 
 def scene_fragments(page: ScenePage, fork_title: str) -> Fragments | None:
@@ -63,13 +63,13 @@ def scene_fragments(page: ScenePage, fork_title: str) -> Fragments | None:
     ready = _ready_count(page)
     if not current_user.is_authenticated or not ready:
         return None
-    if any(view.segment.moderation_state != "clear" for view in page.views[:ready]):
+    if any(step.moderation_state != "clear" for step in page.steps[:ready]):
         return None
     scene, first = page.scene, page.first_shown
     scopes = ()  # only a site-wide change (versions.ALL) moves them: the name says which segments they show
     name = f"scene:{scene.id}:{scene.head_segment_id}:{ready}:{scene.visibility}"
     segments = cached_fragment(f"{name}:segments:{first}", scopes, lambda: render_template(
-        "scenes/_segment_list.html", scene=scene, views=page.views[first:ready], action_form=_MarkedForm(),
+        "scenes/_segment_list.html", scene=scene, views=page.listed[:ready - first], action_form=_MarkedForm(),
         fork_title=_marker("fork-title")))
     chapters = cached_fragment(f"{name}:chapters", scopes, lambda: render_template(
         "scenes/_chapters.html", scene=scene, chapters=page.chapters))

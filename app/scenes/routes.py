@@ -75,19 +75,19 @@ def show(scene_ref: str, continue_form: ContinueForm | None = None, settings_for
         skip_page_cache()  # progress moves without a database change the cache would notice
     if not page.settled:
         personal_page()  # a failed or withheld segment shows its writer what others don't see
-    forms = _scene_forms(page.scene, continue_form, settings_form)
+    forms = _scene_forms(page.scene, page.head_ref, continue_form, settings_form)
     fork_title = viewer_text(f"{page.scene.title} — ", "’s fork", 120) if current_user.is_authenticated else ""
     return render_template("scenes/show.html", **page.context(), **forms, fork_title=fork_title,
                            fragments=scene_fragments(page, fork_title)), status
 
 
-def _scene_forms(scene, continue_form: ContinueForm | None, settings_form: SceneSettingsForm | None) -> dict:
+def _scene_forms(scene, head_ref: str, continue_form: ContinueForm | None,
+                 settings_form: SceneSettingsForm | None) -> dict:
     """The scene page's forms: none for readers (no CSRF token, so no session cookie); a refused
-    continuation comes back with its prompt and reason."""
+    continuation comes back with its prompt and reason. ``head_ref``: the public id of the scene's head."""
     if not current_user.is_authenticated:
         return {"form": continue_form, "settings_form": settings_form, "action_form": None}
-    form = continue_form or refusals.refused_form(scene) or ContinueForm(
-        after_segment_id=scene.head.public_id if scene.head else "")
+    form = continue_form or refusals.refused_form(scene) or ContinueForm(after_segment_id=head_ref)
     settings = settings_form or SceneSettingsForm(title=scene.title, visibility=scene.visibility)
     return {"form": form, "settings_form": settings, "action_form": SegmentActionForm()}
 

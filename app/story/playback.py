@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from flask import current_app
 
@@ -17,9 +18,12 @@ from app.extensions import cache, storage
 from app.media.concat import concat_mp4
 from app.media.hls import MediaPlaylist, MediaSegment, join_playlists
 from app.models import Scene, Segment
-from app.models.paths import segment_path
+from app.models.paths import Step, segment_path
 from app.moderation.takedown import moderation_slate
 from app.story.media_links import media_url, signs_media
+
+#: a segment read whole, or a step of a path read as plain values
+AnySegment = TypeVar("AnySegment", Segment, Step)
 
 
 class NothingToPlay(LookupError):
@@ -109,8 +113,8 @@ def _timestamp(seconds: float) -> str:
     return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
 
 
-def chapters(segments: list[Segment]) -> list[tuple[Segment, float, float]]:
-    """Each ready segment with its start and end time on the branch."""
+def chapters(segments: list[AnySegment]) -> list[tuple[AnySegment, float, float]]:
+    """Each ready segment (or step of a path) with its start and end time on the branch."""
     out, start = [], 0.0
     for segment in segments:
         if not segment.is_ready:

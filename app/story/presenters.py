@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from functools import cached_property
 
 from flask import current_app
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from app.continuity.injection import continuity_note
 from app.continuity.store import bible_at, first_appearances, history, last_appearances, positions_on_path
 from app.extensions import db
 from app.models import DirectorsCut, GenerationJob, Scene, Segment
-from app.models.paths import scene_segments
+from app.models.paths import Step, path_steps, scene_segments, segments_in_full, unfinished_tail
 from app.providers.factory import prompt_expander
 from app.story import access, bible_edits, cuts, lineage, listings, playback
 from app.story.media_links import media_urls
@@ -28,15 +29,20 @@ class SegmentView:
 
 class _Page:
     def context(self) -> dict:
-        """The page's parts by name, as its template reads them."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """The page's parts by name, as its template reads them, and the page itself (``page``) for what it
+        reads only when it is rendered."""
+        return {f.name: getattr(self, f.name) for f in fields(self)} | {"page": self}
 
 
 @dataclass(frozen=True)
 class ScenePage(_Page):
     scene: Scene
-    views: list[SegmentView]
-    chapters: list[tuple[Segment, float, float]]
+    #: the branch's ready path, root first, as plain values (what every segment is named by)
+    steps: list[Step]
+    #: the segment after the head being generated, or failed, in full
+    unfinished: list[SegmentView]
+    #: each ready step with its start and end time on the branch
+    chapters: list[tuple[Step, float, float]]
     cut: DirectorsCut | None
     origin: lineage.Origin | None
     forks: lineage.Forks
@@ -44,15 +50,48 @@ class ScenePage(_Page):
     #: index of the first segment listed in full (``first_shown``)
     first_shown: int = 0
 
+    @cached_property
+    def listed(self) -> list[SegmentView]:
+        """The ready segments listed in full (from ``first_shown``), read whole only when their cards are
+        rendered: a signed-in page keeps them as a fragment (``app.scenes.fragments``)."""
+        shown = segments_in_full([step.id for step in self.steps[self.first_shown:]])
+        return segment_views(self.scene, shown, {})
+
+    @property
+    def head_ref(self) -> str:
+        """The public id of the scene's head ("" before its first segment is ready)."""
+        return self.steps[-1].public_id if self.steps else ""
+
     @property
     def changing(self) -> bool:
         """Whether the page shows progress that moves without a database change (a job, a cut being made)."""
-        return work_in_progress(self.views) or bool(self.cut and self.cut.active)
+        return work_in_progress(self.unfinished) or bool(self.cut and self.cut.active)
 
     @property
     def settled(self) -> bool:
         """Whether every segment is ready and clear: what the page shows then is the same for every member."""
-        return all(view.segment.is_ready and view.segment.moderation_state == "clear" for view in self.views)
+        return not self.unfinished and all(step.is_public_now for step in self.steps)
+
+    @property
+    def continuity_average(self) -> float | None:
+        """The branch's mean continuity score (None before any segment was scored)."""
+        scores = [s.continuity_score for s in self._segments if s.continuity_score is not None]
+        return sum(scores) / len(scores) if scores else None
+
+    @property
+    def corrected_count(self) -> int:
+        """How many of the branch's segments had their colours corrected to match the scene."""
+        return sum(1 for s in self._segments if s.continuity_score is not None and _corrected(s))
+
+    @property
+    def _segments(self) -> list:
+        return [*self.steps, *(view.segment for view in self.unfinished)]
+
+
+def _corrected(segment: Step | Segment) -> bool:
+    if isinstance(segment, Step):
+        return segment.corrected
+    return bool(((segment.continuity or {}).get("after") or {}).get("corrected"))
 
 
 @dataclass(frozen=True)
@@ -72,9 +111,10 @@ def scene_page(scene: Scene, viewer, all_segments: bool = False) -> ScenePage:
     """Everything the scene page shows ``viewer``: the branch, its chapters, the director's cut, where the
     scene came from, the forks listed for them and the scene offered next. A long branch lists its newest
     segments in full unless ``all_segments`` (the chapter list has every one)."""
-    views = scene_view(scene)
-    ready = sum(1 for view in views if view.segment.is_ready)
-    return ScenePage(scene, views, playback.chapters([v.segment for v in views]), cuts.cut_for(scene),
+    steps = path_steps(scene.head_segment_id)
+    unfinished = views_with_jobs(scene, unfinished_tail(scene, steps[-1].position if steps else None))
+    ready = sum(1 for step in steps if step.is_ready)
+    return ScenePage(scene, steps, unfinished, playback.chapters(steps), cuts.cut_for(scene),
                      lineage.origin_of(scene), lineage.forks_of(scene, viewer), listings.up_next(scene),
                      first_shown(ready, all_segments))
 
@@ -131,12 +171,21 @@ def check_json(result) -> dict:
 
 def scene_view(scene: Scene) -> list[SegmentView]:
     """The scene's segments in order, each with its media URLs and (when unfinished) its job."""
-    segments = scene_segments(scene)
+    return views_with_jobs(scene, scene_segments(scene))
+
+
+def views_with_jobs(scene: Scene, segments: list[Segment]) -> list[SegmentView]:
+    """``segments`` of ``scene`` as views, the unfinished ones with their generation job."""
     unfinished = [s.id for s in segments if not s.is_ready]
     jobs = {}
     if unfinished:
         rows = db.session.scalars(select(GenerationJob).where(GenerationJob.segment_id.in_(unfinished)))
         jobs = {job.segment_id: job for job in rows}
+    return segment_views(scene, segments, jobs)
+
+
+def segment_views(scene: Scene, segments: list[Segment], jobs: dict[int, GenerationJob]) -> list[SegmentView]:
+    """``segments`` of ``scene`` with their media URLs and the jobs of those in ``jobs``."""
     url = media_urls(scene)
     return [
         SegmentView(s, jobs.get(s.id), url(s.video_key) if s.is_public_now else None, _poster_url(url, s))

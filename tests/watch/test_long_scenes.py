@@ -40,3 +40,24 @@ def test_a_scene_of_40_segments_lists_them_all(client, user):
     grow(scene, 40)
     page = client.get(scene_url(db.session.get(Scene, scene.id))).get_data(as_text=True)
     assert _cards(page) == 40 and "Show all" not in page
+
+
+def test_the_branchs_continuity_summary_counts_every_segment_not_only_those_listed(app, client, user):
+    """The mean score and the colour-corrected count above the list cover the whole branch, read from the
+    path's plain values, the same for readers and for members (whose cards come from a kept list)."""
+    from app.models import Segment
+
+    scene = bare_scene(user, title="Harbour lights")
+    path = grow(scene, 45)
+    for i, segment in enumerate(path):
+        row = db.session.get(Segment, segment.id)
+        row.continuity_score = 0.5 if i < 10 else 1.0
+        corrected = i < 3  # all three outside the newest 30 the page lists in full
+        row.continuity = {"before": {"colour_drift": 9.0, "first_frame_similarity": 0.8},
+                          "after": {"corrected": corrected, "colour_drift": 1.0, "first_frame_similarity": 0.9}}
+    db.session.commit()
+    ref = scene.public_id
+    writer = _browser(app, "mara")
+    for page in (client.get(scene_url(ref)).get_data(as_text=True), _page(writer, scene_url(ref)),
+                 _page(writer, scene_url(ref))):
+        assert "(89/100 on average)</span> · 3 segments colour-corrected." in page  # (10 × 0.5 + 35) / 45
