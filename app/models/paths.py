@@ -10,7 +10,7 @@ from sqlalchemy import CTE, BindParameter, Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models.scene import Scene, Segment, SegmentStatus
+from app.models.scene import Scene, Segment, SegmentStatus, is_public_now
 from app.models.user import User
 
 
@@ -110,7 +110,7 @@ class Step(NamedTuple):
     @property
     def is_public_now(self) -> bool:
         """Ready and not held, hidden or removed by moderation (as ``Segment.is_public_now``)."""
-        return self.is_ready and self.moderation_state == "clear"
+        return is_public_now(self.status, self.moderation_state)
 
 
 def path_steps(head_id: int | None) -> list[Step]:

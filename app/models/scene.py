@@ -27,6 +27,11 @@ class SegmentStatus(StrEnum):
     FAILED = "failed"
 
 
+def is_public_now(status: str, moderation_state: str) -> bool:
+    """Whether a segment in this state is shown to everyone: ready and not held, hidden or removed by moderation."""
+    return status == SegmentStatus.READY and moderation_state == "clear"
+
+
 class Scene(PublicIdMixin, TimestampMixin, db.Model):
     __tablename__ = "scenes"
     __table_args__ = (
@@ -137,7 +142,7 @@ class Segment(PublicIdMixin, TimestampMixin, db.Model):
     @property
     def is_public_now(self) -> bool:
         """Ready and not held, hidden or removed by moderation."""
-        return self.is_ready and self.moderation_state == "clear"
+        return is_public_now(self.status, self.moderation_state)
 
     @property
     def planned(self) -> SegmentPlan:

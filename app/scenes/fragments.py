@@ -33,12 +33,11 @@ from app.story.tree import label_text, start_time, story_tree
 
 @dataclass(frozen=True)
 class Fragments:
-    """The kept parts of one scene page: the list items of its ready segments from ``first_shown`` up to
-    ``ready``, and the chapter list."""
+    """The kept parts of one scene page: the list items of its ready segments from ``first_shown`` on, and the
+    chapter list."""
 
     segments: Markup
     chapters: Markup
-    ready: int
 
 
 class _MarkedForm:
@@ -53,14 +52,10 @@ def _marker(name: str) -> str:
     return "sf-" + hmac.new(secret, f"fragment:{name}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _ready_count(page: ScenePage) -> int:
-    return sum(1 for step in page.steps if step.is_ready)
-
-
 def scene_fragments(page: ScenePage, fork_title: str) -> Fragments | None:
     """The kept parts of ``page`` for the signed-in viewer, their bits put in; None when the page must be
     rendered whole (signed out, a withheld segment, nothing ready)."""
-    ready = _ready_count(page)
+    ready = page.ready
     if not current_user.is_authenticated or not ready:
         return None
     if any(step.moderation_state != "clear" for step in page.steps[:ready]):
@@ -75,7 +70,7 @@ def scene_fragments(page: ScenePage, fork_title: str) -> Fragments | None:
         "scenes/_chapters.html", scene=scene, chapters=page.chapters))
     segments = segments.replace(_marker("csrf"), generate_csrf()).replace(_marker("fork-title"),
                                                                           str(escape(fork_title)))
-    return Fragments(Markup(segments), Markup(chapters), ready)  # noqa: S704 - rendered by our templates
+    return Fragments(Markup(segments), Markup(chapters))  # noqa: S704 - rendered by our templates
 
 
 def public_tree(root_ref: str, came_from: Scene | None) -> Markup | None:

@@ -47,6 +47,8 @@ class ScenePage(_Page):
     origin: lineage.Origin | None
     forks: lineage.Forks
     next_scene: Scene | None
+    #: how many of the steps are ready
+    ready: int = 0
     #: index of the first segment listed in full (``first_shown``)
     first_shown: int = 0
 
@@ -116,7 +118,7 @@ def scene_page(scene: Scene, viewer, all_segments: bool = False) -> ScenePage:
     ready = sum(1 for step in steps if step.is_ready)
     return ScenePage(scene, steps, unfinished, playback.chapters(steps), cuts.cut_for(scene),
                      lineage.origin_of(scene), lineage.forks_of(scene, viewer), listings.up_next(scene),
-                     first_shown(ready, all_segments))
+                     ready, first_shown(ready, all_segments))
 
 
 #: a long branch's page lists its newest segments in full (its chapter list names every one) …
