@@ -18,6 +18,10 @@ reads them (``/?junk=1`` is the same page as ``/``):
 
 Every GET answers with an ETag (a 304 when the browser's copy is current); a signed-in viewer's ETag is
 theirs alone (``_viewer_etag``).
+
+``@everyones_page`` is for what has no viewer's bits at all (a public scene's playlist, its API reads): a
+response the view marks ``same_for_everyone()`` is kept once for readers and signed-in people alike and
+served before anybody is loaded, with the view's own ETag and cache policy.
 """
 from __future__ import annotations
 
@@ -77,6 +81,12 @@ def _reading_a_kept_page() -> bool:
 def skip_page_cache() -> None:
     """Mark this response as not to be kept (e.g. it shows a generation in progress)."""
     g.skip_page_cache = True
+
+
+def same_for_everyone() -> None:
+    """Mark this response as what everyone who may see it sees (``@everyones_page`` keeps it for all): nothing of
+    the viewer's in it and nothing only some may see (a private scene, a withheld segment)."""
+    g.same_for_everyone = True
 
 
 def personal_page() -> None:
@@ -323,3 +333,46 @@ def _reader_page(view, args, kwargs, key: str, hit: bytes | None) -> Response:
         return response
     PAGE_STORE.put(key, response.mimetype.encode() + b"\n" + response.get_data(), cache_timeout("PAGE_CACHE_SECONDS"))
     return _conditional(response)
+
+
+#: what a copy kept for everyone keeps of the view's headers besides its type: its caching
+_EVERYONES_HEADERS = ("ETag", "Cache-Control")
+
+
+def everyones_page(view=None, *, params: Mapping[str, Callable[[str | None], Any]] | None = None,
+                   scope: Callable[..., list[str] | None] | None = None):
+    """Serve this GET view's response from a copy kept for everyone while nothing it shows has changed, when the
+    view marked it ``same_for_everyone()``; the copy is found before the session's user is loaded, so serving it
+    sends no SQL. ``params`` and ``scope`` as for ``reader_page``. A response not marked is served as built
+    (with an ETag), and not kept."""
+    if view is None:
+        return lambda inner: everyones_page(inner, params=params, scope=scope)
+    declared = dict(params or {})
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if request.method != "GET" or current_app.config["PAGE_CACHE_SECONDS"] <= 0:
+            return view(*args, **kwargs)
+        g.pop("same_for_everyone", None)
+        scopes = _scope_of(scope, kwargs)
+        if scopes is None:
+            return view(*args, **kwargs)
+        key, hit = PAGE_STORE.find(scopes, f"everyone|{_address(declared)}")
+        metrics.everyone_cache(hit is not None)
+        if hit is not None:
+            return _everyones(*pickle.loads(hit))  # noqa: S301 - only this module writes these keys
+        response = current_app.make_response(view(*args, **kwargs))
+        if not (g.pop("same_for_everyone", False) and _keeps(response)):
+            return _conditional(response) if _keeps(response) else response
+        response.add_etag()  # the view's own, else the body's
+        response.headers.setdefault("Cache-Control", "no-cache")
+        kept = (response.mimetype, {name: response.headers[name] for name in _EVERYONES_HEADERS}, response.get_data())
+        PAGE_STORE.put(key, pickle.dumps(kept), cache_timeout("PAGE_CACHE_SECONDS"))
+        return _everyones(*kept)
+
+    wrapper.kept_page = True
+    return wrapper
+
+
+def _everyones(mimetype: str, headers: dict[str, str], body: bytes) -> Response:
+    return Response(body, mimetype=mimetype, headers=headers).make_conditional(request)

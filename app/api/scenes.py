@@ -17,13 +17,12 @@ from app.api.spec import WRITES, answer, operation
 from app.continuity.store import bible_at, check_continuation, entity_json
 from app.errors import json_error
 from app.extensions import db, limiter
-from app.models import Segment
+from app.models import Segment, Visibility
 from app.models.paths import segment_path
-from app.pages import reader_page, skip_page_cache
+from app.pages import everyones_page, same_for_everyone
 from app.story import access, bible_edits, cuts, lineage, writing
-from app.story.presenters import check_json, scene_json, scene_view, segment_json, work_in_progress
+from app.story.presenters import check_json, scene_json, scene_view, segment_json
 from app.story.prompts import clean_prompt
-from app.story.viewers import story_viewers
 
 
 def _started_json(started: writing.Started) -> dict:
@@ -57,13 +56,13 @@ def create_scene(body: s.NewScene):
 
 
 @bp.get("/scenes/<scene:scene_ref>")
-@reader_page(scope=versions.scene_scope, viewers=story_viewers)
+@everyones_page(scope=versions.scene_scope)
 @operation("A scene and its ordered segments, with media URLs", responses={200: s.SceneAnswer}, tags=("scenes",))
 def get_scene(scene_ref: str):
     scene = access.visible_scene(scene_ref, api_user())
     views = scene_view(scene)
-    if work_in_progress(views):
-        skip_page_cache()  # the tail's job progress moves without a change the cache would notice
+    if scene.visibility != Visibility.PRIVATE and all(v.segment.is_public_now for v in views):
+        same_for_everyone()  # every segment ready and clear: anyone who may see the scene reads this
     return answer(s.SceneAnswer, {"scene": scene_json(scene, views)})
 
 
@@ -106,7 +105,7 @@ def check_first_prompt(body: s.FirstPromptCheck):
 
 
 @bp.get("/scenes/<scene:scene_ref>/bible")
-@reader_page(params={"segment": str}, scope=versions.scene_scope, viewers=story_viewers)  # only a segment that exists makes a 200 worth keeping
+@everyones_page(params={"segment": str}, scope=versions.scene_scope)  # only a segment that exists makes a 200 worth keeping
 @operation("The Scene Bible at the scene's head, or at one of its segments", query=s.BibleQuery,
            responses={200: s.BibleOut}, tags=("continuity",))
 def get_bible(scene_ref: str, query: s.BibleQuery):
@@ -114,6 +113,8 @@ def get_bible(scene_ref: str, query: s.BibleQuery):
     at = access.visible_segment(query.segment, api_user()) if query.segment is not None else scene.head
     public_ids = {seg.id: seg.public_id for seg in (segment_path(at.id) if at else [])}
     entities = [entity_json(e, public_ids) for e in bible_at(at.id if at else None).entities.values()]
+    if scene.visibility != Visibility.PRIVATE:
+        same_for_everyone()
     return answer(s.BibleOut, {"segment_id": at.public_id if at else None, "entities": entities})
 
 

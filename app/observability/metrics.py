@@ -18,6 +18,9 @@ PAGE_CACHE = Counter("storyforge_page_cache_requests_total", "Signed-out page vi
                      "or rendered (miss).", ["result"])
 VIEWER_PAGE_CACHE = Counter("storyforge_viewer_page_cache_requests_total", "Signed-in page views served from a "
                             "kept shell (hit) or rendered (miss).", ["result"])
+EVERYONE_CACHE = Counter("storyforge_everyone_cache_requests_total", "Responses the same for everyone who may see "
+                         "them (a public scene's playlist and API reads) served from the copy kept for everyone (hit) "
+                         "or built (miss).", ["result"])
 SQL_PER_REQUEST = Histogram("storyforge_sql_statements_per_request", "SQL statements one request sent.",
                             buckets=(0, 1, 2, 3, 5, 8, 12, 20, 35, 60, 100))
 STAGE_DURATION = Histogram("storyforge_generation_stage_duration_seconds", "Time one generation stage took, "
@@ -77,6 +80,10 @@ def page_cache(hit: bool) -> None:
 
 def viewer_page_cache(hit: bool) -> None:
     child(VIEWER_PAGE_CACHE, "hit" if hit else "miss").inc()
+
+
+def everyone_cache(hit: bool) -> None:
+    child(EVERYONE_CACHE, "hit" if hit else "miss").inc()
 
 
 def generation_stage(stage: str, provider: str, seconds: float) -> None:

@@ -9,7 +9,7 @@ from app.caching import cache_timeout
 from app.extensions import storage
 from app.models import Visibility
 from app.models.paths import segment_path
-from app.pages import reader_page
+from app.pages import everyones_page, reader_page, same_for_everyone
 from app.scenes import bp
 from app.scenes.forms import SegmentActionForm
 from app.scenes.urls import scene_from_url, segment_from_url
@@ -26,13 +26,13 @@ def _filename(scene, suffix: str = "") -> str:
     return f"{stem}-{suffix}.mp4" if suffix else f"{stem}.mp4"
 
 
-def _playlist_response(scene, playlist: playback.Playlist, versioned: bool = False) -> Response:
+def _playlist_response(visibility: str, playlist: playback.Playlist, versioned: bool = False) -> Response:
     """A playlist with its cache policy. A versioned URL (``?head=<segment>``) always names the same text, so
     browsers and CDNs keep it; the bare URL changes whenever the scene grows, so every use revalidates
     (a 304 while the ETag still matches) and a new segment is never hidden behind a cached copy."""
     response = Response(playlist.text, mimetype=HLS_MIME)
     response.set_etag(playlist.etag)
-    if scene.visibility == Visibility.PRIVATE:
+    if visibility == Visibility.PRIVATE:
         response.headers["Cache-Control"] = "private, no-store"
     elif versioned:
         lifetime = cache_timeout("PLAYLIST_CACHE_SECONDS")
@@ -43,22 +43,26 @@ def _playlist_response(scene, playlist: playback.Playlist, versioned: bool = Fal
 
 
 @bp.get("/scenes/<scene:scene_ref>/playlist.m3u8")
+@everyones_page(params={"head": str}, scope=versions.scene_scope)
 def scene_playlist(scene_ref: str):
     scene = scene_from_url(scene_ref)
     head = request.args.get("head")
     try:
         upto = playback.version_on_branch(scene, head) if head else None
-        return _playlist_response(scene, playback.branch_playlist(scene, upto), versioned=upto is not None)
+        playlist = playback.branch_playlist(scene, upto)
     except playback.NothingToPlay:
         abort(404, "This scene has no finished segment to play yet." if not head
               else "That version of the scene isn't on this branch.")
+    if scene.visibility == Visibility.PUBLIC and playlist.settled:
+        same_for_everyone()  # unsigned media URLs and no slate standing in: anyone who asks gets this text
+    return _playlist_response(scene.visibility, playlist, versioned=upto is not None)
 
 
 @bp.get("/segments/<segment:segment_ref>/playlist.m3u8")
 def segment_playlist(segment_ref: str):
     segment = segment_from_url(segment_ref)
     try:
-        return _playlist_response(segment.scene, playback.segment_playlist(segment.scene, segment))
+        return _playlist_response(segment.scene.visibility, playback.segment_playlist(segment.scene, segment))
     except playback.NothingToPlay:
         abort(404, "This segment isn't ready to play yet.")
 

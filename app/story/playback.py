@@ -34,6 +34,8 @@ class NothingToPlay(LookupError):
 class Playlist:
     text: str
     etag: str
+    #: every segment it plays is ready and clear (no moderation slate stands in for one)
+    settled: bool = False
 
 
 def stored_playlist(segment: Segment) -> MediaPlaylist:
@@ -50,7 +52,7 @@ def _playlist(scene: Scene, segments: list[Segment]) -> Playlist:
     if not parts:
         raise NothingToPlay(scene.id)
     text = join_playlists(parts)
-    return Playlist(text, hashlib.sha256(text.encode()).hexdigest()[:32])
+    return Playlist(text, hashlib.sha256(text.encode()).hexdigest()[:32], all(s.is_public_now for s in ready))
 
 
 def _playable(scene: Scene, segment: Segment):
@@ -84,7 +86,7 @@ def branch_playlist(scene: Scene, upto: Segment | None = None) -> Playlist:
     if (hit := cache.get(key)) is not None:
         return Playlist(*hit)
     playlist = _playlist(scene, segment_path(head_id))
-    cache.set(key, (playlist.text, playlist.etag), timeout=cache_timeout("PLAYLIST_CACHE_SECONDS"))
+    cache.set(key, (playlist.text, playlist.etag, playlist.settled), timeout=cache_timeout("PLAYLIST_CACHE_SECONDS"))
     return playlist
 
 

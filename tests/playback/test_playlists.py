@@ -9,6 +9,7 @@ from app.media.ffmpeg import ffmpeg_exe
 from app.media.probe import probe
 from app.models import Scene
 from app.models.paths import segment_path
+from app.moderation.takedown import forget_branches
 from app.story.writing import continue_scene
 from tests.factories import build_scene, make_user, scene_url, segment_url
 
@@ -217,3 +218,50 @@ def test_the_scene_page_plays_the_versioned_playlist_of_its_newest_segment(clien
     page = client.get(scene_url(three_segments)).get_data(as_text=True)
     assert f"playlist.m3u8?head={scene.head.public_id}" in page
     assert f"captions.vtt?head={scene.head.public_id}" in page
+
+
+def test_a_public_scenes_playlist_is_kept_for_everyone_and_served_with_no_sql(client, auth, three_segments, queries):
+    """Once built, a public scene's playlist is served to readers and signed-in people alike from one kept copy,
+    before the scene or the viewer is loaded: no SQL, the same text and ETag, and a 304 for a current copy."""
+    url = scene_url(three_segments, "/playlist.m3u8")
+    built = client.get(url)
+    make_user("eve")
+    auth.login("eve")
+    with queries:
+        kept = client.get(url)
+    assert queries.count == 0
+    assert kept.get_data() == built.get_data() and kept.headers["ETag"] == built.headers["ETag"]
+    assert kept.headers["Cache-Control"] == "no-cache"
+    with queries:
+        assert client.get(url, headers={"If-None-Match": kept.headers["ETag"]}).status_code == 304
+    assert queries.count == 0
+
+
+def test_a_withheld_segment_leaves_the_kept_playlist_at_once(client, three_segments, queries):
+    """Moderation withholding a segment moves the story tree's version: the next request builds the playlist
+    without its media (a slate stands in, or nothing), and a playlist with a withheld segment is not kept."""
+    url = scene_url(three_segments, "/playlist.m3u8")
+    scene = db.session.get(Scene, three_segments)
+    withheld = segment_path(scene.head_segment_id)[1]
+    media = f"/segments/{withheld.public_id}/"
+    assert media in client.get(url).get_data(as_text=True) and media in client.get(url).get_data(as_text=True)
+    withheld.moderation_state = "hidden"
+    forget_branches(withheld)  # as a takedown does (app/moderation/takedown.py)
+    db.session.commit()
+    assert media not in client.get(url).get_data(as_text=True)
+    with queries:
+        assert media not in client.get(url).get_data(as_text=True)
+    assert queries.count > 0  # built again, not served from a copy kept for everyone
+
+
+def test_a_private_scenes_playlist_is_never_kept_for_others(client, auth, user, worker, queries):
+    """The owner's view of a private scene's playlist (signed URLs) is not kept: a stranger still gets 404."""
+    scene_id = build_scene(user, worker, ["A locked diary on the desk."], visibility="private")
+    url = scene_url(scene_id, "/playlist.m3u8")
+    auth.login()
+    assert client.get(url).status_code == 200 and client.get(url).status_code == 200
+    auth.logout()
+    assert client.get(url).status_code == 404
+    make_user("eve")
+    auth.login("eve")
+    assert client.get(url).status_code == 404
