@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from flask import current_app
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from app.extensions import redis_client
@@ -184,14 +184,37 @@ def scene_scope(session: Session, scene_ref: str) -> list[str] | None:
     """The versions of the pages of the scene named ``scene_ref`` (a public id); None when no scene has it."""
     if (known := _known_root(SCENE_ROOTS, scene_ref)) is not None:
         return [tree(known)]
-    row = session.execute(select(Scene.id, Scene.head_segment_id, Scene.forked_from_segment_id)
-                          .where(Scene.public_id == scene_ref)).first()
+    row = session.execute(_scene_and_root(scene_ref)).first()
     if row is None:
         return None
-    scope = scene_tree(session, *row)
+    scope = tree(row.root) if row.root is not None else scene_tree(session, *row[:3])
     if row.head_segment_id or row.forked_from_segment_id:  # until then a discarded first segment changes the root
         redis_client().hset(SCENE_ROOTS, scene_ref, scope.removeprefix("tree:"))
     return [scope]
+
+
+def _scene_and_root(scene_ref: str):
+    """The scene ``scene_ref`` names (id, head, fork point) and the root of the tree its head or fork point grows
+    in (None before it has either), in one statement."""
+    named = Scene.public_id == scene_ref
+    walk = (select(Segment.id, Segment.parent_id).where(named)
+            .join(Scene, Segment.id == func.coalesce(Scene.head_segment_id, Scene.forked_from_segment_id))
+            .cte("to_root", recursive=True))
+    walk = walk.union_all(select(Segment.id, Segment.parent_id).join(walk, Segment.id == walk.c.parent_id))
+    root = select(walk.c.id).where(walk.c.parent_id.is_(None)).scalar_subquery()
+    return select(Scene.id, Scene.head_segment_id, Scene.forked_from_segment_id, root.label("root")).where(named)
+
+
+def known_scene_scope(session: Session, scene_ref: str) -> list[str] | None:
+    """``scene_scope`` when the scene's tree is remembered (in this process or in Redis), None when finding it
+    would take SQL: for a read that costs less built than its tree costs to find (a playlist)."""
+    known = _known_root(SCENE_ROOTS, scene_ref)
+    return [tree(known)] if known is not None else None
+
+
+def remember_scene_root(scene_ref: str, root_id: int) -> None:
+    """Remember the root of the scene ``scene_ref`` (with a ready segment) found while reading its path."""
+    redis_client().hset(SCENE_ROOTS, scene_ref, root_id)
 
 
 def segment_scope(session: Session, root_ref: str) -> list[str] | None:

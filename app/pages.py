@@ -356,6 +356,7 @@ def everyones_page(view=None, *, params: Mapping[str, Callable[[str | None], Any
         g.pop("same_for_everyone", None)
         scopes = _scope_of(scope, kwargs)
         if scopes is None:
+            metrics.everyone_cache(False)
             return view(*args, **kwargs)
         key, hit = PAGE_STORE.find(scopes, f"everyone|{_address(declared)}")
         metrics.everyone_cache(hit is not None)

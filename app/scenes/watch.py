@@ -43,7 +43,7 @@ def _playlist_response(visibility: str, playlist: playback.Playlist, versioned: 
 
 
 @bp.get("/scenes/<scene:scene_ref>/playlist.m3u8")
-@everyones_page(params={"head": str}, scope=versions.scene_scope)
+@everyones_page(params={"head": str}, scope=versions.known_scene_scope)  # a first view builds it for less
 def scene_playlist(scene_ref: str):
     scene = scene_from_url(scene_ref)
     head = request.args.get("head")

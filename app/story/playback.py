@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from flask import current_app
 
+from app import cache_versions as versions
 from app.caching import cache_timeout
 from app.extensions import cache, storage
 from app.media.concat import concat_mp4
@@ -85,7 +86,10 @@ def branch_playlist(scene: Scene, upto: Segment | None = None) -> Playlist:
     key = f"playlist:{scene.id}:{head_id}:{scene.visibility}"
     if (hit := cache.get(key)) is not None:
         return Playlist(*hit)
-    playlist = _playlist(scene, segment_path(head_id))
+    path = segment_path(head_id)
+    if path:  # its story tree, for the copy kept for everyone (versions.known_scene_scope)
+        versions.remember_scene_root(scene.public_id, path[0].id)
+    playlist = _playlist(scene, path)
     cache.set(key, (playlist.text, playlist.etag, playlist.settled), timeout=cache_timeout("PLAYLIST_CACHE_SECONDS"))
     return playlist
 

@@ -270,3 +270,24 @@ def test_the_kept_bible_serves_people_who_cant_correct_it_and_follows_correction
     auth.login("nico")
     client.get("/help")
     assert "Keeper" in client.get(url).get_data(as_text=True)
+
+
+def test_a_scenes_tree_is_found_in_one_statement_and_is_its_roots(app, user, queries):
+    """``scene_scope`` names a scene's tree by the root its head (or, before one, its fork point) grows from, in one
+    SQL statement, and remembers it: a scene, a fork of a fork, a fork not yet continued, and none without a scene."""
+    scene = bare_scene(user, title="Root")
+    path = grow(scene, 3)
+    fork = db.session.get(Scene, _fork(scene, path[1], "Fork"))
+    fork_of_fork = db.session.get(Scene, _fork(fork, db.session.get(Segment, fork.head_segment_id), "Fork of a fork"))
+    waiting = Scene(title="Waiting", topic_id=scene.topic_id, owner=user, forked_from_segment_id=path[0].id)
+    db.session.add(waiting)
+    db.session.commit()
+    root = versions.tree(path[0].id)
+    for named in [s.public_id for s in (scene, fork, fork_of_fork, waiting)]:
+        with queries:
+            assert versions.scene_scope(db.session, named) == [root], named
+        assert queries.count == 1, named
+        with queries:
+            assert versions.scene_scope(db.session, named) == [root], named
+        assert queries.count == 0, named
+    assert versions.scene_scope(db.session, "nosuchscene0") is None
