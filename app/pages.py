@@ -363,8 +363,9 @@ def everyones_page(view=None, *, params: Mapping[str, Callable[[str | None], Any
         if hit is not None:
             return _everyones(*pickle.loads(hit))  # noqa: S301 - only this module writes these keys
         response = current_app.make_response(view(*args, **kwargs))
-        if not (g.pop("same_for_everyone", False) and _keeps(response)):
-            return _conditional(response) if _keeps(response) else response
+        keeps = _keeps(response)
+        if not (keeps and g.pop("same_for_everyone", False)):
+            return _conditional(response) if keeps else response
         response.add_etag()  # the view's own, else the body's
         response.headers.setdefault("Cache-Control", "no-cache")
         kept = (response.mimetype, {name: response.headers[name] for name in _EVERYONES_HEADERS}, response.get_data())

@@ -16,8 +16,6 @@ once, before the first read. Run it from a worktree to compare two versions of t
 from __future__ import annotations
 
 import argparse
-import os
-import secrets
 import statistics
 import sys
 import time
@@ -35,18 +33,12 @@ def main() -> int:
     parser.add_argument("--scenes", type=int, default=150, help="scenes per read and viewer")
     parser.add_argument("--as", dest="username", default="writer00042", help="the signed-in viewer")
     args = parser.parse_args()
-    os.environ.setdefault("STORYFORGE_ENV", "production")
-    os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
-    os.environ.setdefault("PUBLIC_BASE_URL", "http://localhost")
-    os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
-
-    from page_queries import Statements, sign_in
+    from page_queries import Statements, production_app, sign_in
     from sqlalchemy import event, text
 
-    from app import create_app
+    app = production_app()
     from app.extensions import db, redis_client
 
-    app = create_app()
     wanted = args.scenes * 2 * len(READS)
     with app.app_context():
         refs = [row[0] for row in db.session.execute(text(

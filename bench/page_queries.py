@@ -143,6 +143,17 @@ def sign_in(client, username: str) -> None:
         sys.exit(f"signing in as {username} answered {answer.status_code}, not a redirect")
 
 
+def production_app():
+    """The app as production configures it (settings not given in the environment filled in for a bench)."""
+    os.environ.setdefault("STORYFORGE_ENV", "production")
+    os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
+    os.environ.setdefault("PUBLIC_BASE_URL", "http://localhost")
+    os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
+    from app import create_app
+
+    return create_app()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5)
@@ -152,17 +163,12 @@ def main() -> int:
     parser.add_argument("--conditional", action="store_true",
                         help="send back each page's ETag (If-None-Match): the cost of a returning browser's 304")
     args = parser.parse_args()
-    os.environ.setdefault("STORYFORGE_ENV", "production")
-    os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
-    os.environ.setdefault("PUBLIC_BASE_URL", "http://localhost")
-    os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
-
     from sqlalchemy import event
 
-    from app import create_app, models
+    app = production_app()
+    from app import models
     from app.extensions import db
 
-    app = create_app()
     with app.app_context():
         paths = pages(db, models)
         db.session.remove()
