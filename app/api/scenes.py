@@ -28,7 +28,7 @@ from app.story.prompts import clean_prompt
 def _started_json(started: writing.Started) -> dict:
     views = scene_view(started.scene)
     view = next(v for v in views if v.segment.id == started.segment.id)
-    return {"scene": scene_json(started.scene), "segment": segment_json(view), "job": started.job.to_json()}
+    return {"scene": scene_json(started.scene), "segment": segment_json(view, api_user()), "job": started.job.to_json()}
 
 
 def _checker() -> str:
@@ -63,7 +63,7 @@ def get_scene(scene_ref: str):
     views = scene_view(scene)
     if scene.visibility != Visibility.PRIVATE and all(v.segment.is_public_now for v in views):
         same_for_everyone()  # every segment ready and clear: anyone who may see the scene reads this
-    return answer(s.SceneAnswer, {"scene": scene_json(scene, views)})
+    return answer(s.SceneAnswer, {"scene": scene_json(scene, views, api_user())})
 
 
 @bp.post("/scenes/<scene:scene_ref>/segments")

@@ -200,8 +200,9 @@ class SegmentOut(Answer):
     position: int
     parent_id: str | None
     status: str
-    prompt: str
-    expanded_prompt: str | None
+    prompt: str | None = Field(description="null when moderators took the segment out of view, except for its writer "
+                                            "and moderators")
+    expanded_prompt: str | None = Field(description="null until expanded, and whenever ``prompt`` is")
     author: Person
     duration: float | None
     width: int

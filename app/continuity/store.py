@@ -138,10 +138,12 @@ def entity_json(entity, public_ids: Mapping[int, str]) -> dict:
 
 
 def first_appearances(entities) -> dict[str, Segment]:
-    """Each entity's reference still: the segment where it first appeared (its poster shows the entity)."""
+    """Each entity's reference still: the segment where it first appeared (its poster shows the entity), unless
+    moderation took that segment out of view."""
     ids = {e.first_seen for e in entities if e.first_seen}
     segments = {s.id: s for s in db.session.scalars(select(Segment).where(Segment.id.in_(ids)))} if ids else {}
-    return {e.id: segments[e.first_seen] for e in entities if e.first_seen in segments and segments[e.first_seen].poster_key}
+    shown = {i: s for i, s in segments.items() if s.poster_key and s.is_public_now}
+    return {e.id: shown[e.first_seen] for e in entities if e.first_seen in shown}
 
 
 def last_appearances(segment_id: int | None) -> dict[str, int]:

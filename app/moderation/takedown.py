@@ -25,8 +25,8 @@ from app.mail import public_url, send_mail
 from app.models import DirectorsCut, Scene, Segment, User
 from app.models.base import utcnow
 from app.models.moderation import ModerationState
-from app.models.paths import scenes_playing
-from app.moderation.slates import Slate, ensure_slate, slate_kind, stored_slate
+from app.models.paths import scenes_playing, segment_path
+from app.moderation.slates import Slate, ensure_slate, slate_kind, slate_prefix, stored_slate
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,12 @@ def moderation_slate(segment: Segment) -> Slate | None:
     cfg = current_app.config
     return stored_slate(storage(), slate_kind(segment.moderation_state), segment.width, segment.height, segment.fps,
                         cfg["HLS_FORMAT"])
+
+
+def slate_poster_key(segment: Segment) -> str:
+    """The poster of the slate standing in for ``segment`` (made before moderation took it out of view)."""
+    kind = slate_kind(segment.moderation_state)
+    return slate_prefix(kind, segment.width, segment.height, segment.fps, current_app.config["HLS_FORMAT"]) + "poster.jpg"
 
 
 def prepare_slate(segment: Segment, state: str) -> Slate:
@@ -118,12 +124,14 @@ def purge_expired_quarantine() -> int:
 
 
 def forget_branches(segment: Segment) -> list[Scene]:
-    """Drop what was made from branches through ``segment``: cached playlists, MP4 downloads, director's cuts."""
+    """Drop what was made from branches through ``segment``: cached playlists (the branch's and each version
+    of it that plays ``segment``, ``?head=``), MP4 downloads, director's cuts."""
     store = storage()
     scenes = list(db.session.scalars(scenes_playing(segment.id)))
     for scene in scenes:
-        for visibility in ("public", "unlisted", "private"):
-            cache.delete(f"playlist:{scene.id}:{scene.head_segment_id}:{visibility}")
+        versions = [s.id for s in segment_path(scene.head_segment_id) if s.position >= segment.position]
+        cache.delete_many(*(f"playlist:{scene.id}:{head_id}:{visibility}" for head_id in versions
+                            for visibility in ("public", "unlisted", "private")))
         if scene.head is not None:
             store.delete(f"branches/{scene.head.public_id}.mp4")
     cuts = db.session.scalars(select(DirectorsCut).where(DirectorsCut.scene_id.in_([s.id for s in scenes]))).all()

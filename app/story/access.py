@@ -100,6 +100,11 @@ def can_see_withheld(segment: Segment, user) -> bool:
     return (_signed_in(user) and user.id == segment.author_id) or can_moderate(user)
 
 
+def prompt_shown(segment, user) -> bool:
+    """Whether ``user`` may read ``segment``'s prompt: anyone unless moderation took it out of view."""
+    return segment.moderation_state == "clear" or can_see_withheld(segment, user)
+
+
 def require_edit(scene: Scene, user) -> None:
     """Forbidden unless ``user`` may correct the scene's Bible (``can_edit``)."""
     if not can_edit(scene, user):

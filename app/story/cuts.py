@@ -48,7 +48,7 @@ def request_cut(scene: Scene, user: User) -> DirectorsCut:
 
 
 def plan_for(scene: Scene, head_segment_id: int, work: Path) -> CutPlan:
-    segments = [s for s in segment_path(head_segment_id) if s.is_ready]
+    segments = [s for s in segment_path(head_segment_id) if s.is_public_now]  # none moderation took out of view
     store = storage()
     contributors: list[str] = []
     characters: list[str] = []

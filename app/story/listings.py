@@ -9,7 +9,7 @@ Redis (``app.caching.cached_listing``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import and_, bindparam, literal, or_, select, union_all
@@ -71,12 +71,18 @@ class SceneCard:
     @classmethod
     def of(cls, scene: Scene) -> SceneCard:
         head = scene.head
-        return cls(public_id=scene.public_id, title=scene.title, topic=scene.topic.name, owner=scene.owner.username,
+        card = cls(public_id=scene.public_id, title=scene.title, topic=scene.topic.name, owner=scene.owner.username,
                    segment_count=scene.segment_count, duration=scene.total_duration,
                    is_fork=scene.forked_from_segment_id is not None, visibility=scene.visibility,
                    thumb_url=media_url(scene, head.thumb_key) if head else None,
                    poster_url=media_url(scene, head.poster_key) if head else None,
                    poster_width=head.width if head else 0, poster_alt=head.prompt if head else "")
+        if head is None or head.moderation_state == "clear":
+            return card
+        from app.moderation.takedown import slate_poster_key  # the newest segment was taken out of view
+
+        slate = media_url(scene, slate_poster_key(head))
+        return replace(card, thumb_url=slate, poster_url=slate, poster_alt="Not shown: taken out of view by moderators.")
 
 
 @dataclass(frozen=True)

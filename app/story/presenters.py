@@ -207,15 +207,17 @@ def _poster_url(url: Callable[[str | None], str | None], segment: Segment) -> st
     return url(slate.poster_key) if slate else None
 
 
-def segment_json(view: SegmentView) -> dict:
+def segment_json(view: SegmentView, viewer) -> dict:
+    """A segment as the API answers it to ``viewer`` (no prompt of one moderation took out of their view)."""
     s = view.segment
+    shown = access.prompt_shown(s, viewer)
     return {
         "id": s.public_id,
         "position": s.position,
         "parent_id": s.parent.public_id if s.parent_id else None,
         "status": s.status,
-        "prompt": s.prompt,
-        "expanded_prompt": s.expanded_prompt,
+        "prompt": s.prompt if shown else None,
+        "expanded_prompt": s.expanded_prompt if shown else None,
         "author": {"id": s.author.id, "username": s.author.username},
         "duration": s.duration,
         "width": s.width,
@@ -234,7 +236,7 @@ def work_in_progress(views: list[SegmentView]) -> bool:
     return bool(views) and not views[-1].segment.is_ready
 
 
-def scene_json(scene: Scene, views: list[SegmentView] | None = None) -> dict:
+def scene_json(scene: Scene, views: list[SegmentView] | None = None, viewer=None) -> dict:
     data = {
         "id": scene.public_id,
         "title": scene.title,
@@ -249,5 +251,5 @@ def scene_json(scene: Scene, views: list[SegmentView] | None = None) -> dict:
         "updated_at": scene.updated_at.isoformat(),
     }
     if views is not None:
-        data["segments"] = [segment_json(v) for v in views]
+        data["segments"] = [segment_json(v, viewer) for v in views]
     return data

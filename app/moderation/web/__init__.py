@@ -1,7 +1,7 @@
 """Moderation's pages: the queue at /admin/moderation, the report form, a writer's strikes and appeals, legal pages."""
 from flask import Blueprint
 
-from app.story.access import can_see_withheld
+from app.story.access import prompt_shown
 
 bp = Blueprint("moderation", __name__)
 
@@ -11,7 +11,7 @@ def shown_prompt(segment) -> str:
     """A segment's prompt, unless moderation took it out of view and the viewer is neither its writer nor a moderator."""
     from flask_login import current_user
 
-    if segment.moderation_state == "clear" or can_see_withheld(segment, current_user):
+    if prompt_shown(segment, current_user):
         return segment.prompt
     return "Not shown: taken out of view by moderators."
 
