@@ -11,7 +11,8 @@ A version is a counter in Redis, scoped to what changed rather than to the whole
   (``app.caching.known_user``);
 - ``owner:<user id>`` — the scenes one person owns: which story trees they own a scene in
   (``app.story.viewers``);
-- ``all`` — part of every key: moves when a topic changes (its name shows on every scene page).
+- ``all`` — part of every key: moves when a topic changes (its name shows on every scene page) or a person's
+  username does (an erased account's: it shows on every page naming a segment's writer).
 
 ``note_changes`` (run by the session's flush events) reads the changed rows' scene, topic and root ids
 and collects the versions they touch; ``bump`` moves them after the commit. Rows that no page shows
@@ -289,6 +290,6 @@ def scopes_of(session: Session, obj, shown: bool) -> set[str]:
         return {scene_tree(session, obj.scene_id, obj.head_segment_id, None)}
     if isinstance(obj, Topic):
         return {ALL}
-    if isinstance(obj, User):
-        return {user(obj.id)}
+    if isinstance(obj, User):  # a new name (an erased account's) shows on every page naming its writer
+        return {user(obj.id)} | ({ALL} if not shown and _changed(obj, "username") else set())
     return set()
