@@ -3,7 +3,8 @@
 Signed-in connections send the session cookies of readers signed in beforehand (one seeded writer each,
 through the real sign-in form, their welcome message seen, so the cookie stays as the browser would keep
 it), a different reader's cookie each request. A page of many addresses (any scene) gets a Lua table of
-addresses drawn the way the locust readers draw them. A small Lua ``done`` prints the figures as JSON:
+addresses drawn the way the locust readers draw them, from which each wrk thread picks with its own random seed
+(unseeded, both threads picked the same sequence: every address was read twice, close together). A small Lua ``done`` prints the figures as JSON:
 requests, errors, and the 50th, 95th and 99th percentiles of latency. wrk's own CPU time is counted as
 the load generator's.
 """
@@ -26,6 +27,14 @@ _SCRIPT = """
 local paths = {%(paths)s}
 local cookies = {%(cookies)s}
 local n = 0
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
+init = function(args)
+  math.randomseed(os.time() * 100 + id)  -- each thread draws its own addresses, not the same sequence
+end
 request = function()
   n = n + 1
   local headers = {}
