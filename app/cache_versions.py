@@ -269,7 +269,7 @@ def _segment_scopes(session: Session, segment: Segment, shown: bool) -> set[str]
         return set()
     root = segment.id if segment.parent_id is None else root_of(session, segment.parent_id)
     scopes = {tree(root), f"tree:scene-{segment.scene_id}"}
-    if _changed(segment, "moderation_state"):  # listings show each scene's newest segment (or its slate)
+    if not shown and _changed(segment, "moderation_state"):  # listings show each scene's newest segment or its slate
         headed = session.connection().execute(select(Scene.topic_id).where(Scene.head_segment_id == segment.id))
         topics = {topic(_slug_of(session, topic_id)) for topic_id in headed.scalars()}
         scopes |= {HOME, LISTINGS, *topics} if topics else set()

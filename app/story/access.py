@@ -100,6 +100,10 @@ def can_see_withheld(segment: Segment, user) -> bool:
     return (_signed_in(user) and user.id == segment.author_id) or can_moderate(user)
 
 
+#: what people who may not read a withheld segment's prompt see in its place
+WITHHELD_PROMPT = "Not shown: taken out of view by moderators."
+
+
 def prompt_shown(segment, user) -> bool:
     """Whether ``user`` may read ``segment``'s prompt: anyone unless moderation took it out of view."""
     return segment.moderation_state == "clear" or can_see_withheld(segment, user)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Scene, User, Visibility
 from app.query import parse_id
+from app.story.access import WITHHELD_PROMPT
 from app.story.media_links import media_url
 
 
@@ -82,7 +83,7 @@ class SceneCard:
         from app.moderation.takedown import slate_poster_key  # the newest segment was taken out of view
 
         slate = media_url(scene, slate_poster_key(head))
-        return replace(card, thumb_url=slate, poster_url=slate, poster_alt="Not shown: taken out of view by moderators.")
+        return replace(card, thumb_url=slate, poster_url=slate, poster_alt=WITHHELD_PROMPT)
 
 
 @dataclass(frozen=True)

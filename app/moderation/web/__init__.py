@@ -1,7 +1,7 @@
 """Moderation's pages: the queue at /admin/moderation, the report form, a writer's strikes and appeals, legal pages."""
 from flask import Blueprint
 
-from app.story.access import prompt_shown
+from app.story.access import WITHHELD_PROMPT, prompt_shown
 
 bp = Blueprint("moderation", __name__)
 
@@ -13,6 +13,6 @@ def shown_prompt(segment) -> str:
 
     if prompt_shown(segment, current_user):
         return segment.prompt
-    return "Not shown: taken out of view by moderators."
+    return WITHHELD_PROMPT
 
 from app.moderation.web import legal, routes  # noqa: E402,F401
