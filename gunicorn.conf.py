@@ -1,8 +1,11 @@
 """Production server settings: ``gunicorn -c gunicorn.conf.py wsgi:app``. Every value can be set from the environment.
 
-Sized for a small machine (2 cores): a few processes, because rendering pages is CPU work
+Sized for a small machine (2 cores): two processes a core, because rendering pages is CPU work
 under one GIL per process, each with a few threads, because a request mostly waits on
-PostgreSQL and Redis. Keep DB_POOL_SIZE >= WEB_THREADS (see config.engine_options).
+PostgreSQL and Redis. One process a core left a core idle under load: a keep-alive connection
+stays with the process that accepted it, so one process's threads queue behind its GIL while the
+other's wait (bench/README.md, "Two web processes a core"). Keep DB_POOL_SIZE >= WEB_THREADS
+and processes x (DB_POOL_SIZE + DB_MAX_OVERFLOW) under max_connections (see config.engine_options).
 """
 import multiprocessing
 import os
@@ -16,7 +19,7 @@ def _int(name: str, default: int) -> int:
 bind = os.environ.get("BIND", "0.0.0.0:8000")
 worker_class = "gthread"
 # one process per core measured best on 2 cores (bench/load.py: 215 req/s vs 174 with cores + 1)
-workers = _int("WEB_WORKERS", max(2, multiprocessing.cpu_count()))
+workers = _int("WEB_WORKERS", 2 * multiprocessing.cpu_count())
 threads = _int("WEB_THREADS", 4)
 timeout = _int("WEB_TIMEOUT", 60)
 graceful_timeout = _int("WEB_GRACEFUL_TIMEOUT", 30)

@@ -189,8 +189,10 @@ def run() -> int:
         if env.get("SEED_DEMO", "1") != "0":
             flask("seed", "--demo", "--if-empty", env=env)  # a fresh site gets demo scenes; the worker renders them
         children.append(Child("worker", ["-m", "flask", "worker"], env))
-        # gunicorn.conf.py sizes the server; here it only listens locally and stops quickly on Ctrl-C
-        web_env = {**env, "BIND": f"127.0.0.1:{port}", "WEB_GRACEFUL_TIMEOUT": env.get("WEB_GRACEFUL_TIMEOUT", "5")}
+        # gunicorn.conf.py sizes the server; here it only listens locally, runs two processes (not two a core:
+        # each loads the prompt-reading pipeline) and stops quickly on Ctrl-C
+        web_env = {**env, "BIND": f"127.0.0.1:{port}", "WEB_WORKERS": env.get("WEB_WORKERS", "2"),
+                   "WEB_GRACEFUL_TIMEOUT": env.get("WEB_GRACEFUL_TIMEOUT", "5")}
         children.append(Child("web", ["-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], web_env))
         for child in children:
             child.start()
