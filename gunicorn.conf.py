@@ -18,7 +18,8 @@ def _int(name: str, default: int) -> int:
 
 bind = os.environ.get("BIND", "0.0.0.0:8000")
 worker_class = "gthread"
-# one process per core measured best on 2 cores (bench/load.py: 215 req/s vs 174 with cores + 1)
+# two a core: the single-page rows gained a half to a double over one a core; the read mix, which already fills
+# both cores with its load generator and the render worker, neither gained nor lost (bench/README.md)
 workers = _int("WEB_WORKERS", 2 * multiprocessing.cpu_count())
 threads = _int("WEB_THREADS", 4)
 timeout = _int("WEB_TIMEOUT", 60)
