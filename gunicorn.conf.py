@@ -2,9 +2,9 @@
 
 Sized for a small machine (2 cores): two processes a core, because rendering pages is CPU work
 under one GIL per process, each with a few threads, because a request mostly waits on
-PostgreSQL and Redis. One process a core left a core idle under load: a keep-alive connection
-stays with the process that accepted it, so one process's threads queue behind its GIL while the
-other's wait (bench/README.md, "Two web processes a core"). Keep DB_POOL_SIZE >= WEB_THREADS
+PostgreSQL and Redis. One process a core left part of a core idle under wrk's load, most likely
+because a keep-alive connection stays with the process that accepted it, so one process's threads
+queue behind its GIL while the other has less to do (bench/README.md, "Two web processes a core"). Keep DB_POOL_SIZE >= WEB_THREADS
 and processes x (DB_POOL_SIZE + DB_MAX_OVERFLOW) under max_connections (see config.engine_options).
 """
 import multiprocessing
