@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from app.extensions import cache, db, storage
 from app.mail import public_url, send_mail
-from app.models import DirectorsCut, Scene, Segment, User, Visibility
+from app.models import DirectorsCut, Scene, Segment, User
 from app.models.base import utcnow
 from app.models.moderation import ModerationState
 from app.models.paths import scenes_playing, segment_path
@@ -126,14 +126,12 @@ def purge_expired_quarantine() -> int:
 def forget_branches(segment: Segment) -> list[Scene]:
     """Drop what was made from branches through ``segment``: cached playlists (the branch's and each version
     of it that plays ``segment``, ``?head=``), MP4 downloads, director's cuts."""
-    from app.story.playback import playlist_key  # playback plays slates from here
-
     store = storage()
     scenes = list(db.session.scalars(scenes_playing(segment.id)))
     for scene in scenes:
         versions = [s.id for s in segment_path(scene.head_segment_id) if s.position >= segment.position]
-        cache.delete_many(*(playlist_key(scene.id, head_id, visibility) for head_id in versions
-                            for visibility in Visibility))
+        cache.delete_many(*(f"playlist:{scene.id}:{head_id}:{visibility}" for head_id in versions
+                            for visibility in ("public", "unlisted", "private")))
         if scene.head is not None:
             store.delete(f"branches/{scene.head.public_id}.mp4")
     cuts = db.session.scalars(select(DirectorsCut).where(DirectorsCut.scene_id.in_([s.id for s in scenes]))).all()

@@ -83,7 +83,7 @@ def branch_playlist(scene: Scene, upto: Segment | None = None) -> Playlist:
     head_id = upto.id if upto is not None else scene.head_segment_id
     if signs_media(scene):  # signed URLs expire: never share or keep them
         return _playlist(scene, segment_path(head_id))
-    key = playlist_key(scene.id, head_id, scene.visibility)
+    key = f"playlist:{scene.id}:{head_id}:{scene.visibility}"
     if (hit := cache.get(key)) is not None:
         return Playlist(*hit)
     path = segment_path(head_id)
@@ -92,11 +92,6 @@ def branch_playlist(scene: Scene, upto: Segment | None = None) -> Playlist:
     playlist = _playlist(scene, path)
     cache.set(key, (playlist.text, playlist.etag, playlist.settled), timeout=cache_timeout("PLAYLIST_CACHE_SECONDS"))
     return playlist
-
-
-def playlist_key(scene_id: int, head_id: int, visibility: str) -> str:
-    """Where ``branch_playlist`` keeps the scene's playlist up to ``head_id`` as a scene of ``visibility`` shows it."""
-    return f"playlist:{scene_id}:{head_id}:{visibility}"
 
 
 def version_on_branch(scene: Scene, ref: str) -> Segment:
