@@ -188,10 +188,10 @@ def scene_scope(session: Session, scene_ref: str) -> list[str] | None:
     row = session.execute(_scene_and_root(scene_ref)).first()
     if row is None:
         return None
-    scope = tree(row.root) if row.root is not None else scene_tree(session, *row[:3])
-    if row.head_segment_id or row.forked_from_segment_id:  # until then a discarded first segment changes the root
-        redis_client().hset(SCENE_ROOTS, scene_ref, scope.removeprefix("tree:"))
-    return [scope]
+    if row.root is None:  # no segment yet: until one is kept, a discarded first segment changes the root
+        return [scene_tree(session, *row[:3])]
+    remember_scene_root(scene_ref, row.root)
+    return [tree(row.root)]
 
 
 def _scene_and_root(scene_ref: str):

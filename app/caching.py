@@ -45,6 +45,11 @@ def cache_timeout(setting: str) -> int:
     return timeout
 
 
+def playlist_key(scene_id: int, head_id: int | None, visibility: str) -> str:
+    """Where a scene's playlist ending at segment ``head_id`` is kept (``app.story.playback``; a takedown drops it)."""
+    return f"playlist:{scene_id}:{head_id}:{visibility}"
+
+
 #: put an entry, index it by time, and drop the oldest entries past the budget (atomically)
 _PUT = """
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])

@@ -20,6 +20,7 @@ import requests
 from flask import current_app
 from sqlalchemy import select
 
+from app.caching import playlist_key
 from app.extensions import cache, db, storage
 from app.mail import public_url, send_mail
 from app.models import DirectorsCut, Scene, Segment, User
@@ -130,7 +131,7 @@ def forget_branches(segment: Segment) -> list[Scene]:
     scenes = list(db.session.scalars(scenes_playing(segment.id)))
     for scene in scenes:
         versions = [s.id for s in segment_path(scene.head_segment_id) if s.position >= segment.position]
-        cache.delete_many(*(f"playlist:{scene.id}:{head_id}:{visibility}" for head_id in versions
+        cache.delete_many(*(playlist_key(scene.id, head_id, visibility) for head_id in versions
                             for visibility in ("public", "unlisted", "private")))
         if scene.head is not None:
             store.delete(f"branches/{scene.head.public_id}.mp4")

@@ -14,7 +14,7 @@ from typing import TypeVar
 from flask import current_app
 
 from app import cache_versions as versions
-from app.caching import cache_timeout
+from app.caching import cache_timeout, playlist_key
 from app.extensions import cache, storage
 from app.media.concat import concat_mp4
 from app.media.hls import MediaPlaylist, MediaSegment, join_playlists
@@ -83,7 +83,7 @@ def branch_playlist(scene: Scene, upto: Segment | None = None) -> Playlist:
     head_id = upto.id if upto is not None else scene.head_segment_id
     if signs_media(scene):  # signed URLs expire: never share or keep them
         return _playlist(scene, segment_path(head_id))
-    key = f"playlist:{scene.id}:{head_id}:{scene.visibility}"
+    key = playlist_key(scene.id, head_id, scene.visibility)
     if (hit := cache.get(key)) is not None:
         return Playlist(*hit)
     path = segment_path(head_id)
