@@ -74,7 +74,7 @@ def sample_targets(database_url: str, sample: int = 5000) -> Targets:
             topics=ids("SELECT slug FROM topics ORDER BY position"),
             recent=ids(f"SELECT public_id FROM scenes WHERE {listed} ORDER BY updated_at DESC LIMIT 200"),
             random=ids(f"SELECT public_id FROM scenes WHERE {listed} ORDER BY random() LIMIT {sample}"),
-            long=ids(f"SELECT public_id FROM scenes WHERE {listed} AND segment_count >= 150"),
+            long=ids(f"SELECT public_id FROM scenes WHERE {listed} AND segment_count >= 150 ORDER BY updated_at DESC"),
             writers=conn.execute(text("SELECT count(*) FROM users WHERE username LIKE 'writer%'")).scalar_one(),
         )
     engine.dispose()
@@ -94,6 +94,7 @@ PAGES: dict[str, Callable[[Targets], tuple[str, str]]] = {
     "scene": lambda t: (f"/scenes/{t.scene()}", "/scenes/[id]"),
     "one-scene": lambda t: (f"/scenes/{t.recent[0]}", "/scenes/[the most recent one]"),
     "long-scene": lambda t: (f"/scenes/{_long_scene(t)}", "/scenes/[id] (200 segments)"),
+    "one-long-scene": lambda t: (f"/scenes/{(t.long or t.recent)[0]}", "/scenes/[the most recent 200-segment one]"),
     "playlist": lambda t: (f"/scenes/{t.scene()}/playlist.m3u8", "/scenes/[id]/playlist.m3u8"),
     "api-scene": lambda t: (f"/api/v1/scenes/{t.scene()}", "/api/v1/scenes/[id]"),
     "api-bible": lambda t: (f"/api/v1/scenes/{t.scene()}/bible", "/api/v1/scenes/[id]/bible"),

@@ -22,7 +22,8 @@ worker has published the segment, then start the next (``--writers 0`` publishes
 back to back while the writers publish: with wrk (``wrk -t2 -c16``, as the issue measured pages; signed-in
 connections carry the cookies of readers signed in beforehand, bench/_load_wrk.py) when it is installed,
 else with locust readers (``--driver``). PAGE ``one-scene`` is one address (the most recent scene), as
-wrk on one URL; ``scene`` draws from 5,200 scenes like the read mix. ``--table`` runs the issue's
+wrk on one URL; ``scene`` draws from 5,200 scenes like the read mix; ``long-scene`` draws from the ~500
+scenes of 150 segments or more, ``one-long-scene`` is the most recently updated of them. ``--table`` runs the issue's
 side-by-side table on one site — single pages at 16 connections, then the read mix at ``--rate`` —
 and prints it as Markdown; ``--baseline FILE`` (an earlier run's ``--json``) adds its req/s and p95
 beside each row.
@@ -68,6 +69,7 @@ TARGETS = {
     "scene-signed-in": (300, 100),
     "one-scene-signed-in": (300, 100),
     "long-scene-signed-in": (None, 150),
+    "one-long-scene-signed-in": (None, 150),
     "mix": ("rate", 100),
 }
 TABLE = [
@@ -79,6 +81,7 @@ TABLE = [
     ("scene-signed-in", "a scene page, signed in"),
     ("one-scene-signed-in", "one scene page, signed in (as wrk -c16 on one URL)"),
     ("long-scene-signed-in", "a 200-segment scene page, signed in"),
+    ("one-long-scene-signed-in", "one 200-segment scene page, signed in (as wrk -c16 on one URL)"),
     ("mix", "the read mix (half signed in)"),
 ]
 
