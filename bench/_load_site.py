@@ -59,20 +59,25 @@ class Process:
 
 @dataclass
 class Site:
-    """gunicorn (gunicorn.conf.py, production config) and optionally one `flask worker`, sharing a metrics folder."""
+    """gunicorn (gunicorn.conf.py, production config), optionally one `flask worker` and a publisher
+    (bench/_load_publisher.py), sharing a metrics folder."""
 
     url: str
     web: Process | None = None
     worker: Process | None = None
+    publisher: Process | None = None
     folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="sf-load-")))
 
+    @property
+    def parts(self) -> list[Process]:
+        return [part for part in (self.publisher, self.web, self.worker) if part is not None]
+
     def stop(self) -> None:
-        for part in (self.web, self.worker):
-            if part is not None:
-                part.stop()
+        for part in self.parts:
+            part.stop()
 
     def logs(self) -> str:
-        return ", ".join(f"{p.name} log: {p.log}" for p in (self.web, self.worker) if p is not None)
+        return ", ".join(f"{p.name} log: {p.log}" for p in self.parts)
 
 
 def site_env(args, folder: Path, port: int) -> dict[str, str]:
@@ -95,7 +100,8 @@ def _start(name: str, command: list[str], env: dict[str, str], folder: Path, nic
 
 
 def start_site(args, *, worker: bool) -> Site:
-    """Start gunicorn on a free loopback port (and a worker when asked); return once /readyz answers."""
+    """Start gunicorn on a free loopback port (and a worker when asked); return once /readyz answers. With
+    ``args.publish_every``, a publisher then starts too (bench/_load_publisher.py)."""
     port = _free_port()
     site = Site(f"http://127.0.0.1:{port}")
     env = site_env(args, site.folder, port)
@@ -111,11 +117,26 @@ def start_site(args, *, worker: bool) -> Site:
         try:
             with urllib.request.urlopen(f"{site.url}/readyz", timeout=2) as answer:
                 if answer.status == 200:
+                    if args.publish_every:
+                        site.publisher = _start_publisher(args, env, site)
                     return site
         except OSError:
             time.sleep(0.3)
     site.stop()
     sys.exit(f"gunicorn did not become ready in 90 s; see {site.web.log}")
+
+
+def _start_publisher(args, env: dict[str, str], site: Site) -> Process:
+    """bench/_load_publisher.py, once it has published its first segment (the measured windows all have it)."""
+    publisher = _start("publisher", ["bench._load_publisher", "--every", str(args.publish_every)], env, site.folder,
+                       nice=args.worker_nice)
+    deadline = time.monotonic() + 90
+    while "published 1" not in publisher.log.read_text(errors="replace"):
+        if publisher.process.poll() is not None or time.monotonic() > deadline:
+            site.stop()
+            sys.exit(f"the publisher published nothing; see {publisher.log}")
+        time.sleep(0.3)
+    return publisher
 
 
 def _cpu_seconds(procs: list[psutil.Process], with_children: bool = False) -> dict[int, float]:
@@ -165,9 +186,10 @@ class Gauges:
     def _cpu(self) -> dict[str, dict[int, float]]:
         parts = {"web": _cpu_seconds(self.site.web.tree()) if self.site.web else {},
                  "worker": _cpu_seconds(self.site.worker.tree(), with_children=True) if self.site.worker else {},
+                 "publisher": _cpu_seconds(self.site.publisher.tree()) if self.site.publisher else {},
                  "database": _cpu_seconds(_database_backends(self.database)),
                  "load generator": _cpu_seconds([psutil.Process()])}
-        return {part: used for part, used in parts.items() if used or part != "worker"}
+        return {part: used for part, used in parts.items() if used or part not in ("worker", "publisher")}
 
     def _counters(self) -> dict[tuple[str, str], float]:
         """Every cache counter /metrics shows (a ``result`` label of hit or miss), by (metric, result)."""

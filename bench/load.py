@@ -16,7 +16,10 @@ aiming at ``--rate`` requests/s together: home, topic pages, scene pages (recent
 ~200-segment ones apart), playlists, the API's scene and Bible reads. Beside them ``--writers``
 seeded writers continue recent scenes through the scene page's form and follow the job until the
 worker has published the segment, then start the next (``--writers 0`` publishes nothing;
-``--no-worker`` starts no worker, for a site that has its own).
+``--no-worker`` starts no worker, for a site that has its own). The render worker takes about 3.5 CPU-s a
+segment, so on two cores the writers publish one every 10–60 s; ``--publish-every 3`` adds a publisher
+(bench/_load_publisher.py) that makes a publish's two commits on a recent scene every 3 s without rendering,
+so the cache versions move as often as the issue's "a segment every few seconds".
 
 ``--only PAGE-signed-in`` (or ``-signed-out``) hammers one page with ``--connections`` readers
 back to back while the writers publish: with wrk (``wrk -t2 -c16``, as the issue measured pages; signed-in
@@ -277,7 +280,9 @@ def main() -> int:
     rows = []
     try:
         print(f"load test on {site.url}: {len(targets.random)} random + {len(targets.recent)} recent + "
-              f"{len(targets.long)} long scenes; {args.writers} writer(s) publishing; load average {os.getloadavg()}")
+              f"{len(targets.long)} long scenes; {args.writers} writer(s) publishing"
+              + (f", a publisher every {args.publish_every} s" if args.publish_every else "")
+              + f"; load average {os.getloadavg()}")
         for only, label in plan:
             page = None if only == "mix" else only
             if page is not None and args.driver == "wrk":
@@ -312,6 +317,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=200, help="req/s the readers aim at together (0: flat out)")
     parser.add_argument("--writers", type=int, default=2, help="writers publishing segments (0: none, no worker)")
     parser.add_argument("--no-worker", action="store_true", help="start no worker (the site has its own)")
+    parser.add_argument("--publish-every", type=float, default=0,
+                        help="besides the writers, publish a segment on a recent scene every this many seconds without "
+                             "rendering it (bench/_load_publisher.py; 0: none)")
     parser.add_argument("--worker-nice", type=int, default=0, metavar="N",
                         help="run the rendering worker at this niceness (a render machine of its own leaves the web "
                              "tier its cores; 0: the same priority as gunicorn)")
