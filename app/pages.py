@@ -17,7 +17,9 @@ reads them (``/?junk=1`` is the same page as ``/``):
   builds no ORM object and sends no SQL.
 
 Every GET answers with an ETag (a 304 when the browser's copy is current); a signed-in viewer's ETag is
-theirs alone (``_viewer_etag``).
+theirs alone (``_viewer_etag``). A copy or shell that is missing is built by one request at a time: the others
+asking for it meanwhile wait for what that one keeps (``BoundedStore.claim_or_wait``), so a change to a busy
+page costs one build, not one per request in flight.
 
 ``@everyones_page`` is for what has no viewer's bits at all (a public scene's playlist, its API reads): a
 response the view marks ``same_for_everyone()`` is kept once for readers and signed-in people alike and
@@ -268,19 +270,20 @@ def _shell_page(view, args, kwargs, key: str, hit: bytes | None) -> Response:
     """The page from the kept shell ``hit`` of the viewer's class (rendered and kept under ``key`` when there is
     none), with the viewer's own bits put in."""
     token = _csrf_token()  # the session's token exists before the shell is rendered or served
+    claimed, hit = SHELL_STORE.claim_or_wait(key) if hit is None else (False, hit)
     metrics.viewer_page_cache(hit is not None)
     if hit is not None:
         mimetype, slots, body = pickle.loads(hit)  # noqa: S301 - only this module writes these keys
         return Response(_fill(body, slots, token), mimetype=mimetype)
-    with _rendering_shell(token):
+    with SHELL_STORE.building(key, claimed) as build, _rendering_shell(token):
         response = current_app.make_response(view(*args, **kwargs))
         slots = g.shell_slots
-    if response.direct_passthrough:
-        return response
-    body = response.get_data(as_text=True)
-    if (response.status_code == 200 and not g.get("skip_page_cache") and not g.get("personal_page")
-            and set(session.keys()) <= PLAIN_SESSION):
-        SHELL_STORE.put(key, pickle.dumps((response.mimetype, slots, body)), cache_timeout("PAGE_CACHE_SECONDS"))
+        if response.direct_passthrough:
+            return response
+        body = response.get_data(as_text=True)
+        if (response.status_code == 200 and not g.get("skip_page_cache") and not g.get("personal_page")
+                and set(session.keys()) <= PLAIN_SESSION):
+            build.put(pickle.dumps((response.mimetype, slots, body)), cache_timeout("PAGE_CACHE_SECONDS"))
     response.set_data(_fill(body, slots, token))
     return response
 
@@ -324,14 +327,16 @@ def _fill(body: str, slots: dict[str, tuple[str, str, int]], token: str) -> str:
 
 
 def _reader_page(view, args, kwargs, key: str, hit: bytes | None) -> Response:
+    claimed, hit = PAGE_STORE.claim_or_wait(key) if hit is None else (False, hit)
     metrics.page_cache(hit is not None)
     if hit is not None:
         mimetype, _, body = hit.partition(b"\n")
         return _conditional(Response(body, mimetype=mimetype.decode()))
-    response = current_app.make_response(view(*args, **kwargs))
-    if not _keeps(response):
-        return response
-    PAGE_STORE.put(key, response.mimetype.encode() + b"\n" + response.get_data(), cache_timeout("PAGE_CACHE_SECONDS"))
+    with PAGE_STORE.building(key, claimed) as build:
+        response = current_app.make_response(view(*args, **kwargs))
+        if not _keeps(response):
+            return response
+        build.put(response.mimetype.encode() + b"\n" + response.get_data(), cache_timeout("PAGE_CACHE_SECONDS"))
     return _conditional(response)
 
 
@@ -359,17 +364,19 @@ def everyones_page(view=None, *, params: Mapping[str, Callable[[str | None], Any
             metrics.everyone_cache(False)
             return view(*args, **kwargs)
         key, hit = PAGE_STORE.find(scopes, f"everyone|{_address(declared)}")
+        claimed, hit = PAGE_STORE.claim_or_wait(key) if hit is None else (False, hit)
         metrics.everyone_cache(hit is not None)
         if hit is not None:
             return _everyones(*pickle.loads(hit))  # noqa: S301 - only this module writes these keys
-        response = current_app.make_response(view(*args, **kwargs))
-        keeps = _keeps(response)
-        if not (keeps and g.pop("same_for_everyone", False)):
-            return _conditional(response) if keeps else response
-        response.add_etag()  # the view's own, else the body's
-        response.headers.setdefault("Cache-Control", "no-cache")
-        kept = (response.mimetype, {name: response.headers[name] for name in _EVERYONES_HEADERS}, response.get_data())
-        PAGE_STORE.put(key, pickle.dumps(kept), cache_timeout("PAGE_CACHE_SECONDS"))
+        with PAGE_STORE.building(key, claimed) as build:
+            response = current_app.make_response(view(*args, **kwargs))
+            keeps = _keeps(response)
+            if not (keeps and g.pop("same_for_everyone", False)):
+                return _conditional(response) if keeps else response
+            response.add_etag()  # the view's own, else the body's
+            response.headers.setdefault("Cache-Control", "no-cache")
+            kept = (response.mimetype, {name: response.headers[name] for name in _EVERYONES_HEADERS}, response.get_data())
+            build.put(pickle.dumps(kept), cache_timeout("PAGE_CACHE_SECONDS"))
         return _everyones(*kept)
 
     wrapper.kept_page = True

@@ -1,7 +1,10 @@
 """Whole pages kept for signed-out readers: served from Redis until anything they show changes."""
+import threading
+import time
+
 from app import cache_versions as versions
-from app.caching import LISTING_STORE, PAGE_STORE
-from app.extensions import db
+from app.caching import BUILD_WAIT_SECONDS, LISTING_STORE, PAGE_STORE
+from app.extensions import db, redis_client
 from app.models import Scene
 from app.story.writing import change_scene
 from tests.factories import bare_scene, grow, make_scene, scene_url
@@ -127,3 +130,62 @@ def test_declared_parameters_still_make_their_own_pages(app, client, user):
     cursor = scenes_by(user, limit=1).next
     older = client.get(f"/users/mara?after={cursor}").get_data(as_text=True)
     assert "Third" not in older and "Second" in older
+
+
+def _later(app, seconds: float, action) -> threading.Thread:
+    """``action()`` in another thread (with the app) after ``seconds``: another request finishing its build."""
+    def run():
+        time.sleep(seconds)
+        with app.app_context():
+            action()
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def _home_key() -> str:
+    """Where the home page is kept for readers at its current version."""
+    return PAGE_STORE.find([versions.HOME], "/?after=None")[0]
+
+
+def test_a_page_another_request_is_building_is_waited_for_not_built_again(app, client, user):
+    grow(bare_scene(user, title="Lighthouse"), 1)
+    key = _home_key()
+    assert PAGE_STORE.get(key) is None
+    assert PAGE_STORE.claim_or_wait(key) == (True, None)  # another request is building the home page …
+    other = _later(app, 0.2, lambda: (PAGE_STORE.put(key, b"text/html\nbuilt by the other request", 60),
+                                      PAGE_STORE.release(key, kept=True)))
+    started = time.monotonic()
+    page = client.get("/").get_data(as_text=True)
+    other.join()
+    assert page == "built by the other request"  # … so this one served what it kept instead of building
+    assert 0.2 <= time.monotonic() - started < BUILD_WAIT_SECONDS
+
+
+def test_a_claim_that_keeps_nothing_or_lapses_stops_the_waiting(app, client, user):
+    grow(bare_scene(user, title="Lighthouse"), 1)
+    key = _home_key()
+    assert PAGE_STORE.claim_or_wait(key) == (True, None)
+    other = _later(app, 0.2, lambda: PAGE_STORE.release(key, kept=False))  # a page it decided not to keep
+    assert "Lighthouse" in client.get("/").get_data(as_text=True)  # built here once the other gave up
+    other.join()
+    started = time.monotonic()
+    assert PAGE_STORE.claim_or_wait(key) == (False, PAGE_STORE.get(key))  # kept now: nobody waits …
+    PAGE_STORE.release(key, kept=False)
+    assert PAGE_STORE.claim_or_wait("/nothing-kept") == (True, None)
+    PAGE_STORE.release("/nothing-kept", kept=False)
+    assert PAGE_STORE.claim_or_wait("/nothing-kept") == (False, None)  # … nor for a page that is not kept
+    assert time.monotonic() - started < 0.1
+
+
+def test_a_built_page_ends_its_claim_and_a_lapsed_claim_is_built_over(app, client, user, monkeypatch):
+    grow(bare_scene(user, title="Lighthouse"), 1)
+    key = _home_key()
+    assert "Lighthouse" in client.get("/").get_data(as_text=True)
+    assert redis_client().get(f"{PAGE_STORE.prefix}building:{key}") is None  # the builder let go of its claim
+    redis_client().delete(PAGE_STORE.prefix + key)
+    monkeypatch.setattr("app.caching.BUILD_WAIT_SECONDS", 0.1)
+    assert PAGE_STORE.claim_or_wait(key) == (True, None)  # a request that died while building …
+    started = time.monotonic()
+    assert "Lighthouse" in client.get("/").get_data(as_text=True)  # … holds nobody up for long
+    assert time.monotonic() - started < 1
