@@ -77,6 +77,10 @@ class BoundedStore:
     def get(self, key: str) -> bytes | None:
         return redis_client().get(self.prefix + key)
 
+    def claim_key(self, key: str) -> str:
+        """Where the claim of the request building ``key`` is kept (``claim_or_wait``)."""
+        return f"{self.prefix}building:{key}"
+
     def find(self, scopes: Iterable[str], name: str) -> tuple[str, bytes | None]:
         """The key of ``name`` at the current versions of ``scopes``, and what is kept under it (one round trip)."""
         _, (key,), (kept,) = self.find_with((), scopes, [name])
@@ -95,7 +99,7 @@ class BoundedStore:
 
         A change moves a page's versions and every request for it then misses at once: without this each of
         them built the same page (a busy page at 16 connections was built about 7 times per change)."""
-        building = f"{self.prefix}building:{key}"
+        building = self.claim_key(key)
         try:
             if redis_client().set(building, _BUILDING, nx=True, px=BUILD_LEASE_MS):
                 return True, None
@@ -121,7 +125,7 @@ class BoundedStore:
     def release(self, key: str, kept: bool) -> None:
         """End this request's claim to build ``key`` (``claim_or_wait``). When it kept nothing (a page that is
         never kept, such as one showing work in progress), requests stop waiting for it for a while."""
-        building = f"{self.prefix}building:{key}"
+        building = self.claim_key(key)
         try:
             if kept:
                 redis_client().delete(building)

@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import exists, select  # noqa: E402
 
 from app.extensions import db  # noqa: E402
+from app.generation.stages import publish_segment  # noqa: E402
 from app.models import GenerationJob, Scene, Segment  # noqa: E402
 from app.models.base import utcnow  # noqa: E402
 from app.models.job import JobStatus  # noqa: E402
@@ -67,11 +68,8 @@ def publish_one(rng: random.Random, pending: float) -> bool:
     for name in SHARED_FIELDS:
         if name != "provider":
             setattr(segment, name, getattr(head, name))
-    segment.status = SegmentStatus.READY.value
+    publish_segment(scene, segment)
     job.status, job.stage, job.progress, job.finished_at = JobStatus.SUCCEEDED.value, "publish", 100, utcnow()
-    scene.head_segment_id, scene.segment_count = segment.id, segment.position
-    scene.total_duration = round((scene.total_duration or 0.0) + (segment.duration or 0.0), 3)
-    scene.updated_at = utcnow()
     db.session.commit()
     return True
 

@@ -319,7 +319,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--no-worker", action="store_true", help="start no worker (the site has its own)")
     parser.add_argument("--publish-every", type=float, default=0,
                         help="besides the writers, publish a segment on a recent scene every this many seconds without "
-                             "rendering it (bench/_load_publisher.py; 0: none)")
+                             "rendering it (bench/_load_publisher.py, started with the site, so not with --host; 0: none)")
     parser.add_argument("--worker-nice", type=int, default=0, metavar="N",
                         help="run the rendering worker at this niceness (a render machine of its own leaves the web "
                              "tier its cores; 0: the same priority as gunicorn)")

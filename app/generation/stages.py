@@ -17,7 +17,7 @@ from app.generation.context import RunContext, StageFailed
 from app.media import frames, hls
 from app.media.normalize import normalize as normalize_clip
 from app.media.probe import probe
-from app.models import SegmentStatus
+from app.models import Scene, Segment, SegmentStatus
 from app.models.base import utcnow
 from app.models.paths import segment_path
 from app.moderation.prompt_filter import configured_filter
@@ -235,9 +235,8 @@ def package(ctx: RunContext) -> None:
     ctx.storage.put(f"{segment.media_prefix}last.jpg", frames.last_frame(video), "image/jpeg")
 
 
-def publish(ctx: RunContext) -> None:
-    """Mark the segment ready and advance its scene's head (in the same transaction as the job's end)."""
-    segment, scene = ctx.segment, ctx.scene
+def publish_segment(scene: Scene, segment: Segment) -> None:
+    """Mark ``segment`` ready, record its planned Bible changes and, if it continues the head, advance the head."""
     segment.status = SegmentStatus.READY.value
     record_changes(segment)
     if scene.head_segment_id == segment.parent_id:
@@ -245,6 +244,11 @@ def publish(ctx: RunContext) -> None:
         scene.segment_count = segment.position
         scene.total_duration = round((scene.total_duration or 0.0) + (segment.duration or 0.0), 3)
         scene.updated_at = utcnow()
+
+
+def publish(ctx: RunContext) -> None:
+    """Publish the segment (in the same transaction as the job's end)."""
+    publish_segment(ctx.scene, ctx.segment)
 
 
 STAGES = [

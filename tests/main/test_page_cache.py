@@ -182,7 +182,7 @@ def test_a_built_page_ends_its_claim_and_a_lapsed_claim_is_built_over(app, clien
     grow(bare_scene(user, title="Lighthouse"), 1)
     key = _home_key()
     assert "Lighthouse" in client.get("/").get_data(as_text=True)
-    assert redis_client().get(f"{PAGE_STORE.prefix}building:{key}") is None  # the builder let go of its claim
+    assert redis_client().get(PAGE_STORE.claim_key(key)) is None  # the builder let go of its claim
     redis_client().delete(PAGE_STORE.prefix + key)
     monkeypatch.setattr("app.caching.BUILD_WAIT_SECONDS", 0.1)
     assert PAGE_STORE.claim_or_wait(key) == (True, None)  # a request that died while building …
