@@ -91,11 +91,20 @@ def site_env(args, folder: Path, port: int) -> dict[str, str]:
             "GENERATION_HOURLY_LIMIT": "100000", "GENERATION_IN_FLIGHT_LIMIT": "100000"}
 
 
-def _start(name: str, command: list[str], env: dict[str, str], folder: Path, nice: int = 0) -> Process:
+def _start(name: str, command: list[str], env: dict[str, str], folder: Path, nice: int = 0,
+           idle: bool = False) -> Process:
+    """``python -m command`` logging to ``folder/name.log``, ``nice`` steps below this process; with ``idle``, it
+    (and every program it starts: ffmpeg) runs only on CPU time nothing else wants (Linux's SCHED_IDLE)."""
+    def lower_priority() -> None:
+        if nice:
+            os.nice(nice)
+        if idle:
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+
     log = folder / f"{name}.log"
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", *command], cwd=ROOT, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT, preexec_fn=(lambda: os.nice(nice)) if nice else None)
+                                   stderr=subprocess.STDOUT, preexec_fn=lower_priority if nice or idle else None)
     return Process(name, process, log)
 
 
@@ -107,7 +116,8 @@ def start_site(args, *, worker: bool) -> Site:
     env = site_env(args, site.folder, port)
     site.web = _start("gunicorn", ["gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], env, site.folder)
     if worker:
-        site.worker = _start("worker", ["flask", "worker"], env, site.folder, nice=args.worker_nice)
+        site.worker = _start("worker", ["flask", "worker"], env, site.folder, nice=args.worker_nice,
+                             idle=args.worker_idle)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         for part in (site.web, site.worker):

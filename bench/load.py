@@ -269,6 +269,17 @@ def markdown_table(rows: list[tuple[str, str, Run]], rate: float, baseline: dict
     return "\n".join(lines)
 
 
+def _writing(args) -> str:
+    """Who published during the run, and where their segments were rendered, as the table's footer says it."""
+    if not args.writers or args.no_worker or args.host:
+        rendering = f"{args.writers} writers, no render worker started" if args.writers else "no writers"
+    else:
+        where = "on idle CPU only" if args.worker_idle else f"at nice +{args.worker_nice}"
+        rendering = f"{args.writers} writers rendering through one worker {where}"
+    publisher = f"; a publish every {args.publish_every:g} s without rendering" if args.publish_every and not args.host else ""
+    return rendering + publisher
+
+
 def main() -> int:
     args = parse_args()
     baseline = load_baseline(args.baseline)
@@ -298,7 +309,8 @@ def main() -> int:
         site.stop()
         print(f"\n{site.logs()}")
     print(f"\n{markdown_table(rows, args.rate, baseline)}\n\n{psutil.cpu_count()} cores; gunicorn.conf.py defaults; "
-          f"{args.connections} connections a page; read mix at {args.rate} req/s offered by {args.users} readers")
+          f"{args.connections} connections a page; read mix at {args.rate} req/s offered by {args.users} readers; "
+          f"{_writing(args)}")
     if args.json:
         Path(args.json).write_text(json.dumps([asdict(run) for *_, run in rows], indent=2, ensure_ascii=False))
     return 1 if any(run.total.failures for *_, run in rows) else 0
@@ -323,6 +335,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--worker-nice", type=int, default=0, metavar="N",
                         help="run the rendering worker at this niceness (a render machine of its own leaves the web "
                              "tier its cores; 0: the same priority as gunicorn)")
+    parser.add_argument("--worker-idle", action="store_true",
+                        help="run the rendering worker (and its ffmpeg) only on CPU time the site leaves idle (Linux's "
+                             "SCHED_IDLE): the nearest this machine comes to rendering on a machine of its own")
     parser.add_argument("--only", choices=pages, metavar="PAGE-signed-in|PAGE-signed-out",
                         help=f"hammer one page back to back; PAGE is one of {', '.join(PAGES)}")
     parser.add_argument("--connections", type=int, default=16, help="readers hammering a page with --only / --table")
