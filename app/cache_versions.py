@@ -21,9 +21,10 @@ and collects the versions they touch; ``bump`` moves them after the commit. Rows
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import func, inspect, select
+from sqlalchemy import bindparam, func, inspect, select
 from sqlalchemy.orm import Session
 
 from app.extensions import redis_client
@@ -185,7 +186,7 @@ def scene_scope(session: Session, scene_ref: str) -> list[str] | None:
     """The versions of the pages of the scene named ``scene_ref`` (a public id); None when no scene has it."""
     if (known := _known_root(SCENE_ROOTS, scene_ref)) is not None:
         return [tree(known)]
-    row = session.execute(_scene_and_root(scene_ref)).first()
+    row = session.execute(_scene_and_root(), {"scene_ref": scene_ref}).first()
     if row is None:
         return None
     if row.root is None:  # no segment yet: until one is kept, a discarded first segment changes the root
@@ -194,10 +195,11 @@ def scene_scope(session: Session, scene_ref: str) -> list[str] | None:
     return [tree(row.root)]
 
 
-def _scene_and_root(scene_ref: str):
-    """The scene ``scene_ref`` names (id, head, fork point) and the root of the tree its head or fork point grows
-    in (None before it has either), in one statement."""
-    named = Scene.public_id == scene_ref
+@cache
+def _scene_and_root():
+    """The scene the ``scene_ref`` parameter names (id, head, fork point) and the root of the tree its head or fork
+    point grows in (None before it has either), in one statement (built once: it is read on every first view)."""
+    named = Scene.public_id == bindparam("scene_ref")
     walk = (select(Segment.id, Segment.parent_id).where(named)
             .join(Scene, Segment.id == func.coalesce(Scene.head_segment_id, Scene.forked_from_segment_id))
             .cte("to_root", recursive=True))

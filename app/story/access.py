@@ -31,7 +31,9 @@ signed URLs.
 """
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, or_, select, true
+from functools import cache
+
+from sqlalchemy import ColumnElement, Select, bindparam, exists, or_, select, true
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -213,7 +215,14 @@ def lookup(model, ref):
         return db.session.get(model, int(ref), options=options) if len(ref) <= _MAX_ID_DIGITS else None
     if not ref or len(ref) > 32:
         return None
-    return db.session.scalar(select(model).where(model.public_id == ref).options(*options))
+    return db.session.scalar(_by_public_id(model), {"ref": ref})
+
+
+@cache
+def _by_public_id(model) -> Select:
+    """The statement ``lookup`` reads a row of ``model`` by its public id with (built once per model: most reads
+    start with it)."""
+    return select(model).where(model.public_id == bindparam("ref")).options(*_SHOWN_WITH.get(model, ()))
 
 
 def _scene_rule(ref, user) -> ColumnElement[bool]:

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.extensions import db, queue, storage
 from app.media.directors_cut import CutClip, CutPlan, make_directors_cut
@@ -21,7 +21,11 @@ class CutUnavailable(ValueError):
 
 
 def cut_for(scene: Scene) -> DirectorsCut | None:
-    return db.session.scalar(select(DirectorsCut).where(DirectorsCut.scene_id == scene.id))
+    return db.session.scalar(_CUT_OF_SCENE, {"scene_id": scene.id})
+
+
+#: ``cut_for``'s statement, built once (every first view of a scene page reads it)
+_CUT_OF_SCENE = select(DirectorsCut).where(DirectorsCut.scene_id == bindparam("scene_id"))
 
 
 def request_cut(scene: Scene, user: User) -> DirectorsCut:

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import and_, case, func, or_, select, true
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select, true
 
 from app.extensions import db
 from app.models import Scene, Segment, User, Visibility
@@ -68,25 +69,32 @@ def forks_of(scene: Scene, viewer, limit: int = FORKS_SHOWN) -> Forks:
     """Scenes forked at a segment this scene created, listed for ``viewer`` (public ones, and their own;
     every one for a moderator): the newest ``limit`` of them and the count of all, in one statement. For the
     scene's owner, forks that can be merged back (forked at its head, with segments of their own) come first."""
-    own = select(Segment.id).where(Segment.scene_id == scene.id)
-    listed = Scene.visibility == Visibility.PUBLIC
     signed_in = viewer is not None and viewer.is_authenticated
-    if signed_in and viewer.is_moderator:
-        listed = true()
-    elif signed_in:
-        listed = or_(listed, Scene.owner_id == viewer.id)
-    mergeable = and_(Scene.forked_from_segment_id == scene.head_segment_id, Scene.head_segment_id != scene.head_segment_id)
-    order = [Scene.created_at.desc(), Scene.id.desc()]
-    if signed_in and viewer.id == scene.owner_id and scene.head_segment_id is not None:
-        order.insert(0, case((mergeable, 0), else_=1))
-    rows = db.session.execute(
-        select(Scene.public_id, Scene.title, User.username, Scene.segment_count,
-               func.coalesce(mergeable, False), func.count().over())
-        .join(User, User.id == Scene.owner_id)
-        .where(Scene.forked_from_segment_id.in_(own), Scene.id != scene.id, listed)
-        .order_by(*order).limit(limit)
-    ).all()
+    who = "moderator" if signed_in and viewer.is_moderator else "member" if signed_in else "reader"
+    owner_first = signed_in and viewer.id == scene.owner_id and scene.head_segment_id is not None
+    rows = db.session.execute(_forks_statement(who, owner_first, limit),
+                              {"scene_id": scene.id, "head_id": scene.head_segment_id,
+                               "viewer_id": viewer.id if signed_in else None}).all()
     return Forks([ForkCard(*row[:4], bool(row[4])) for row in rows], rows[0][5] if rows else 0)
+
+
+@cache
+def _forks_statement(who: str, owner_first: bool, limit: int) -> Select:
+    """``forks_of``'s statement for one kind of viewer (built once each: it is read on every first view of a
+    scene page); its parameters are the scene, its head and the viewer."""
+    scene_id, head_id = bindparam("scene_id"), bindparam("head_id")
+    listed = {"moderator": true(), "reader": Scene.visibility == Visibility.PUBLIC,
+              "member": or_(Scene.visibility == Visibility.PUBLIC, Scene.owner_id == bindparam("viewer_id"))}[who]
+    mergeable = and_(Scene.forked_from_segment_id == head_id, Scene.head_segment_id != head_id)
+    order = [Scene.created_at.desc(), Scene.id.desc()]
+    if owner_first:
+        order.insert(0, case((mergeable, 0), else_=1))
+    own = select(Segment.id).where(Segment.scene_id == scene_id)
+    return (select(Scene.public_id, Scene.title, User.username, Scene.segment_count,
+                   func.coalesce(mergeable, False), func.count().over())
+            .join(User, User.id == Scene.owner_id)
+            .where(Scene.forked_from_segment_id.in_(own), Scene.id != scene_id, listed)
+            .order_by(*order).limit(limit))
 
 
 def merge_fork(parent: Scene, fork: Scene, user: User) -> Scene:
