@@ -206,13 +206,17 @@ def is_numeric(ref) -> bool:
 _SHOWN_WITH = {Scene: (joinedload(Scene.topic), joinedload(Scene.owner))}
 
 
+def _shown_with(model) -> tuple:
+    """The relations a row of ``model`` is read with, whichever way it is looked up."""
+    return _SHOWN_WITH.get(model, ())
+
+
 def lookup(model, ref):
     """The row of ``model`` (Scene, Segment, GenerationJob) that ``ref`` names, visible or not; None when
     none does. Callers apply the access rule: stricter for numeric references (``is_numeric``)."""
     ref = str(ref)
-    options = _SHOWN_WITH.get(model, ())
     if is_numeric(ref):
-        return db.session.get(model, int(ref), options=options) if len(ref) <= _MAX_ID_DIGITS else None
+        return db.session.get(model, int(ref), options=_shown_with(model)) if len(ref) <= _MAX_ID_DIGITS else None
     if not ref or len(ref) > 32:
         return None
     return db.session.scalar(_by_public_id(model), {"ref": ref})
@@ -222,7 +226,7 @@ def lookup(model, ref):
 def _by_public_id(model) -> Select:
     """The statement ``lookup`` reads a row of ``model`` by its public id with (built once per model: most reads
     start with it)."""
-    return select(model).where(model.public_id == bindparam("ref")).options(*_SHOWN_WITH.get(model, ()))
+    return select(model).where(model.public_id == bindparam("ref")).options(*_shown_with(model))
 
 
 def _scene_rule(ref, user) -> ColumnElement[bool]:

@@ -83,8 +83,12 @@ def _forks_statement(who: str, owner_first: bool, limit: int) -> Select:
     """``forks_of``'s statement for one kind of viewer (built once each: it is read on every first view of a
     scene page); its parameters are the scene, its head and the viewer."""
     scene_id, head_id = bindparam("scene_id"), bindparam("head_id")
-    listed = {"moderator": true(), "reader": Scene.visibility == Visibility.PUBLIC,
-              "member": or_(Scene.visibility == Visibility.PUBLIC, Scene.owner_id == bindparam("viewer_id"))}[who]
+    if who == "moderator":
+        listed = true()
+    elif who == "member":
+        listed = or_(Scene.visibility == Visibility.PUBLIC, Scene.owner_id == bindparam("viewer_id"))
+    else:
+        listed = Scene.visibility == Visibility.PUBLIC
     mergeable = and_(Scene.forked_from_segment_id == head_id, Scene.head_segment_id != head_id)
     order = [Scene.created_at.desc(), Scene.id.desc()]
     if owner_first:
