@@ -65,6 +65,22 @@ class Targets:
         return writer_name(self.accounts.pop())
 
 
+def vacuum(database_url: str) -> int:
+    """``VACUUM ANALYZE`` a PostgreSQL scale world and return the dead rows it had: each run's writers and
+    publisher update scenes and jobs, and a server with autovacuum off (as this machine's) would otherwise
+    start every run from a more bloated state than the last, as a production server's would not."""
+    engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    try:
+        if engine.dialect.name != "postgresql":
+            return 0
+        with engine.connect() as conn:
+            dead = conn.execute(text("SELECT coalesce(sum(n_dead_tup), 0) FROM pg_stat_user_tables")).scalar_one()
+            conn.execute(text("VACUUM ANALYZE"))
+        return int(dead)
+    finally:
+        engine.dispose()
+
+
 def sample_targets(database_url: str, sample: int = 5000) -> Targets:
     engine = create_engine(database_url)
     listed = "visibility = 'public' AND head_segment_id IS NOT NULL"

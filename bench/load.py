@@ -8,7 +8,9 @@ Build the scale world first (``flask seed --scale``, see bench/README.md), then 
 It starts gunicorn with gunicorn.conf.py (production config) on a free loopback port and one
 ``flask worker`` (local renderer), or uses ``--host`` for a site already running (give that server
 LOGIN_LIMIT and GENERATION_HOURLY_LIMIT high enough: every sign-in comes from one address and each
-writer publishes dozens of segments an hour). Scene ids and topics are sampled from the database.
+writer publishes dozens of segments an hour). Scene ids and topics are sampled from the database,
+after a ``VACUUM ANALYZE`` of it on PostgreSQL, so that every run starts from the same state whether or
+not the server's autovacuum is on.
 
 The read mix (the default): ``--users`` readers, ``--signed-in`` of them (half) signed in as seeded
 scale-world writers (password in app/seeding/scale.py; each signs in once and keeps the session),
@@ -33,7 +35,9 @@ beside each row.
 
 Figures: req/s and p50/p95/p99 per endpoint, signed in and signed out apart; the hit rate of every
 cache counter /metrics shows (storyforge_page_cache_requests_total …); segments published and how
-often the site-wide cache versions moved during the measured window; CPU per request by part.
+often the site-wide cache versions moved during the measured window; CPU per request by part; a CPU gauge
+before and after (a fixed loop of plain Python: a shared machine's speed can move by a fifth within an
+hour, and the same code's figures with it).
 The script exits 1 when any request failed.
 """
 from __future__ import annotations
@@ -42,6 +46,7 @@ import argparse
 import json
 import os
 import sys
+import timeit
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -58,6 +63,7 @@ from _load_people import (
     Writer,
     reader_class,
     sample_targets,
+    vacuum,
     writer_class,
 )
 from _load_site import ROOT, Gauges, Site, Window, start_site, window
@@ -280,9 +286,17 @@ def _writing(args) -> str:
     return rendering + publisher
 
 
+def cpu_gauge() -> float:
+    """Milliseconds this machine takes for a fixed loop of plain Python (best of five; lower is faster): the
+    same code's figures move with it, so a run quotes it before and after."""
+    return min(timeit.repeat("sum(i * i for i in range(200_000))", number=10, repeat=5)) * 100
+
+
 def main() -> int:
     args = parse_args()
+    gauge = cpu_gauge()
     baseline = load_baseline(args.baseline)
+    dead = vacuum(args.database_url)
     targets = sample_targets(args.database_url)
     Reader.targets = Writer.targets = targets
     site = Site(args.host) if args.host else start_site(args, worker=bool(args.writers) and not args.no_worker)
@@ -293,7 +307,7 @@ def main() -> int:
         print(f"load test on {site.url}: {len(targets.random)} random + {len(targets.recent)} recent + "
               f"{len(targets.long)} long scenes; {args.writers} writer(s) publishing"
               + (f", a publisher every {args.publish_every} s" if args.publish_every else "")
-              + f"; load average {os.getloadavg()}")
+              + f"; load average {os.getloadavg()}; {dead} dead rows vacuumed first; CPU gauge {gauge:.2f} ms")
         for only, label in plan:
             page = None if only == "mix" else only
             if page is not None and args.driver == "wrk":
@@ -310,7 +324,8 @@ def main() -> int:
         print(f"\n{site.logs()}")
     print(f"\n{markdown_table(rows, args.rate, baseline)}\n\n{psutil.cpu_count()} cores; gunicorn.conf.py defaults; "
           f"{args.connections} connections a page; read mix at {args.rate} req/s offered by {args.users} readers; "
-          f"{_writing(args)}")
+          f"{_writing(args)}; CPU gauge {gauge:.2f} ms before, {cpu_gauge():.2f} ms after (a fixed Python loop, "
+          f"lower is faster: the figures move with it)")
     if args.json:
         Path(args.json).write_text(json.dumps([asdict(run) for *_, run in rows], indent=2, ensure_ascii=False))
     return 1 if any(run.total.failures for *_, run in rows) else 0
