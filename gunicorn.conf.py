@@ -25,8 +25,11 @@ threads = _int("WEB_THREADS", 4)
 timeout = _int("WEB_TIMEOUT", 60)
 graceful_timeout = _int("WEB_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("WEB_KEEPALIVE", 5)
-# recycle workers now and then (a leak stays bounded); the jitter keeps them from restarting together
-max_requests = _int("WEB_MAX_REQUESTS", 10000)
+# recycle workers now and then (a leak stays bounded); the jitter keeps them from restarting together. A new
+# process costs about 2.7 s of CPU (the app's imports and the prompt-reading pipeline) before it serves a
+# request: at 10,000 requests a process and 1,000 req/s on four processes that was a restart every 10 s,
+# a quarter of a core spent booting under load; at 100,000 it is one every 100 s
+max_requests = _int("WEB_MAX_REQUESTS", 100_000)
 max_requests_jitter = max_requests // 10
 # an access log line costs about as much as a cached page (bench/load.py): off unless asked for ("-" = stdout)
 accesslog = os.environ.get("WEB_ACCESS_LOG") or None
