@@ -4,6 +4,7 @@ and how often the cache versions moved.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -41,6 +42,9 @@ class Process:
     log: Path
 
     def stop(self, wait: float = 60) -> None:
+        """SIGTERM, then SIGKILL after ``wait`` s; whatever it started and left running (a worker's job and its
+        ffmpeg) is killed too, so that no render outlives its run and slows the next."""
+        started = self.tree()[1:]
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -48,6 +52,9 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        for child in started + self.tree()[1:]:
+            with contextlib.suppress(psutil.Error):
+                child.kill()
 
     def tree(self) -> list[psutil.Process]:
         try:
