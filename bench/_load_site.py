@@ -52,7 +52,7 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        for child in started + self.tree()[1:]:
+        for child in started:
             with contextlib.suppress(psutil.Error):
                 child.kill()
 

@@ -139,10 +139,23 @@ def visible_to(user) -> ColumnElement[bool]:
 
 def listed_to(user) -> ColumnElement[bool]:
     """SQL criterion: scenes ``user`` could find by listing (``Scene.listed_for`` as a WHERE clause)."""
-    if _signed_in(user):
-        if user.is_moderator:
-            return true()
-        return or_(Scene.visibility == Visibility.PUBLIC, Scene.owner_id == user.id)
+    return listed_to_kind(viewer_kind(user), user.id if _signed_in(user) else None)
+
+
+def viewer_kind(user) -> str:
+    """What the listing rule tells viewers apart by: "moderator", "member" (signed in) or "reader"."""
+    if not _signed_in(user):
+        return "reader"
+    return "moderator" if user.is_moderator else "member"
+
+
+def listed_to_kind(kind: str, viewer_id) -> ColumnElement[bool]:
+    """``listed_to`` for a ``viewer_kind``; ``viewer_id`` (a member's id, or a bound parameter standing for it,
+    for a statement built once per kind) is used for members only."""
+    if kind == "moderator":
+        return true()
+    if kind == "member":
+        return or_(Scene.visibility == Visibility.PUBLIC, Scene.owner_id == viewer_id)
     return Scene.visibility == Visibility.PUBLIC
 
 

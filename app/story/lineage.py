@@ -4,13 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import Select, and_, bindparam, case, func, or_, select, true
+from sqlalchemy import Select, and_, bindparam, case, func, select
 
 from app.extensions import db
-from app.models import Scene, Segment, User, Visibility
+from app.models import Scene, Segment, User
 from app.models.base import utcnow
 from app.models.paths import segment_path
-from app.story.access import Forbidden, can_merge
+from app.story.access import Forbidden, can_merge, listed_to_kind, viewer_kind
 
 
 class MergeRefused(ValueError):
@@ -70,7 +70,7 @@ def forks_of(scene: Scene, viewer, limit: int = FORKS_SHOWN) -> Forks:
     every one for a moderator): the newest ``limit`` of them and the count of all, in one statement. For the
     scene's owner, forks that can be merged back (forked at its head, with segments of their own) come first."""
     signed_in = viewer is not None and viewer.is_authenticated
-    who = "moderator" if signed_in and viewer.is_moderator else "member" if signed_in else "reader"
+    who = viewer_kind(viewer)
     owner_first = signed_in and viewer.id == scene.owner_id and scene.head_segment_id is not None
     rows = db.session.execute(_forks_statement(who, owner_first, limit),
                               {"scene_id": scene.id, "head_id": scene.head_segment_id,
@@ -80,15 +80,10 @@ def forks_of(scene: Scene, viewer, limit: int = FORKS_SHOWN) -> Forks:
 
 @cache
 def _forks_statement(who: str, owner_first: bool, limit: int) -> Select:
-    """``forks_of``'s statement for one kind of viewer (built once each: it is read on every first view of a
+    """``forks_of``'s statement for one ``viewer_kind`` (built once each: it is read on every first view of a
     scene page); its parameters are the scene, its head and the viewer."""
     scene_id, head_id = bindparam("scene_id"), bindparam("head_id")
-    if who == "moderator":
-        listed = true()
-    elif who == "member":
-        listed = or_(Scene.visibility == Visibility.PUBLIC, Scene.owner_id == bindparam("viewer_id"))
-    else:
-        listed = Scene.visibility == Visibility.PUBLIC
+    listed = listed_to_kind(who, bindparam("viewer_id"))
     mergeable = and_(Scene.forked_from_segment_id == head_id, Scene.head_segment_id != head_id)
     order = [Scene.created_at.desc(), Scene.id.desc()]
     if owner_first:
