@@ -1,11 +1,15 @@
 """Production server settings: ``gunicorn -c gunicorn.conf.py wsgi:app``. Every value can be set from the environment.
 
-Sized for a small machine (2 cores): two processes a core, because rendering pages is CPU work
-under one GIL per process, each with a few threads, because a request mostly waits on
-PostgreSQL and Redis. One process a core left part of a core idle under wrk's load, most likely
-because a keep-alive connection stays with the process that accepted it, so one process's threads
-queue behind its GIL while the other has less to do (bench/README.md, "Two web processes a core"). Keep DB_POOL_SIZE >= WEB_THREADS
-and processes x (DB_POOL_SIZE + DB_MAX_OVERFLOW) under max_connections (see config.engine_options).
+Sized for a small machine (2 cores): four processes a core, two threads each. Rendering pages is CPU
+work under one GIL per process, and a thread that waits on PostgreSQL or Redis gives the GIL back each
+time, then waits for it again behind whichever thread is building a page in the same process: with four
+threads a process, kept pages answered in 5 ms at the median had a p95 of 60-70 ms in the read mix. At
+a fixed rate of the read mix, 8 processes x 2 threads had a lower p95 than 4 x 4 in each of five
+interleaved pairs (median 150 ms against 290 on a slow machine), and the signed-in topic page served 742 req/s at 2.4 ms of web CPU a request against 460 at 3.7 ms
+(bench/README.md, "Two threads a process"). Keep-alive connections stay with the process that accepted
+them, so fewer processes leave a core idle (bench/README.md, "Two web processes a core"). Each process
+holds about 230 MB once the prompt-reading pipeline is loaded. Keep DB_POOL_SIZE >= WEB_THREADS and
+processes x (DB_POOL_SIZE + DB_MAX_OVERFLOW) under max_connections (see config.engine_options).
 """
 import multiprocessing
 import os
@@ -20,8 +24,8 @@ bind = os.environ.get("BIND", "0.0.0.0:8000")
 worker_class = "gthread"
 # two a core: the single-page rows gained a half to a double over one a core; the read mix, which already fills
 # both cores with its load generator and the render worker, neither gained nor lost (bench/README.md)
-workers = _int("WEB_WORKERS", 2 * multiprocessing.cpu_count())
-threads = _int("WEB_THREADS", 4)
+workers = _int("WEB_WORKERS", 4 * multiprocessing.cpu_count())
+threads = _int("WEB_THREADS", 2)
 timeout = _int("WEB_TIMEOUT", 60)
 graceful_timeout = _int("WEB_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("WEB_KEEPALIVE", 5)

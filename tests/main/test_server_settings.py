@@ -51,7 +51,8 @@ def test_gunicorn_config_reads_the_environment(monkeypatch):
     """gunicorn.conf.py uses threaded workers, sized from WEB_WORKERS/WEB_THREADS when set."""
     path = str(Path(BASE_DIR) / "gunicorn.conf.py")
     defaults = runpy.run_path(path)
-    assert defaults["worker_class"] == "gthread" and defaults["workers"] == 2 * multiprocessing.cpu_count()
+    assert defaults["worker_class"] == "gthread" and defaults["workers"] == 4 * multiprocessing.cpu_count()
+    assert defaults["threads"] == 2
     monkeypatch.setenv("WEB_WORKERS", "5")
     monkeypatch.setenv("WEB_THREADS", "2")
     monkeypatch.setenv("BIND", "127.0.0.1:9001")
