@@ -3,10 +3,10 @@
 Sized for a small machine (2 cores): four processes a core, two threads each. Rendering pages is CPU
 work under one GIL per process, and a thread that waits on PostgreSQL or Redis gives the GIL back each
 time, then waits for it again behind whichever thread is building a page in the same process: with four
-threads a process, kept pages answered in 5 ms at the median had a p95 of 60-70 ms in the read mix. At
+threads a process, the kept home page, 5 ms at the median, had a p95 of 67 ms in the read mix. At
 a fixed rate of the read mix, 8 processes x 2 threads had a lower p95 than 4 x 4 in each of five
-interleaved pairs (median 150 ms against 290 on a slow machine), and the signed-in topic page served 742 req/s at 2.4 ms of web CPU a request against 460 at 3.7 ms
-(bench/README.md, "Two threads a process"). Keep-alive connections stay with the process that accepted
+interleaved pairs (median 150 ms against 290 on a slow machine), and the signed-in topic page served
+742 req/s at 2.4 ms of web CPU a request against 460 at 3.7 ms (bench/README.md, "Two threads a process"). Keep-alive connections stay with the process that accepted
 them, so fewer processes leave a core idle (bench/README.md, "Two web processes a core"). Each process
 holds about 230 MB once the prompt-reading pipeline is loaded. Keep DB_POOL_SIZE >= WEB_THREADS and
 processes x (DB_POOL_SIZE + DB_MAX_OVERFLOW) under max_connections (see config.engine_options).
