@@ -6,8 +6,9 @@ time, then waits for it again behind whichever thread is building a page in the 
 threads a process, the kept home page, 5 ms at the median, had a p95 of 67 ms in the read mix. At
 a fixed rate of the read mix, 8 processes x 2 threads had a lower p95 than 4 x 4 in each of five
 interleaved pairs (median 150 ms against 290 on a slow machine), and the signed-in topic page served
-742 req/s at 2.4 ms of web CPU a request against 460 at 3.7 ms (bench/README.md, "Two threads a process"). Keep-alive connections stay with the process that accepted
-them, so fewer processes leave a core idle (bench/README.md, "Two web processes a core"). Each process
+742 req/s at 2.4 ms of web CPU a request against 460 at 3.7 ms (bench/README.md, "Two threads a
+process"). Keep-alive connections stay with the process that accepted them, so fewer processes leave a
+core idle (bench/README.md, "Two web processes a core"). Each process
 holds about 230 MB once the prompt-reading pipeline is loaded. Keep DB_POOL_SIZE >= WEB_THREADS and
 processes x (DB_POOL_SIZE + DB_MAX_OVERFLOW) under max_connections (see config.engine_options).
 """
@@ -22,8 +23,7 @@ def _int(name: str, default: int) -> int:
 
 bind = os.environ.get("BIND", "0.0.0.0:8000")
 worker_class = "gthread"
-# two a core: the single-page rows gained a half to a double over one a core; the read mix, which already fills
-# both cores with its load generator and the render worker, neither gained nor lost (bench/README.md)
+# four a core of two threads each (see above): fewer threads a process wait less for its GIL
 workers = _int("WEB_WORKERS", 4 * multiprocessing.cpu_count())
 threads = _int("WEB_THREADS", 2)
 timeout = _int("WEB_TIMEOUT", 60)

@@ -69,8 +69,8 @@ def forks_of(scene: Scene, viewer, limit: int = FORKS_SHOWN) -> Forks:
     """Scenes forked at a segment this scene created, listed for ``viewer`` (public ones, and their own;
     every one for a moderator): the newest ``limit`` of them and the count of all, in one statement. For the
     scene's owner, forks that can be merged back (forked at its head, with segments of their own) come first."""
-    signed_in = viewer is not None and viewer.is_authenticated
     who = viewer_kind(viewer)
+    signed_in = who != "reader"
     owner_first = signed_in and viewer.id == scene.owner_id and scene.head_segment_id is not None
     rows = db.session.execute(_forks_statement(who, owner_first, limit),
                               {"scene_id": scene.id, "head_id": scene.head_segment_id,
