@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import runpy
 import secrets
 import signal
 import socket
@@ -85,6 +86,24 @@ class Site:
 
     def logs(self) -> str:
         return ", ".join(f"{p.name} log: {p.log}" for p in self.parts)
+
+    def stop_on_terminate(self) -> None:
+        """Stop this site's processes when the bench is told to stop (SIGTERM; Ctrl-C already unwinds to the
+        bench's own stop), so no gunicorn or publisher outlives it."""
+        def stop(signum, frame) -> None:
+            self.stop()
+            os._exit(128 + signum)
+
+        signal.signal(signal.SIGTERM, stop)
+
+
+def layout(args) -> str:
+    """The web tier the table measured: gunicorn.conf.py read with this environment (WEB_WORKERS, WEB_THREADS), which
+    the site started here inherits; a site given with --host is described by its address only."""
+    if args.host:
+        return f"the site at {args.host}"
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    return f"gunicorn {conf['workers']} processes × {conf['threads']} threads"
 
 
 def site_env(args, folder: Path, port: int) -> dict[str, str]:

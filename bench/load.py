@@ -66,7 +66,7 @@ from _load_people import (
     vacuum,
     writer_class,
 )
-from _load_site import ROOT, Gauges, Site, Window, start_site, window
+from _load_site import ROOT, Gauges, Site, Window, layout, start_site, window
 from locust.env import Environment
 from locust.stats import StatsEntry
 
@@ -300,6 +300,7 @@ def main() -> int:
     targets = sample_targets(args.database_url)
     Reader.targets = Writer.targets = targets
     site = Site(args.host) if args.host else start_site(args, worker=bool(args.writers) and not args.no_worker)
+    site.stop_on_terminate()
     gauges = Gauges(site, args.database_url, args.redis_url)
     plan = TABLE if args.table else [(args.only, dict(TABLE).get(args.only, args.only))] if args.only else TABLE[-1:]
     rows = []
@@ -322,7 +323,7 @@ def main() -> int:
         gauges.close()
         site.stop()
         print(f"\n{site.logs()}")
-    print(f"\n{markdown_table(rows, args.rate, baseline)}\n\n{psutil.cpu_count()} cores; gunicorn.conf.py defaults; "
+    print(f"\n{markdown_table(rows, args.rate, baseline)}\n\n{psutil.cpu_count()} cores; {layout(args)}; "
           f"{args.connections} connections a page; read mix at {args.rate} req/s offered by {args.users} readers; "
           f"{_writing(args)}; CPU gauge {gauge:.2f} ms before, {cpu_gauge():.2f} ms after (a fixed Python loop, "
           f"lower is faster: the figures move with it)")

@@ -54,7 +54,7 @@ def test_gunicorn_config_reads_the_environment(monkeypatch):
     assert defaults["worker_class"] == "gthread" and defaults["workers"] == 4 * multiprocessing.cpu_count()
     assert defaults["threads"] == 2
     monkeypatch.setenv("WEB_WORKERS", "5")
-    monkeypatch.setenv("WEB_THREADS", "2")
+    monkeypatch.setenv("WEB_THREADS", "3")
     monkeypatch.setenv("BIND", "127.0.0.1:9001")
     tuned = runpy.run_path(path)
-    assert (tuned["workers"], tuned["threads"], tuned["bind"]) == (5, 2, "127.0.0.1:9001")
+    assert (tuned["workers"], tuned["threads"], tuned["bind"]) == (5, 3, "127.0.0.1:9001")
