@@ -171,15 +171,19 @@ _ROOTS_IN_PROCESS = 100_000
 
 def _known_root(table: str, ref: str) -> int | None:
     """A root remembered for good (in this process, else in Redis): no round trip once a process has seen it."""
-    here = current_app.extensions.setdefault("sf_roots", {})
-    if (root := here.get((table, ref))) is not None:
+    if (root := current_app.extensions.get("sf_roots", {}).get((table, ref))) is not None:
         return root
     if (known := redis_client().hget(table, ref)) is None:
         return None
+    _remember_here(table, ref, int(known))
+    return int(known)
+
+
+def _remember_here(table: str, ref: str, root: int) -> None:
+    here = current_app.extensions.setdefault("sf_roots", {})
     if len(here) >= _ROOTS_IN_PROCESS:
         here.clear()
-    here[table, ref] = int(known)
-    return int(known)
+    here[table, ref] = root
 
 
 def scene_scope(session: Session, scene_ref: str) -> list[str] | None:
@@ -218,6 +222,7 @@ def known_scene_scope(session: Session, scene_ref: str) -> list[str] | None:
 def remember_scene_root(scene_ref: str, root_id: int) -> None:
     """Remember the root of the scene ``scene_ref`` (with a ready segment) found while reading its path."""
     redis_client().hset(SCENE_ROOTS, scene_ref, root_id)
+    _remember_here(SCENE_ROOTS, scene_ref, root_id)
 
 
 def segment_scope(session: Session, root_ref: str) -> list[str] | None:
@@ -228,6 +233,7 @@ def segment_scope(session: Session, root_ref: str) -> list[str] | None:
     if root is None:
         return None
     redis_client().hset(SEGMENT_REF_ROOTS, root_ref, root)
+    _remember_here(SEGMENT_REF_ROOTS, root_ref, root)
     return [tree(root)]
 
 

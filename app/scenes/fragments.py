@@ -2,7 +2,7 @@
 
 A ready segment that nobody has withheld never changes, so a scene's list items and the player's
 chapter list are rendered once per scene, head and visibility (which decides whether media URLs are
-signed) and kept in Redis (``app.caching.cached_fragment``) whatever else happens in the story tree: a
+signed) and kept together in Redis (``app.caching.cached_fragment``) whatever else happens in the story tree: a
 segment published on another branch, a fork or a Bible correction moves the tree's version, so the page
 around the list is built again, but the list is not rendered again. They are used only while every
 segment they show is clear, so a takedown shows at once. What belongs to the viewer in them — the CSRF
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from dataclasses import dataclass
 
 from flask import current_app, render_template
@@ -61,13 +62,16 @@ def scene_fragments(page: ScenePage, fork_title: str) -> Fragments | None:
     if any(step.moderation_state != "clear" for step in page.steps[:ready]):
         return None
     scene, first = page.scene, page.first_shown
+
+    def build() -> str:  # both parts in one entry: one round trip to find them, one to keep them
+        return json.dumps([render_template(
+            "scenes/_segment_list.html", scene=scene, views=page.listed[:ready - first], action_form=_MarkedForm(),
+            fork_title=_marker("fork-title")), render_template("scenes/_chapters.html", scene=scene,
+                                                                 chapters=page.chapters)])
+
     scopes = ()  # only a site-wide change (versions.ALL) moves them: the name says which segments they show
-    name = f"scene:{scene.id}:{scene.head_segment_id}:{ready}:{scene.visibility}"
-    segments = cached_fragment(f"{name}:segments:{first}", scopes, lambda: render_template(
-        "scenes/_segment_list.html", scene=scene, views=page.listed[:ready - first], action_form=_MarkedForm(),
-        fork_title=_marker("fork-title")))
-    chapters = cached_fragment(f"{name}:chapters", scopes, lambda: render_template(
-        "scenes/_chapters.html", scene=scene, chapters=page.chapters))
+    name = f"scene:{scene.id}:{scene.head_segment_id}:{ready}:{scene.visibility}:{first}"
+    segments, chapters = json.loads(cached_fragment(name, scopes, build))
     segments = segments.replace(_marker("csrf"), generate_csrf()).replace(_marker("fork-title"),
                                                                           str(escape(fork_title)))
     return Fragments(Markup(segments), Markup(chapters))  # noqa: S704 - rendered by our templates

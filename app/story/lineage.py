@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import Select, and_, bindparam, case, func, select
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Scene, Segment, User
@@ -27,8 +28,16 @@ def origin_of(scene: Scene) -> Origin | None:
     """The scene and segment this scene was forked from (None for an original)."""
     if scene.forked_from_segment_id is None:
         return None
-    segment = db.session.get(Segment, scene.forked_from_segment_id)
-    return Origin(segment.scene if segment else None, segment) if segment else None
+    segment = db.session.scalar(_origin(), {"segment_id": scene.forked_from_segment_id})
+    return Origin(segment.scene, segment) if segment else None
+
+
+@cache
+def _origin() -> Select:
+    """The segment the ``segment_id`` parameter names with its scene and both their writers, as a fork's page
+    names them: one statement (built once)."""
+    return select(Segment).where(Segment.id == bindparam("segment_id")).options(
+        joinedload(Segment.author), joinedload(Segment.scene).joinedload(Scene.owner))
 
 
 #: how many forks a scene page lists (the story tree shows them all)

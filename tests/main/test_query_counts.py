@@ -15,6 +15,8 @@ SCENE_PAGES = {"": (8, 8), "/watch": (4, 4), "/bible": (4, 4), "api": (3, 3), "a
 TREE_PAGES = {"/stories/{}": (6, 7), "/api/v1/stories/{}": (5, 5)}
 LISTINGS = {"/": (6, 6), "/topics/{}": (5, 5)}
 PROFILE = {"someone else's": (5, 1), "their own": (None, 5)}
+#: a fork's scene page (signed out, first view; signed in): a scene page and where it came from
+FORK_PAGE = (9, 9)
 
 
 def _count(client, queries, url: str) -> int:
@@ -77,6 +79,32 @@ def test_a_scene_page_built_around_its_kept_segment_list_reads_no_segment_in_ful
         g.pop("_login_user", None)
         client.get("/help")
         assert _count(client, queries, scene_url(scene_id)) == SCENE_PAGES[""][True] - 2, size
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_a_forks_page_names_where_it_came_from_in_one_statement(client, auth, user, queries, signed_in):
+    """A fork's page costs a scene page and one statement more, which reads the segment it was forked at, that
+    segment's scene and both their writers (another person forked it), at 200 segments as at 5."""
+    from app.extensions import db
+    from app.models import Scene
+
+    nico = make_user("nico")
+    forks = []
+    for size in (5, 200):
+        scene = bare_scene(user, title=f"{size} segments")
+        at = grow(scene, size)[-1]
+        fork = Scene(title=f"Nico's fork of {size}", topic_id=scene.topic_id, owner=nico, head_segment_id=at.id,
+                     forked_from_segment_id=at.id, segment_count=at.position)
+        db.session.add(fork)
+        db.session.commit()
+        grow(fork, 1, author=nico)
+        forks.append(fork.id)
+    if signed_in:
+        _signed_in(client, auth)
+    for fork in forks:
+        assert _count(client, queries, scene_url(fork)) == FORK_PAGE[signed_in], fork
+        assert "Forked by nico from\n    mara’s scene <a" in client.get(scene_url(fork)).get_data(as_text=True)
+    assert FORK_PAGE[signed_in] == SCENE_PAGES[""][signed_in] + 1
 
 
 @pytest.mark.parametrize("signed_in", [False, True])
