@@ -77,6 +77,11 @@ class Site:
     folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="sf-load-")))
 
     @property
+    def web_pid(self) -> int | None:
+        """gunicorn's master process (None for a site this bench did not start)."""
+        return self.web.process.pid if self.web is not None else None
+
+    @property
     def parts(self) -> list[Process]:
         return [part for part in (self.publisher, self.web, self.worker) if part is not None]
 

@@ -37,7 +37,8 @@ Figures: req/s and p50/p95/p99 per endpoint, signed in and signed out apart; the
 cache counter /metrics shows (storyforge_page_cache_requests_total …); segments published and how
 often the site-wide cache versions moved during the measured window; CPU per request by part; a CPU gauge
 before and after (a fixed loop of plain Python: a shared machine's speed can move by a fifth within an
-hour, and the same code's figures with it).
+hour, and the same code's figures with it). ``--profile-web FILE`` also samples the web tier's Python with
+py-spy during the measured window and prints where its CPU goes (bench/_load_profile.py).
 The script exits 1 when any request failed.
 """
 from __future__ import annotations
@@ -66,6 +67,7 @@ from _load_people import (
     vacuum,
     writer_class,
 )
+from _load_profile import start_profile
 from _load_site import ROOT, Gauges, Site, Window, layout, start_site, window
 from locust.env import Environment
 from locust.stats import StatsEntry
@@ -155,8 +157,9 @@ def people(args, only: str | None) -> list[type]:
 
 
 def measure(label: str, page: str, host: str, gauges: Gauges, classes: list[type], *, spawn_rate: float, warmup: float,
-            run_time: float) -> Run:
-    """Ramp the people up, warm up, then measure for ``run_time`` seconds."""
+            run_time: float, profile_web: str | None = None) -> Run:
+    """Ramp the people up, warm up, then measure for ``run_time`` seconds (profiling the web tier into
+    ``profile_web`` meanwhile, when given)."""
     env = Environment(user_classes=classes, host=host)
     runner = env.create_local_runner()
     count = sum(cls.fixed_count for cls in classes)
@@ -164,9 +167,12 @@ def measure(label: str, page: str, host: str, gauges: Gauges, classes: list[type
     gevent.sleep(count / spawn_rate + warmup)
     env.stats.reset_all()
     before = gauges.read()
+    profile = start_profile(profile_web, gauges.site.web_pid, run_time)
     gevent.sleep(run_time)
     after = gauges.read()
     runner.quit()
+    if profile is not None:
+        print(profile.finish())
     run = Run(label, page, site=window(before, after), load_average=tuple(round(x, 1) for x in os.getloadavg()))
     reads = {who: StatsEntry(env.stats, f"read mix, {who}", "") for who in ("signed out", "signed in")}
     reads["all"] = StatsEntry(env.stats, "read mix", "")
@@ -197,9 +203,12 @@ def measure_wrk(label: str, only: str, host: str, gauges: Gauges, writers: list[
         runner.start(sum(cls.fixed_count for cls in writers), spawn_rate=args.spawn_rate)
     _load_wrk.hammer(host, paths, cookies, connections=args.connections, seconds=args.warmup)
     before = gauges.read()
+    profile = start_profile(args.profile_web, gauges.site.web_pid, args.page_time)
     figures, wrk_cpu = _load_wrk.hammer(host, paths, cookies, connections=args.connections, seconds=args.page_time)
     after = gauges.read()
     runner.quit()
+    if profile is not None:
+        print(profile.finish())
     site = window(before, after)
     site.cpu["load generator"] = round(site.cpu.get("load generator", 0.0) + wrk_cpu, 2)
     name = PAGES[page](targets)[1] + (SIGNED_IN if signed_in else "")
@@ -316,7 +325,8 @@ def main() -> int:
                 run = measure_wrk(label, only, site.url, gauges, writers, args, targets)
             else:
                 run = measure(label, only, site.url, gauges, people(args, page), spawn_rate=args.spawn_rate,
-                              warmup=args.warmup, run_time=args.run_time if page is None else args.page_time)
+                              warmup=args.warmup, run_time=args.run_time if page is None else args.page_time,
+                              profile_web=args.profile_web)
             print_run(run)
             rows.append((only, label, run))
     finally:
@@ -365,6 +375,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--run-time", type=float, default=60, help="seconds the read mix is measured")
     parser.add_argument("--page-time", type=float, default=15, help="seconds one page is measured (--only, --table)")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--profile-web", metavar="FILE",
+                        help="sample the web tier's Python with py-spy during the measured window (one page or the mix, "
+                             "not --table) into FILE and print where its CPU goes (bench/_load_profile.py)")
     parser.add_argument("--baseline", metavar="FILE", help="an earlier run's --json: its req/s and p95 go beside each row "
                         "(bench/data/load_baseline_2026-12-01.json is the table before the work of issue 19)")
     args = parser.parse_args()
@@ -372,6 +385,8 @@ def parse_args() -> argparse.Namespace:
         parser.error("give --database-url (or DATABASE_URL): ids to request are sampled from it")
     if args.table and args.only:
         parser.error("--table runs every page; leave out --only")
+    if args.profile_web and (args.table or args.host):
+        parser.error("--profile-web profiles one run of a site this bench starts: leave out --table and --host")
     return args
 
 

@@ -104,7 +104,7 @@ def pages(db, models) -> dict[str, str]:
     }
 
 
-def _part(filename: str) -> str:
+def part_of(filename: str) -> str:
     return next((name for name, marks in PARTS if any(mark in filename for mark in marks)), "everything else")
 
 
@@ -117,9 +117,9 @@ def where_the_time_goes(profiler: cProfile.Profile, requests: int) -> None:
     for (filename, _line, _function), (_cc, _nc, tottime, _ct, callers) in stats.items():
         if filename == "~" and callers:
             for (caller_file, *_), (_ccc, _cnc, edge_tottime, _cct) in callers.items():
-                parts[_part(caller_file)] = parts.get(_part(caller_file), 0.0) + edge_tottime
+                parts[part_of(caller_file)] = parts.get(part_of(caller_file), 0.0) + edge_tottime
         else:
-            parts[_part(filename)] = parts.get(_part(filename), 0.0) + tottime
+            parts[part_of(filename)] = parts.get(part_of(filename), 0.0) + tottime
     total = sum(parts.values())
     print(f"\nself time by part, ms a request (of {total * 1000 / requests:.1f} ms under cProfile):")
     for part, seconds in sorted(parts.items(), key=lambda item: -item[1]):
