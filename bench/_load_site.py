@@ -92,15 +92,6 @@ class Site:
     def logs(self) -> str:
         return ", ".join(f"{p.name} log: {p.log}" for p in self.parts)
 
-    def stop_on_terminate(self) -> None:
-        """Stop this site's processes when the bench is told to stop (SIGTERM; Ctrl-C already unwinds to the
-        bench's own stop), so no gunicorn or publisher outlives it."""
-        def stop(signum, frame) -> None:
-            self.stop()
-            os._exit(128 + signum)
-
-        signal.signal(signal.SIGTERM, stop)
-
 
 def layout(args) -> str:
     """The web tier the table measured: gunicorn.conf.py read with this environment (WEB_WORKERS, WEB_THREADS), which

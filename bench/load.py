@@ -46,6 +46,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import timeit
 from dataclasses import asdict, dataclass, field
@@ -295,6 +296,14 @@ def _writing(args) -> str:
     return rendering + publisher
 
 
+def _unwind_on_terminate() -> None:
+    """A SIGTERM unwinds the bench as Ctrl-C does, through its own stop, so no gunicorn or publisher outlives
+    it. gevent runs the handler in a greenlet of its own (blocking calls, such as waiting for a process to
+    stop, are not allowed in a plain signal handler under gevent's loop); the handler raises in the main one."""
+    main = gevent.getcurrent()
+    gevent.signal_handler(signal.SIGTERM, lambda: main.throw(SystemExit(128 + signal.SIGTERM)))
+
+
 def cpu_gauge() -> float:
     """Milliseconds this machine takes for a fixed loop of plain Python (best of five; lower is faster): the
     same code's figures move with it, so a run quotes it before and after."""
@@ -309,7 +318,7 @@ def main() -> int:
     targets = sample_targets(args.database_url)
     Reader.targets = Writer.targets = targets
     site = Site(args.host) if args.host else start_site(args, worker=bool(args.writers) and not args.no_worker)
-    site.stop_on_terminate()
+    _unwind_on_terminate()
     gauges = Gauges(site, args.database_url, args.redis_url)
     plan = TABLE if args.table else [(args.only, dict(TABLE).get(args.only, args.only))] if args.only else TABLE[-1:]
     rows = []
