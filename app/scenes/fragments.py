@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from dataclasses import dataclass
 
 from flask import current_app, render_template
@@ -63,15 +62,16 @@ def scene_fragments(page: ScenePage, fork_title: str) -> Fragments | None:
         return None
     scene, first = page.scene, page.first_shown
 
-    def build() -> str:  # both parts in one entry: one round trip to find them, one to keep them
-        return json.dumps([render_template(
-            "scenes/_segment_list.html", scene=scene, views=page.listed[:ready - first], action_form=_MarkedForm(),
-            fork_title=_marker("fork-title")), render_template("scenes/_chapters.html", scene=scene,
-                                                                 chapters=page.chapters)])
+    between = _marker("chapters")  # both parts in one entry, split here: one round trip to find, one to keep
+
+    def build() -> str:
+        return (render_template("scenes/_segment_list.html", scene=scene, views=page.listed[:ready - first],
+                                action_form=_MarkedForm(), fork_title=_marker("fork-title"))
+                + between + render_template("scenes/_chapters.html", scene=scene, chapters=page.chapters))
 
     scopes = ()  # only a site-wide change (versions.ALL) moves them: the name says which segments they show
-    name = f"scene:{scene.id}:{scene.head_segment_id}:{ready}:{scene.visibility}:{first}"
-    segments, chapters = json.loads(cached_fragment(name, scopes, build))
+    name = f"scene-parts:{scene.id}:{scene.head_segment_id}:{ready}:{scene.visibility}:{first}"
+    segments, _, chapters = cached_fragment(name, scopes, build).partition(between)
     segments = segments.replace(_marker("csrf"), generate_csrf()).replace(_marker("fork-title"),
                                                                           str(escape(fork_title)))
     return Fragments(Markup(segments), Markup(chapters))  # noqa: S704 - rendered by our templates

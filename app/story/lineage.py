@@ -20,7 +20,7 @@ class MergeRefused(ValueError):
 
 @dataclass(frozen=True)
 class Origin:
-    scene: Scene | None
+    scene: Scene
     segment: Segment
 
 
