@@ -96,23 +96,24 @@ def personal_page() -> None:
     g.personal_page = True
 
 
-def _marker(name: str) -> str:
-    """A stand-in for one of the viewer's bits: derived from the secret key, so no prompt can spell one."""
-    secret = current_app.config["SECRET_KEY"].encode()
-    return "sv-" + hmac.new(secret, f"viewer:{name}".encode(), hashlib.sha256).hexdigest()[:32]
+#: each kind of marker's prefix, by where it stands: in a shell (a viewer's bits) or in a kept fragment
+_MARKER_PREFIXES = {"viewer": "sv-", "fragment": "sf-"}
 
 
-def _fixed_marker(name: str) -> str:
-    """``_marker(name)`` for the bits every page has (the name, the token), worked out once per app."""
-    made = current_app.extensions.setdefault("sf_viewer_markers", {})
-    if name not in made:
-        made[name] = _marker(name)
-    return made[name]
+def marker(name: str, space: str = "viewer") -> str:
+    """A stand-in for one of the viewer's bits in kept HTML (``space`` "viewer" in a shell, "fragment" in a kept
+    fragment): derived from the secret key, so no prompt can spell one; worked out once per app and name."""
+    made = current_app.extensions.setdefault("sf_markers", {})
+    if (space, name) not in made:
+        secret = current_app.config["SECRET_KEY"].encode()
+        digest = hmac.new(secret, f"{space}:{name}".encode(), hashlib.sha256).hexdigest()[:32]
+        made[space, name] = _MARKER_PREFIXES[space] + digest
+    return made[space, name]
 
 
 def viewer_name() -> str:
     """The signed-in viewer's username (a marker while a shell is rendered)."""
-    return _fixed_marker("name") if g.get("rendering_shell") else current_user.username
+    return marker("name") if g.get("rendering_shell") else current_user.username
 
 
 def viewer_text(before: str, after: str, limit: int) -> str:
@@ -120,9 +121,9 @@ def viewer_text(before: str, after: str, limit: int) -> str:
     while a shell is rendered, worked out again for each viewer)."""
     if not g.get("rendering_shell"):
         return (before + current_user.username + after)[:limit]
-    marker = _marker(f"text:{before}|{after}|{limit}")
-    g.shell_slots[marker] = (before, after, limit)
-    return marker
+    slot = marker(f"text:{before}|{after}|{limit}")
+    g.shell_slots[slot] = (before, after, limit)
+    return slot
 
 
 def _for_readers() -> bool:
@@ -309,7 +310,7 @@ def _rendering_shell(token: str):
     """While the view renders a shell: the viewer's name and CSRF token come out as markers."""
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     g.rendering_shell, g.shell_slots = True, {}
-    setattr(g, field, _fixed_marker("csrf"))
+    setattr(g, field, marker("csrf"))
     try:
         yield
     finally:
@@ -320,9 +321,9 @@ def _rendering_shell(token: str):
 def _fill(body: str, slots: dict[str, tuple[str, str, int]], token: str) -> str:
     """``body`` with the viewer's own bits in place of the markers."""
     name = current_user.username
-    body = body.replace(_fixed_marker("csrf"), token).replace(_fixed_marker("name"), str(escape(name)))
-    for marker, (before, after, limit) in slots.items():
-        body = body.replace(marker, str(escape((before + name + after)[:limit])))
+    body = body.replace(marker("csrf"), token).replace(marker("name"), str(escape(name)))
+    for slot, (before, after, limit) in slots.items():
+        body = body.replace(slot, str(escape((before + name + after)[:limit])))
     return body
 
 

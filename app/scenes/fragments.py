@@ -13,11 +13,9 @@ different people, so its page is rendered whole.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_login import AnonymousUserMixin, current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -26,6 +24,7 @@ from app import cache_versions as versions
 from app.caching import cached_fragment
 from app.extensions import db
 from app.models import Scene, Segment
+from app.pages import marker
 from app.story import access
 from app.story.presenters import ScenePage, bible_page
 from app.story.tree import label_text, start_time, story_tree
@@ -44,12 +43,8 @@ class _MarkedForm:
     """Stands in for the page's action form while a fragment is rendered: its token is the marker."""
 
     def hidden_tag(self) -> Markup:
-        return Markup('<input id="csrf_token" name="csrf_token" type="hidden" value="{}">').format(_marker("csrf"))
-
-
-def _marker(name: str) -> str:
-    secret = current_app.config["SECRET_KEY"].encode()
-    return "sf-" + hmac.new(secret, f"fragment:{name}".encode(), hashlib.sha256).hexdigest()[:32]
+        token = marker("csrf", "fragment")
+        return Markup('<input id="csrf_token" name="csrf_token" type="hidden" value="{}">').format(token)
 
 
 def scene_fragments(page: ScenePage, fork_title: str) -> Fragments | None:
@@ -62,18 +57,18 @@ def scene_fragments(page: ScenePage, fork_title: str) -> Fragments | None:
         return None
     scene, first = page.scene, page.first_shown
 
-    between = _marker("chapters")  # both parts in one entry, split here: one round trip to find, one to keep
+    between = marker("chapters", "fragment")  # both parts in one entry, split here: one round trip to find, one to keep
+    title = marker("fork-title", "fragment")
 
     def build() -> str:
         return (render_template("scenes/_segment_list.html", scene=scene, views=page.listed[:ready - first],
-                                action_form=_MarkedForm(), fork_title=_marker("fork-title"))
+                                action_form=_MarkedForm(), fork_title=title)
                 + between + render_template("scenes/_chapters.html", scene=scene, chapters=page.chapters))
 
     scopes = ()  # only a site-wide change (versions.ALL) moves them: the name says which segments they show
     name = f"scene-parts:{scene.id}:{scene.head_segment_id}:{ready}:{scene.visibility}:{first}"
     segments, _, chapters = cached_fragment(name, scopes, build).partition(between)
-    segments = segments.replace(_marker("csrf"), generate_csrf()).replace(_marker("fork-title"),
-                                                                          str(escape(fork_title)))
+    segments = segments.replace(marker("csrf", "fragment"), generate_csrf()).replace(title, str(escape(fork_title)))
     return Fragments(Markup(segments), Markup(chapters))  # noqa: S704 - rendered by our templates
 
 

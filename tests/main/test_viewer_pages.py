@@ -1,10 +1,11 @@
 """Signed-in pages kept once for every viewer who sees them alike, each viewer's own bits put in (app/pages.py)."""
 import pytest
-from flask import g
+from flask import Flask, g
 
 from app.caching import SHELL_STORE, KeptViewer
 from app.extensions import db
 from app.models import Scene, Segment, User
+from app.pages import marker
 from tests.conftest import AuthActions, csrf_token_from
 from tests.factories import bare_scene, grow, make_user, scene_url
 from tests.main.test_cache_scopes import _fork, _sneak_title
@@ -167,3 +168,14 @@ def test_a_kept_viewer_row_follows_their_account(app, lighthouse, queries):
     g.pop("_login_user", None)
     page = nico.get("/").get_data(as_text=True)
     assert "Sign in" in page and "Account settings for nico" not in page
+
+
+def test_markers_are_the_secret_keys_one_per_name_and_place(app):
+    shell, fragment = marker("csrf"), marker("csrf", "fragment")
+    assert shell.startswith("sv-") and fragment.startswith("sf-") and shell[3:] != fragment[3:]
+    assert len(shell) == len(fragment) == 35 and marker("name") != shell
+    assert marker("csrf") is shell  # worked out once per app
+    other = Flask("other")
+    other.config["SECRET_KEY"] = "another key"
+    with other.app_context():
+        assert marker("csrf") != shell and marker("csrf", "fragment") != fragment
