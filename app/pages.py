@@ -102,13 +102,18 @@ _MARKER_PREFIXES = {"viewer": "sv-", "fragment": "sf-"}
 
 def marker(name: str, space: str = "viewer") -> str:
     """A stand-in for one of the viewer's bits in kept HTML (``space`` "viewer" in a shell, "fragment" in a kept
-    fragment): derived from the secret key, so no prompt can spell one; worked out once per app and name."""
+    fragment), worked out once per app: for the bits every page has (the name, the token, a fragment's parts)."""
     made = current_app.extensions.setdefault("sf_markers", {})
     if (space, name) not in made:
-        secret = current_app.config["SECRET_KEY"].encode()
-        digest = hmac.new(secret, f"{space}:{name}".encode(), hashlib.sha256).hexdigest()[:32]
-        made[space, name] = _MARKER_PREFIXES[space] + digest
+        made[space, name] = _derived_marker(name, space)
     return made[space, name]
+
+
+def _derived_marker(name: str, space: str = "viewer") -> str:
+    """``marker(name, space)`` worked out each time, for names that carry data (a scene's title): derived from
+    the secret key, so no prompt can spell one."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return _MARKER_PREFIXES[space] + hmac.new(secret, f"{space}:{name}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def viewer_name() -> str:
@@ -121,7 +126,7 @@ def viewer_text(before: str, after: str, limit: int) -> str:
     while a shell is rendered, worked out again for each viewer)."""
     if not g.get("rendering_shell"):
         return (before + current_user.username + after)[:limit]
-    slot = marker(f"text:{before}|{after}|{limit}")
+    slot = _derived_marker(f"text:{before}|{after}|{limit}")  # its name holds a title: not kept per app
     g.shell_slots[slot] = (before, after, limit)
     return slot
 

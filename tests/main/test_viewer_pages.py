@@ -5,7 +5,7 @@ from flask import Flask, g
 from app.caching import SHELL_STORE, KeptViewer
 from app.extensions import db
 from app.models import Scene, Segment, User
-from app.pages import marker
+from app.pages import marker, viewer_text
 from tests.conftest import AuthActions, csrf_token_from
 from tests.factories import bare_scene, grow, make_user, scene_url
 from tests.main.test_cache_scopes import _fork, _sneak_title
@@ -179,3 +179,13 @@ def test_markers_are_the_secret_keys_one_per_name_and_place(app):
     other.config["SECRET_KEY"] = "another key"
     with other.app_context():
         assert marker("csrf") != shell and marker("csrf", "fragment") != fragment
+
+
+def test_a_fork_titles_marker_is_not_kept_per_app(app):
+    """Its name holds the scene's title: keeping one a title would grow with every scene a process shows."""
+    with app.test_request_context("/"):
+        g.rendering_shell, g.shell_slots = True, {}
+        kept = dict(app.extensions.get("sf_markers", {}))
+        slots = {viewer_text(f"{title} — ", "’s fork", 120) for title in ("Lighthouse", "Harbour", "Kite")}
+        assert len(slots) == 3 and set(g.shell_slots) == slots and all(slot.startswith("sv-") for slot in slots)
+        assert app.extensions.get("sf_markers", {}) == kept
