@@ -160,3 +160,43 @@ def test_a_profile_of_24_scenes_costs_a_fixed_number_like_one_of_2(client, auth,
     auth.logout()
     _signed_in(client, auth)
     assert _count(client, queries, "/users/mara") == PROFILE["their own"][1]
+
+
+#: the other pages a signed-in person reads (their account, the composer, their reports …): statements sent
+SIGNED_IN_PAGES = {"/account": 2, "/scenes/new": 1, "/topics": 1, "/help": 0, "/feedback": 0, "/moderation/reports": 1,
+                   "/moderation/strikes": 2, "/legal/terms": 0, "/report/scene/{scene}": 2, "/api/v1/me": 0,
+                   "/api/v1/topics": 1, "/scenes/{scene}/captions.vtt": 2}
+
+
+def _count_afresh(client, queries, url: str) -> int:
+    """``_count`` of a request that loads its viewer itself (requests share the test's app context, and the user
+    the last one loaded is no longer in a session)."""
+    from flask import g
+
+    g.pop("_login_user", None)
+    return _count(client, queries, url)
+
+
+def test_every_other_signed_in_page_costs_a_fixed_number_with_few_things_and_many(client, auth, user, queries):
+    """The rest of what a signed-in person reads costs the same fixed count whether they own one scene and
+    reported one, or thirteen and six (their row comes from the kept viewer rows: a page that reads nothing
+    else sends no statement)."""
+    from tests.moderation.helpers import report
+
+    measured = []
+    for scenes, segments, reports in ((1, 1, 1), (12, 8, 5)):
+        owned = [bare_scene(user, title=f"Owned {len(measured)}-{i}") for i in range(scenes)]
+        for scene in owned:
+            grow(scene, segments)
+        others = [bare_scene(make_user(f"other{len(measured)}{i}"), title=f"Theirs {i}") for i in range(reports)]
+        for scene in others:
+            grow(scene, 2)
+        theirs = [scene.public_id for scene in others]
+        refs = {"scene": owned[-1].public_id}
+        _signed_in(client, auth)
+        for ref in theirs:
+            assert report(client, "scene", ref).status_code == 303
+        client.get("/help")  # shows the report's message
+        measured.append({url: _count_afresh(client, queries, url.format(**refs)) for url in SIGNED_IN_PAGES})
+        auth.logout()
+    assert measured == [SIGNED_IN_PAGES, SIGNED_IN_PAGES]
